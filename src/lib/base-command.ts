@@ -1,0 +1,30 @@
+import {Command} from '@oclif/core'
+
+import {UserError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
+
+/**
+ * Every command extends this: operator errors become one line and a documented exit code,
+ * never a stack trace. Anything else is a bug and keeps oclif's full report.
+ */
+export abstract class BaseCommand extends Command {
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error instanceof UserError) {
+      if (this.jsonEnabled()) {
+        this.logJson({error: {message: error.message, exitCode: error.exitCode, kind: error.name}})
+        this.exit(error.exitCode)
+      }
+
+      this.logToStderr(`ovn-vif-ctl: ${error.message}`)
+      this.exit(error.exitCode)
+    }
+
+    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2.
+    if (error.oclif?.exit === 2 || error.name === 'NonExistentFlagsError' || error.name === 'FailedFlagValidationError') {
+      this.logToStderr(`ovn-vif-ctl: ${error.message.split('\n')[0]}\nSee '${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help'.`)
+      this.exit(ExitCode.Usage)
+    }
+
+    return super.catch(error)
+  }
+}

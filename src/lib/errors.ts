@@ -1,0 +1,36 @@
+import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+
+/**
+ * An error meant for the operator: one line that names the problem and the fix, and the
+ * exit code to leave with. Commands print it without a stack trace.
+ */
+export class UserError extends Error {
+  readonly exitCode: ExitCodeValue
+
+  constructor(message: string, exitCode: ExitCodeValue) {
+    super(message)
+    this.name = 'UserError'
+    this.exitCode = exitCode
+  }
+}
+
+export class ValidationError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.Validation)
+    this.name = 'ValidationError'
+  }
+}
+
+export class ConnectionError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.Connection)
+    this.name = 'ConnectionError'
+  }
+}
+
+export class MissingDependencyError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.MissingDependency)
+    this.name = 'MissingDependencyError'
+  }
+}

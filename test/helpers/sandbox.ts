@@ -1,0 +1,30 @@
+import {mkdtemp} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll} from 'vitest'
+
+import {type Sandbox, type SandboxOptions, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+
+/** All test sandboxes live below this root, so the global teardown can sweep what a crash left. */
+export const TEST_SANDBOX_ROOT = path.join(os.tmpdir(), 'ovn-vif-ctl-tests')
+
+/**
+ * Starts a sandbox of real OVN servers for the calling test file and always stops it, also
+ * when a test fails or times out. Returns a getter, valid once beforeAll has run.
+ */
+export function useSandbox(options: Omit<SandboxOptions, 'dir'> = {}): () => Sandbox {
+  let sandbox: Sandbox | undefined
+  beforeAll(async () => {
+    const {mkdir} = await import('node:fs/promises')
+    await mkdir(TEST_SANDBOX_ROOT, {recursive: true})
+    const dir = await mkdtemp(path.join(TEST_SANDBOX_ROOT, 's-'))
+    sandbox = await startSandbox({...options, dir})
+  }, 60_000)
+  afterAll(async () => {
+    if (sandbox) await stopSandbox(sandbox.dir)
+  }, 60_000)
+  return () => {
+    if (!sandbox) throw new Error('the sandbox is not started yet: call the getter inside a test or hook')
+    return sandbox
+  }
+}
