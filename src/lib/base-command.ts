@@ -3,6 +3,15 @@ import {Command} from '@oclif/core'
 import {UserError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 
+/** oclif's parse errors come as a header, indented problems and a help hint: keep the problems. */
+function summarizeParseError(message: string): string {
+  const problems = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^The following errors? occurred:?$/i.test(line) && !/^See more help with/i.test(line))
+  return problems.join('; ')
+}
+
 /**
  * Every command extends this: operator errors become one line and a documented exit code,
  * never a stack trace. Anything else is a bug and keeps oclif's full report.
@@ -21,7 +30,7 @@ export abstract class BaseCommand extends Command {
 
     // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2.
     if (error.oclif?.exit === 2 || error.name === 'NonExistentFlagsError' || error.name === 'FailedFlagValidationError') {
-      this.logToStderr(`ovn-vif-ctl: ${error.message.split('\n')[0]}\nSee '${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help'.`)
+      this.logToStderr(`ovn-vif-ctl: ${summarizeParseError(error.message)}\nSee '${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help'.`)
       this.exit(ExitCode.Usage)
     }
 

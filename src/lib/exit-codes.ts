@@ -1,6 +1,6 @@
 /**
  * Exit codes shared by every command. They are part of the CLI's contract with scripts
- * and monitoring, and are documented in docs/exit-codes.md and the man page.
+ * and monitoring, and are documented in the README and the man page.
  */
 export const ExitCode = {
   /** Success; for state-reporting commands, everything requested is converged. */

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the sandbox and the tests run (openvswitch-switch ovn-central
+# ovn-host, and openssl for the TLS tests)
+# when any of their programs is missing. As root it installs them without starting the system
+# services; otherwise it prints the exact command to run and fails.
+set -euo pipefail
+
+packages="openvswitch-switch ovn-central ovn-host openssl"
+needed=(ovsdb-server ovsdb-tool ovsdb-client ovs-vsctl ovs-vswitchd ovn-nbctl ovn-sbctl ovn-northd ovn-controller openssl)
+
+missing=()
+for program in "${needed[@]}"; do
+  PATH="$PATH:/usr/sbin:/sbin" command -v "$program" >/dev/null 2>&1 || missing+=("$program")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing ${missing[*]}: run 'sudo apt-get install -y $packages' and try again" >&2
+  exit 5
+fi
+
+echo "installing $packages (missing: ${missing[*]})"
+# The tests start their own daemons: keep the packages' system services from starting.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $packages >/dev/null

@@ -1,0 +1,35 @@
+import {execFile} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const runJs = path.join(root, 'bin', 'run.js')
+
+export interface CliResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+/**
+ * Runs the built CLI as an operator would (a separate process, real exit code). The tests
+ * run after `npm run build`; run it first when calling vitest by hand.
+ */
+export function runCli(args: readonly string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CliResult> {
+  if (!existsSync(path.join(root, 'dist', 'commands'))) {
+    throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
+  }
+
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [runJs, ...args],
+      {env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000},
+      (error, stdout, stderr) => {
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({stdout, stderr, exitCode})
+      },
+    )
+  })
+}
