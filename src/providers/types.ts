@@ -81,3 +81,15 @@ export interface VifPlugProvider {
   /** What the provider could plug now. */
   inventory(): Promise<InventoryItem[]>
 }
+
+/** What a provider module's factory receives from the registry. */
+export interface ProviderContext {
+  /** Notes for someone debugging a lookup (ignored ports, fallbacks taken); silent by default. */
+  debug(message: string): void
+}
+
+/**
+ * A provider module's default export is either a VifPlugProvider or this factory; the
+ * registry calls it once, validates what it returns, and then calls init().
+ */
+export type ProviderFactory = (context: ProviderContext) => VifPlugProvider | Promise<VifPlugProvider>
