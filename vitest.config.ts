@@ -6,8 +6,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'src/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts'],
           testTimeout: 10_000,
+          sequence: {groupOrder: 0},
         },
       },
       {
@@ -15,11 +16,12 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
-          // Each file starts its own real OVN servers; two cores do not gain from more.
-          fileParallelism: true,
+          // Each file starts its own real OVN servers: on two cores, two files at a time.
           maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // After the unit tests, so a broken library fails fast before any server starts.
+          sequence: {groupOrder: 1},
         },
       },
     ],
