@@ -1,0 +1,197 @@
+import {EventEmitter} from 'node:events'
+import type {Socket} from 'node:net'
+
+import {ConnectionError, OvsdbError, RpcError, TimeoutError} from './errors.js'
+import {JsonSplitter} from './framing.js'
+import {explainSocketError} from './transport.js'
+
+export interface RpcOptions {
+  /** The remote's text, for messages. */
+  remote: string
+  maxMessageBytes?: number
+  /** Send an echo after this long without a message from the server, and give up after as long again; 0 disables. */
+  probeIntervalMs?: number
+}
+
+interface Pending {
+  method: string
+  resolve: (result: unknown) => void
+  reject: (error: Error) => void
+  timer: NodeJS.Timeout | undefined
+}
+
+interface Message {
+  id?: unknown
+  method?: unknown
+  params?: unknown
+  result?: unknown
+  error?: unknown
+}
+
+export interface RpcEvents {
+  notification: [method: string, params: unknown[]]
+  /** Emitted once; the error says why, unless close() was called. */
+  close: [error: OvsdbError | undefined]
+}
+
+function rpcError(method: string, error: unknown): RpcError {
+  if (error !== null && typeof error === 'object') {
+    const {error: name, details} = error as {error?: unknown; details?: unknown}
+    return new RpcError(method, String(name ?? JSON.stringify(error)), typeof details === 'string' ? details : undefined)
+  }
+  return new RpcError(method, String(error))
+}
+
+/** One JSON-RPC 1.0 session over a connected socket, as OVSDB uses it. */
+export class RpcConnection extends EventEmitter<RpcEvents> {
+  private readonly pending = new Map<number, Pending>()
+  private readonly splitter: JsonSplitter
+  private readonly probeIntervalMs: number
+  private probeTimer: NodeJS.Timeout | undefined
+  private nextId = 1
+  private closeError: OvsdbError | undefined
+  private isClosed = false
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: RpcOptions,
+  ) {
+    super()
+    this.splitter = new JsonSplitter(options.maxMessageBytes)
+    this.probeIntervalMs = options.probeIntervalMs ?? 0
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('error', (error) => this.fail(explainSocketError(options.remote, error)))
+    socket.on('end', () => socket.end())
+    socket.on('close', () => this.onClose())
+    this.armProbe()
+  }
+
+  get remote(): string {
+    return this.options.remote
+  }
+
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  /** Sends a request; `id` is what cancel() takes. */
+  request(method: string, params: unknown[], timeoutMs: number): {id: number; result: Promise<unknown>} {
+    const id = this.nextId++
+    const result = new Promise<unknown>((resolve, reject) => {
+      if (this.isClosed) {
+        reject(this.closedError())
+        return
+      }
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.pending.delete(id)
+              reject(new TimeoutError(`${method}: no reply from ${this.remote} within ${timeoutMs} ms`))
+            }, timeoutMs)
+          : undefined
+      this.pending.set(id, {method, resolve, reject, timer})
+      this.send({method, params, id})
+    })
+    return {id, result}
+  }
+
+  call(method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
+    return this.request(method, params, timeoutMs).result
+  }
+
+  notify(method: string, params: unknown[]): void {
+    this.send({method, params, id: null})
+  }
+
+  /** Closes the session; pending requests fail with ConnectionError. Resolves once the socket is closed. */
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve())
+      this.closeError = new ConnectionError(`${this.remote}: connection closed by the client`, this.remote)
+      // Half-close so what was written still goes out; the server then closes its side at once.
+      this.socket.end()
+      const backstop = setTimeout(() => this.socket.destroy(), 1000)
+      backstop.unref()
+    })
+  }
+
+  /** Drops the connection at once, e.g. after a protocol error or to move to another server. */
+  destroy(error: OvsdbError): void {
+    this.fail(error)
+  }
+
+  private send(message: unknown): void {
+    if (this.isClosed || this.socket.destroyed) return
+    this.socket.write(JSON.stringify(message))
+  }
+
+  private fail(error: OvsdbError): void {
+    this.closeError ??= error
+    this.socket.destroy()
+  }
+
+  private closedError(): OvsdbError {
+    return this.closeError ?? new ConnectionError(`${this.remote}: connection closed`, this.remote)
+  }
+
+  private onClose(): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    clearTimeout(this.probeTimer)
+    const error = this.closedError()
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer)
+      pending.reject(error)
+    }
+    this.pending.clear()
+    this.emit('close', this.closeError)
+  }
+
+  private onData(chunk: Buffer): void {
+    let messages: unknown[]
+    try {
+      messages = this.splitter.push(chunk)
+    } catch (error) {
+      this.fail(error as OvsdbError)
+      return
+    }
+    this.probeTimer?.refresh()
+    for (const message of messages) this.dispatch(message as Message)
+  }
+
+  private dispatch(message: Message): void {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return
+    if (typeof message.method === 'string') {
+      const params = Array.isArray(message.params) ? (message.params as unknown[]) : []
+      if (message.id === null || message.id === undefined) {
+        this.emit('notification', message.method, params)
+      } else if (message.method === 'echo') {
+        this.send({result: params, error: null, id: message.id})
+      } else {
+        this.send({result: null, error: {error: 'unknown method', details: message.method}, id: message.id})
+      }
+      return
+    }
+
+    if (typeof message.id !== 'number') return
+    const pending = this.pending.get(message.id)
+    if (!pending) return
+    this.pending.delete(message.id)
+    clearTimeout(pending.timer)
+    if (message.error !== null && message.error !== undefined) pending.reject(rpcError(pending.method, message.error))
+    else pending.resolve(message.result)
+  }
+
+  private armProbe(): void {
+    if (this.probeIntervalMs <= 0) return
+    this.probeTimer = setTimeout(() => {
+      this.call('echo', [], this.probeIntervalMs).catch((error: unknown) => {
+        if (error instanceof TimeoutError) {
+          this.fail(new ConnectionError(`${this.remote}: no answer to the inactivity probe within ${this.probeIntervalMs} ms`, this.remote))
+        }
+      })
+    }, this.probeIntervalMs)
+    this.probeTimer.unref()
+  }
+}

@@ -1,0 +1,77 @@
+import {readFile} from 'node:fs/promises'
+import net from 'node:net'
+import tls from 'node:tls'
+
+import {ConnectionError} from './errors.js'
+import {formatRemote, type Remote} from './remote.js'
+
+/** PEM file paths for ssl: remotes, as ovsdb-server's --private-key, --certificate and --ca-cert. */
+export interface TlsFiles {
+  privateKey: string
+  certificate: string
+  caCert: string
+}
+
+const EXPLANATIONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: is ovsdb-server running and listening there?',
+  ENOENT: 'no such socket file: is ovsdb-server running with this --remote?',
+  EACCES: 'permission denied on the socket: run as a user that may open it',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENOTFOUND: 'host name not found',
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection closed by the server',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: the server certificate is not signed by the given CA certificate',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: the server certificate is self-signed and not the given CA certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: the server certificate chain ends in a CA other than the given one',
+  CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
+}
+
+/** Turns a socket error into a one-line ConnectionError that names the remote. */
+export function explainSocketError(remote: string, error: unknown): ConnectionError {
+  if (error instanceof ConnectionError) return error
+  const code = (error as NodeJS.ErrnoException).code
+  const explanation = (code && EXPLANATIONS[code]) ?? (error as Error).message ?? String(error)
+  return new ConnectionError(`${remote}: ${explanation}${code && EXPLANATIONS[code] ? ` (${code})` : ''}`, remote, code, {cause: error})
+}
+
+async function tlsOptions(files: TlsFiles | undefined, remote: string): Promise<tls.ConnectionOptions> {
+  if (!files) throw new ConnectionError(`${remote}: an ssl: remote needs tls {privateKey, certificate, caCert} files`, remote)
+  try {
+    const [key, cert, ca] = await Promise.all([readFile(files.privateKey), readFile(files.certificate), readFile(files.caCert)])
+    // Like OVS, trust is the CA signature alone: certificates name no host, so no host name check.
+    return {key, cert, ca, rejectUnauthorized: true, checkServerIdentity: () => undefined}
+  } catch (error) {
+    throw new ConnectionError(`${remote}: cannot read TLS file: ${(error as Error).message}`, remote, undefined, {cause: error})
+  }
+}
+
+/** Opens a stream to the remote; for ssl: the promise settles after the TLS handshake. */
+export async function openSocket(remote: Remote, timeoutMs: number, tlsFiles?: TlsFiles): Promise<net.Socket> {
+  const name = formatRemote(remote)
+  const secure = remote.kind === 'ssl' ? await tlsOptions(tlsFiles, name) : undefined
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket
+    const readyEvent = remote.kind === 'ssl' ? 'secureConnect' : 'connect'
+    if (remote.kind === 'unix') socket = net.connect({path: remote.path})
+    else if (remote.kind === 'tcp') socket = net.connect({host: remote.host, port: remote.port})
+    else socket = tls.connect({host: remote.host, port: remote.port, ...secure})
+
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new ConnectionError(`${name}: connection timed out after ${timeoutMs} ms`, name, 'ETIMEDOUT'))
+    }, timeoutMs)
+    const onError = (error: Error): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(explainSocketError(name, error))
+    }
+    socket.once('error', onError)
+    socket.once(readyEvent, () => {
+      clearTimeout(timer)
+      socket.off('error', onError)
+      socket.setNoDelay?.(true)
+      resolve(socket)
+    })
+  })
+}

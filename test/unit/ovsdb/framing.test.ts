@@ -1,0 +1,115 @@
+import {describe, expect, it} from 'vitest'
+
+import {FramingError} from '../../../src/ovsdb/errors.js'
+import {JsonSplitter} from '../../../src/ovsdb/framing.js'
+import {randomInt, seededRandom} from './prng.js'
+
+const TRICKY_STRINGS = ['', 'plain', 'br{ace}s [and] brackets', 'quote " inside', 'back\\slash\\', '\\"', 'ünïcødé', '日本語', '🦀 emoji', '\u0000\u001f', '}]"']
+
+function randomValue(random: () => number, depth: number): unknown {
+  const pick = randomInt(random, depth > 3 ? 5 : 7)
+  switch (pick) {
+    case 0:
+      return TRICKY_STRINGS[randomInt(random, TRICKY_STRINGS.length)]
+    case 1:
+      return randomInt(random, 2_000_000) - 1_000_000
+    case 2:
+      return random() * 1e6
+    case 3:
+      return random() < 0.5
+    case 4:
+      return null
+    case 5:
+      return Array.from({length: randomInt(random, 4)}, () => randomValue(random, depth + 1))
+    default:
+      return Object.fromEntries(Array.from({length: randomInt(random, 4)}, (_, i) => [`${TRICKY_STRINGS[randomInt(random, TRICKY_STRINGS.length)]}${i}`, randomValue(random, depth + 1)]))
+  }
+}
+
+function randomMessage(random: () => number): unknown {
+  return random() < 0.8 ? {id: randomInt(random, 1000), method: 'update2', params: [randomValue(random, 0)]} : [randomValue(random, 1)]
+}
+
+function randomSplit(random: () => number, bytes: Buffer): Buffer[] {
+  const chunks: Buffer[] = []
+  let at = 0
+  while (at < bytes.length) {
+    const size = 1 + randomInt(random, random() < 0.3 ? 3 : 64)
+    chunks.push(bytes.subarray(at, at + size))
+    at += size
+  }
+  return chunks
+}
+
+function feed(splitter: JsonSplitter, chunks: Buffer[]): unknown[] {
+  return chunks.flatMap((chunk) => splitter.push(chunk))
+}
+
+describe('JsonSplitter', () => {
+  it('yields the same messages for any chunk split of a random stream (200 seeds)', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = seededRandom(seed)
+      const messages = Array.from({length: 1 + randomInt(random, 8)}, () => randomMessage(random))
+      const separators = ['', ' ', '\n', '\r\n\t ']
+      const stream = Buffer.from(messages.map((m) => JSON.stringify(m) + separators[randomInt(random, separators.length)]).join(''))
+      const splitter = new JsonSplitter()
+      expect(feed(splitter, randomSplit(random, stream)), `seed ${seed}`).toEqual(messages)
+      expect(() => splitter.end()).not.toThrow()
+    }
+  })
+
+  it('splits inside multi-byte UTF-8 characters and escapes', () => {
+    const message = {s: 'a\\"b🦀ü"}'}
+    const bytes = Buffer.from(JSON.stringify(message))
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const splitter = new JsonSplitter()
+      expect(feed(splitter, [bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual([message])
+    }
+  })
+
+  it('fails on random garbage with a FramingError, never a crash or silent hang (500 seeds)', () => {
+    for (let seed = 1; seed <= 500; seed++) {
+      const random = seededRandom(seed)
+      const garbage = Buffer.from(Array.from({length: 1 + randomInt(random, 200)}, () => randomInt(random, 256)))
+      const splitter = new JsonSplitter(1024)
+      let failure: unknown
+      try {
+        feed(splitter, randomSplit(random, garbage))
+        splitter.end()
+      } catch (error) {
+        failure = error
+      }
+      // Garbage may happen to contain a valid value, but the stream as a whole cannot be clean.
+      expect(failure, `seed ${seed}`).toBeInstanceOf(FramingError)
+    }
+  })
+
+  it.each([
+    ['a non-object at top level', '42'],
+    ['an unbalanced closer', '{"a":1]'],
+    ['invalid JSON inside balanced brackets', '{"a":}'],
+    ['a stray closer', '}'],
+  ])('rejects %s', (_, text) => {
+    expect(() => {
+      new JsonSplitter().push(Buffer.from(text))
+    }).toThrow(FramingError)
+  })
+
+  it('reports a stream that ends inside a value', () => {
+    const splitter = new JsonSplitter()
+    expect(splitter.push(Buffer.from('{"a":1}{"b":'))).toEqual([{a: 1}])
+    expect(() => splitter.end()).toThrow('stream ended inside a JSON value')
+  })
+
+  it('enforces maxMessageBytes across chunks and keeps failing afterwards', () => {
+    const splitter = new JsonSplitter(16)
+    expect(splitter.push(Buffer.from('{"a":"0123456"}'))).toEqual([{a: '0123456'}])
+    splitter.push(Buffer.from('{"a":"012'))
+    expect(() => splitter.push(Buffer.from('3456789"}'))).toThrow('exceeds the 16-byte limit')
+    expect(() => splitter.push(Buffer.from('{}'))).toThrow(FramingError)
+  })
+
+  it('enforces maxMessageBytes on a message that arrives in one chunk', () => {
+    expect(() => new JsonSplitter(8).push(Buffer.from('{"a":"0123456789"}'))).toThrow('exceeds the 8-byte limit')
+  })
+})

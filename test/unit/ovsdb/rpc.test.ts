@@ -1,0 +1,111 @@
+import {mkdtempSync} from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {ConnectionError, FramingError, RpcError, TimeoutError} from '../../../src/ovsdb/errors.js'
+import {JsonSplitter} from '../../../src/ovsdb/framing.js'
+import {RpcConnection} from '../../../src/ovsdb/rpc.js'
+
+/** A scripted peer: hands each message the client sends to `onMessage`, which may write back raw text. */
+async function fakeServer(onMessage: (message: Record<string, unknown>, reply: (text: string) => void) => void) {
+  const socketPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'ovsdb-rpc-')), 's.sock')
+  const received: Record<string, unknown>[] = []
+  const server = net.createServer((socket) => {
+    const splitter = new JsonSplitter()
+    socket.on('data', (chunk: Buffer) => {
+      for (const message of splitter.push(chunk) as Record<string, unknown>[]) {
+        received.push(message)
+        onMessage(message, (text) => socket.write(text))
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+  const client = await new Promise<net.Socket>((resolve) => {
+    const socket = net.connect(socketPath, () => resolve(socket))
+  })
+  return {server, client, received}
+}
+
+describe('RpcConnection', () => {
+  const cleanups: (() => Promise<void> | void)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup()
+  })
+
+  async function connect(onMessage: Parameters<typeof fakeServer>[0], options: {probeIntervalMs?: number; maxMessageBytes?: number} = {}) {
+    const {server, client, received} = await fakeServer(onMessage)
+    const rpc = new RpcConnection(client, {remote: 'unix:test', ...options})
+    cleanups.push(async () => {
+      await rpc.close()
+      server.close()
+    })
+    return {rpc, received}
+  }
+
+  it('matches replies to requests by id, also out of order and split across writes', async () => {
+    const {rpc} = await connect((message, reply) => {
+      if (message.method === 'slow') setTimeout(() => reply(JSON.stringify({id: message.id, result: 'slow', error: null})), 20)
+      else {
+        const text = JSON.stringify({id: message.id, result: message.params, error: null})
+        reply(text.slice(0, 5))
+        reply(text.slice(5))
+      }
+    })
+    const slow = rpc.call('slow', [], 1000)
+    const fast = rpc.call('fast', [1, 'x'], 1000)
+    expect(await fast).toEqual([1, 'x'])
+    expect(await slow).toBe('slow')
+  })
+
+  it('turns an error reply into an RpcError with error and details', async () => {
+    const {rpc} = await connect((message, reply) => reply(JSON.stringify({id: message.id, result: null, error: {error: 'unknown database', details: 'no db X'}})))
+    const failure = await rpc.call('get_schema', ['X'], 1000).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(RpcError)
+    expect(failure).toMatchObject({error: 'unknown database', details: 'no db X', message: 'get_schema: unknown database: no db X'})
+  })
+
+  it('answers the server echo with the same params and delivers notifications', async () => {
+    let answer: ((text: string) => void) | undefined
+    const {rpc, received} = await connect((_message, reply) => {
+      answer = reply
+    })
+    rpc.notify('hello', [])
+    await expect.poll(() => answer).toBeDefined()
+    const notified = new Promise((resolve) => rpc.once('notification', (method, params) => resolve([method, params])))
+    answer!(JSON.stringify({method: 'echo', params: ['ping', 1], id: 'echo'}) + JSON.stringify({method: 'update2', params: ['m1', {}], id: null}))
+    expect(await notified).toEqual(['update2', ['m1', {}]])
+    await expect.poll(() => received.find((m) => m.id === 'echo')).toEqual({id: 'echo', result: ['ping', 1], error: null})
+  })
+
+  it('fails a request that gets no reply within its timeout, with TimeoutError', async () => {
+    const {rpc} = await connect(() => undefined)
+    await expect(rpc.call('transact', [], 30)).rejects.toThrow(TimeoutError)
+  })
+
+  it('closes the connection and fails pending requests on a message over maxMessageBytes', async () => {
+    const {rpc} = await connect((message, reply) => reply(JSON.stringify({id: message.id, result: 'x'.repeat(100), error: null})), {maxMessageBytes: 50})
+    const closed = new Promise((resolve) => rpc.once('close', resolve))
+    await expect(rpc.call('get_schema', [], 1000)).rejects.toThrow(FramingError)
+    expect(await closed).toBeInstanceOf(FramingError)
+    expect(rpc.closed).toBe(true)
+  })
+
+  it('probes an idle server with echo and gives up when it does not answer', async () => {
+    const {rpc, received} = await connect(() => undefined, {probeIntervalMs: 20})
+    const closed = new Promise((resolve) => rpc.once('close', resolve))
+    const error = await closed
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect((error as Error).message).toContain('inactivity probe')
+    expect(received.some((m) => m.method === 'echo')).toBe(true)
+  })
+
+  it('fails pending requests with ConnectionError when the server goes away', async () => {
+    const {rpc} = await connect((_message, _reply) => undefined)
+    const pending = rpc.call('transact', [], 5000)
+    rpc.destroy(new ConnectionError('unix:test: gone'))
+    await expect(pending).rejects.toThrow('unix:test: gone')
+    await expect(rpc.call('echo', [], 100)).rejects.toThrow(ConnectionError)
+  })
+})
