@@ -1,0 +1,309 @@
+import type {VifPlugProvider} from '../providers/types.js'
+import {
+  type BindingView,
+  IFACE_ID,
+  type InterfaceView,
+  OVN_PLUGGED,
+  type ReconcileView,
+  VIF_PLUG_MTU_REQUEST,
+  VIF_PLUG_TYPE,
+} from './model.js'
+
+/** The full contents of an Interface row as the reconciler wants it. */
+export interface DesiredInterface {
+  name: string
+  type: string
+  options: Record<string, string>
+  externalIds: Record<string, string>
+  mtuRequest?: number
+}
+
+export type PlanAction =
+  | {kind: 'create'; lport: string; desired: DesiredInterface}
+  | {kind: 'update'; lport: string; current: InterfaceView; desired: DesiredInterface; changes: string[]}
+  | {kind: 'replace'; lport: string; current: InterfaceView; desired: DesiredInterface}
+  | {kind: 'remove'; lport: string; current: InterfaceView}
+
+/**
+ * What the plan says about one logical port (or one orphaned interface): an action to take,
+ * or why none is taken. Every entry carries a reason a person can act on.
+ */
+export interface PlanEntry {
+  lport: string
+  outcome: 'create' | 'update' | 'replace' | 'remove' | 'unchanged' | 'pending' | 'conflict' | 'kept'
+  reason: string
+  /** The interface name the lport has or will have, where known. */
+  interfaceName?: string
+  action?: PlanAction
+}
+
+export interface Plan {
+  entries: PlanEntry[]
+  actions: PlanAction[]
+}
+
+export interface PlanOptions {
+  /** Replace a plugged port whose netdev name changed (default); false keeps OVN's refusal. */
+  replace: boolean
+}
+
+/** OVN reads vif-plug-mtu-request with smap_get_int: anything not a positive integer means none. */
+export function mtuRequestOf(options: Readonly<Record<string, string>>): number | undefined {
+  const raw = options[VIF_PLUG_MTU_REQUEST]
+  if (raw === undefined || !/^\s*[+-]?\d+\s*$/.test(raw)) return undefined
+  const mtu = Number.parseInt(raw, 10)
+  return mtu > 0 && mtu <= 2 ** 31 - 1 ? mtu : undefined
+}
+
+function isPlugged(iface: InterfaceView): boolean {
+  return iface.externalIds[OVN_PLUGGED] !== undefined && iface.externalIds[IFACE_ID] !== undefined
+}
+
+function byName<T extends {name: string}>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+/** A binding is wanted here when it is a VIF requested for this chassis that asks to be plugged. */
+function isWantedHere(binding: BindingView, chassisUuid: string): boolean {
+  return binding.type === '' && binding.requestedChassis === chassisUuid && binding.options[VIF_PLUG_TYPE] !== undefined
+}
+
+/** What an update must change on `current` to make it `desired`, in words; empty when nothing. */
+function describeChanges(current: InterfaceView, desired: DesiredInterface): string[] {
+  const changes: string[] = []
+  if (current.type !== desired.type) changes.push(`type '${current.type}' -> '${desired.type}'`)
+  for (const key of new Set([...Object.keys(current.options), ...Object.keys(desired.options)])) {
+    if (current.options[key] !== desired.options[key]) changes.push(`options:${key}`)
+  }
+
+  for (const key of [IFACE_ID, OVN_PLUGGED]) {
+    if (current.externalIds[key] !== desired.externalIds[key]) changes.push(`external_ids:${key}`)
+  }
+
+  if (current.mtuRequest !== desired.mtuRequest) {
+    changes.push(`mtu_request ${current.mtuRequest ?? '[]'} -> ${desired.mtuRequest ?? '[]'}`)
+  }
+
+  return changes
+}
+
+/**
+ * The interface row as it must be: for an update, keys the provider does not maintain and
+ * other external_ids stay as they are (as OVN's ovsport_update_iface does).
+ */
+function desiredInterface(
+  provider: VifPlugProvider,
+  planned: {name: string; type: string; options: Record<string, string>},
+  binding: BindingView,
+  vifPlugType: string,
+  current: InterfaceView | undefined,
+): DesiredInterface {
+  const options: Record<string, string> = {}
+  if (current) {
+    for (const [key, value] of Object.entries(current.options)) {
+      if (!provider.maintainedOptions.includes(key)) options[key] = value
+    }
+  }
+
+  for (const [key, value] of Object.entries(planned.options)) options[key] = value
+  const mtuRequest = mtuRequestOf(binding.options)
+  return {
+    name: planned.name,
+    type: planned.type,
+    options,
+    externalIds: {...current?.externalIds, [IFACE_ID]: binding.logicalPort, [OVN_PLUGGED]: vifPlugType},
+    ...(mtuRequest === undefined ? {} : {mtuRequest}),
+  }
+}
+
+function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): string {
+  if (!binding) return 'its logical port is gone, or no longer requested for this chassis'
+  if (binding.requestedChassis !== chassisUuid) {
+    return binding.requestedChassis ? 'its logical port is requested for another chassis' : 'its logical port is requested for no chassis'
+  }
+
+  if (binding.type !== '') return `its logical port is no longer a VIF (type '${binding.type}')`
+  return `its logical port no longer asks to be plugged (no ${VIF_PLUG_TYPE})`
+}
+
+/**
+ * The pure heart of `reconcile`: from what SB asks of this chassis and what is on br-int,
+ * decide per logical port what to create, update, replace or remove, and why; following
+ * OVN's controller/vif-plug.c rule by rule, except where documented in docs/reconcile.md.
+ */
+export function planReconcile(view: ReconcileView, providers: ReadonlyMap<string, VifPlugProvider>, options: PlanOptions): Plan {
+  const entries: PlanEntry[] = []
+  const interfaces = [...view.interfaces].sort(byName)
+  const byIfaceId = new Map<string, InterfaceView[]>()
+  const byInterfaceName = new Map<string, InterfaceView>()
+  for (const iface of interfaces) {
+    byInterfaceName.set(iface.name, iface)
+    const ifaceId = iface.externalIds[IFACE_ID]
+    if (ifaceId !== undefined) byIfaceId.set(ifaceId, [...(byIfaceId.get(ifaceId) ?? []), iface])
+  }
+
+  const {chassisUuid} = view
+  if (chassisUuid === undefined) {
+    // As ovn-controller: without our Chassis row nothing can be judged, so nothing is touched.
+    for (const iface of interfaces.filter(isPlugged)) {
+      entries.push({
+        lport: iface.externalIds[IFACE_ID]!,
+        outcome: 'kept',
+        reason: 'this chassis has no Chassis row in the Southbound DB yet',
+        interfaceName: iface.name,
+      })
+    }
+
+    return {entries, actions: []}
+  }
+
+  const wanted = view.bindings
+    .filter((binding) => isWantedHere(binding, chassisUuid))
+    .sort((a, b) => (a.logicalPort < b.logicalPort ? -1 : a.logicalPort > b.logicalPort ? 1 : 0))
+  const wantedLports = new Set(wanted.map((binding) => binding.logicalPort))
+  /** Interfaces some wanted lport keeps, updates or replaces: never unplugged as orphans. */
+  const accounted = new Set<string>()
+  /** Interface names taken by this plan, to never plan two interfaces with one name. */
+  const claimedNames = new Map<string, string>()
+
+  for (const binding of wanted) {
+    const lport = binding.logicalPort
+    const vifPlugType = binding.options[VIF_PLUG_TYPE]!
+    const carrying = byIfaceId.get(lport) ?? []
+    for (const iface of carrying) accounted.add(iface.uuid)
+    const foreign = carrying.find((iface) => iface.externalIds[OVN_PLUGGED] === undefined)
+    if (foreign) {
+      entries.push({
+        lport,
+        outcome: 'conflict',
+        reason: `a port not maintained by OVN already exists: interface ${foreign.name} has ${IFACE_ID}=${lport} but no ${OVN_PLUGGED}`,
+        interfaceName: foreign.name,
+      })
+      continue
+    }
+
+    const provider = providers.get(vifPlugType)
+    if (!provider) {
+      entries.push({lport, outcome: 'pending', reason: `no VIF plug provider for ${VIF_PLUG_TYPE} '${vifPlugType}'`})
+      continue
+    }
+
+    const current = carrying[0]
+    const prepared = provider.prepareCreate({
+      lportName: lport,
+      lportOptions: binding.options,
+      ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
+    })
+    if (!prepared.ok) {
+      entries.push({lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})})
+      continue
+    }
+
+    const wantedName = prepared.value.name
+    const holder = claimedNames.get(wantedName)
+    if (holder !== undefined) {
+      entries.push({lport, outcome: 'conflict', reason: `netdev ${wantedName} is also wanted by lport ${holder}`, interfaceName: wantedName})
+      continue
+    }
+
+    // Rule 4: an interface with the wanted name exists. Ours for this lport: that is the one to
+    // keep. Plugged for an lport no longer wanted here: take it over by updating it, since a
+    // second row with the same name cannot be committed. Anything else: a conflict.
+    const sameName = byInterfaceName.get(wantedName)
+    let target = current
+    if (sameName && sameName !== current) {
+      const owner = sameName.externalIds[IFACE_ID]
+      if (!isPlugged(sameName)) {
+        entries.push({
+          lport,
+          outcome: 'conflict',
+          reason: `interface ${wantedName} exists on the integration bridge and is not maintained by OVN`,
+          interfaceName: wantedName,
+        })
+        continue
+      }
+
+      if (owner !== lport && wantedLports.has(owner!)) {
+        entries.push({lport, outcome: 'conflict', reason: `netdev ${wantedName} is plugged for lport ${owner}`, interfaceName: wantedName})
+        continue
+      }
+
+      target = sameName
+      accounted.add(sameName.uuid)
+    }
+
+    claimedNames.set(wantedName, lport)
+    const desired = desiredInterface(provider, prepared.value, binding, vifPlugType, target)
+    for (const duplicate of carrying) {
+      if (duplicate === target || duplicate === current) continue
+      const action: PlanAction = {kind: 'remove', lport, current: duplicate}
+      entries.push({lport, outcome: 'remove', reason: `a second interface plugged for lport ${lport}`, interfaceName: duplicate.name, action})
+    }
+
+    if (!target) {
+      const action: PlanAction = {kind: 'create', lport, desired}
+      entries.push({lport, outcome: 'create', reason: `requested for this chassis with ${VIF_PLUG_TYPE} ${vifPlugType}`, interfaceName: wantedName, action})
+      continue
+    }
+
+    if (target.name === wantedName) {
+      if (current && current !== target) {
+        const action: PlanAction = {kind: 'remove', lport, current}
+        entries.push({lport, outcome: 'remove', reason: `superseded by interface ${wantedName}`, interfaceName: current.name, action})
+      }
+
+      const changes = describeChanges(target, desired)
+      if (changes.length === 0) {
+        entries.push({lport, outcome: 'unchanged', reason: 'plugged as requested', interfaceName: wantedName})
+      } else {
+        const action: PlanAction = {kind: 'update', lport, current: target, desired, changes}
+        entries.push({lport, outcome: 'update', reason: changes.join(', '), interfaceName: wantedName, action})
+      }
+
+      continue
+    }
+
+    // Rule 7: the provider now resolves another netdev (say, the VF changed).
+    if (!options.replace) {
+      entries.push({
+        lport,
+        outcome: 'conflict',
+        reason: `plugged as ${target.name} but the provider now resolves ${wantedName}: recreate the port (ovn-controller's behaviour, kept by --no-replace)`,
+        interfaceName: target.name,
+      })
+      continue
+    }
+
+    const action: PlanAction = {kind: 'replace', lport, current: target, desired}
+    entries.push({lport, outcome: 'replace', reason: `netdev changed from ${target.name} to ${wantedName}`, interfaceName: wantedName, action})
+  }
+
+  const bindingsByName = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
+  for (const iface of interfaces) {
+    if (!isPlugged(iface) || accounted.has(iface.uuid)) continue
+    const lport = iface.externalIds[IFACE_ID]!
+    const reason = whyUnwanted(bindingsByName.get(lport), chassisUuid)
+    if (!view.complete) {
+      entries.push({lport, outcome: 'kept', reason: `${reason}; not unplugged until the database views are complete`, interfaceName: iface.name})
+      continue
+    }
+
+    const pluggedBy = iface.externalIds[OVN_PLUGGED]!
+    const provider = providers.get(pluggedBy)
+    if (!provider) {
+      entries.push({lport, outcome: 'kept', reason: `${reason}; but no VIF plug provider '${pluggedBy}' is loaded to agree to the unplug`, interfaceName: iface.name})
+      continue
+    }
+
+    const agreed = provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}})
+    if (!agreed.ok) {
+      entries.push({lport, outcome: 'kept', reason: `${reason}; the provider refuses the unplug: ${agreed.reason}`, interfaceName: iface.name})
+      continue
+    }
+
+    const action: PlanAction = {kind: 'remove', lport, current: iface}
+    entries.push({lport, outcome: 'remove', reason, interfaceName: iface.name, action})
+  }
+
+  return {entries, actions: entries.flatMap((entry) => (entry.action ? [entry.action] : []))}
+}

@@ -1,0 +1,235 @@
+import {describe, expect, it} from 'vitest'
+
+import {createDummyProvider} from '../../../src/providers/dummy.js'
+import type {VifPlugProvider} from '../../../src/providers/types.js'
+import type {BindingView, InterfaceView, ReconcileView} from '../../../src/reconcile/model.js'
+import {mtuRequestOf, type PlanEntry, planReconcile} from '../../../src/reconcile/plan.js'
+
+const HERE = 'chassis-here'
+const ELSEWHERE = 'chassis-elsewhere'
+
+function binding(lport: string, overrides: Partial<BindingView> = {}, options: Record<string, string> = {'vif-plug-type': 'dummy'}): BindingView {
+  return {uuid: `pb-${lport}`, logicalPort: lport, type: '', options, requestedChassis: HERE, ...overrides}
+}
+
+function plugged(name: string, lport: string, overrides: Partial<InterfaceView> = {}): InterfaceView {
+  return {
+    uuid: `if-${name}`,
+    name,
+    type: 'internal',
+    options: {'vif-plug-dummy-option': 'value'},
+    externalIds: {'iface-id': lport, 'ovn-plugged': 'dummy'},
+    portUuid: `port-${name}`,
+    ...overrides,
+  }
+}
+
+function view(bindings: BindingView[], interfaces: InterfaceView[], overrides: Partial<ReconcileView> = {}): ReconcileView {
+  return {chassisUuid: HERE, bridgeUuid: 'br-int', bindings, interfaces, complete: true, ...overrides}
+}
+
+/** A provider whose answers the test sets: the VF it resolves, or a refusal. */
+function scriptedProvider(answer: {name?: string; refuseCreate?: string; refuseRemove?: string}): VifPlugProvider {
+  return {
+    type: 'scripted',
+    maintainedOptions: ['owned-a', 'owned-b'],
+    optionSpecs: [],
+    prepareCreate: () =>
+      answer.refuseCreate ? {ok: false, reason: answer.refuseCreate} : {ok: true, value: {name: answer.name ?? 'vf0', type: '', options: {'owned-a': '1'}}},
+    prepareRemove: () => (answer.refuseRemove ? {ok: false, reason: answer.refuseRemove} : {ok: true, value: undefined}),
+    inventory: async () => [],
+  }
+}
+
+const dummyOnly = new Map([['dummy', createDummyProvider()]])
+const plan = (v: ReconcileView, providers: ReadonlyMap<string, VifPlugProvider> = dummyOnly, replace = true) => planReconcile(v, providers, {replace})
+const summary = (entries: PlanEntry[]) => entries.map((entry) => [entry.lport, entry.outcome, entry.interfaceName])
+
+describe('planReconcile', () => {
+  it('creates what the provider prepares for a VIF requested here, with OVN\'s external_ids and mtu_request', () => {
+    const result = plan(view([binding('a-very-long-logical-port-name', {}, {'vif-plug-type': 'dummy', 'vif-plug-mtu-request': '1442'})], []))
+    expect(result.actions).toEqual([
+      {
+        kind: 'create',
+        lport: 'a-very-long-logical-port-name',
+        desired: {
+          name: 'a-very-long-log',
+          type: 'internal',
+          options: {'vif-plug-dummy-option': 'value'},
+          externalIds: {'iface-id': 'a-very-long-logical-port-name', 'ovn-plugged': 'dummy'},
+          mtuRequest: 1442,
+        },
+      },
+    ])
+  })
+
+  it('wants only VIF bindings requested for this chassis that ask to be plugged', () => {
+    const result = plan(
+      view(
+        [
+          binding('elsewhere', {requestedChassis: ELSEWHERE}),
+          binding('nowhere', {requestedChassis: undefined}),
+          binding('router-port', {type: 'patch'}),
+          binding('not-asking', {}, {}),
+          binding('wanted'),
+        ],
+        [],
+      ),
+    )
+    expect(summary(result.entries)).toEqual([['wanted', 'create', 'wanted']])
+  })
+
+  it('never touches an interface that carries the iface-id without ovn-plugged, and reports the conflict', () => {
+    const foreign = plugged('tap0', 'lsp1', {externalIds: {'iface-id': 'lsp1'}})
+    const result = plan(view([binding('lsp1')], [foreign]))
+    expect(result.actions).toEqual([])
+    expect(result.entries).toEqual([
+      expect.objectContaining({lport: 'lsp1', outcome: 'conflict', reason: expect.stringContaining('a port not maintained by OVN already exists')}),
+    ])
+  })
+
+  it('updates a plugged interface in place: type, maintained options, mtu; other keys stay', () => {
+    const current = plugged('vf0', 'lsp1', {
+      type: 'internal',
+      options: {'owned-b': 'stale', 'owned-a': 'old', 'not-ours': 'kept'},
+      externalIds: {'iface-id': 'lsp1', 'ovn-plugged': 'scripted', 'attached-mac': 'x'},
+      mtuRequest: 440,
+    })
+    const result = plan(
+      view([binding('lsp1', {}, {'vif-plug-type': 'scripted', 'vif-plug-mtu-request': '1500'})], [current]),
+      new Map([['scripted', scriptedProvider({name: 'vf0'})]]),
+    )
+    expect(result.actions).toEqual([
+      {
+        kind: 'update',
+        lport: 'lsp1',
+        current,
+        desired: {
+          name: 'vf0',
+          type: '',
+          options: {'not-ours': 'kept', 'owned-a': '1'},
+          externalIds: {'iface-id': 'lsp1', 'ovn-plugged': 'scripted', 'attached-mac': 'x'},
+          mtuRequest: 1500,
+        },
+        changes: ["type 'internal' -> ''", 'options:owned-b', 'options:owned-a', 'mtu_request 440 -> 1500'],
+      },
+    ])
+  })
+
+  it('puts back a local edit of mtu_request, and clears one the lport does not ask for', () => {
+    const edited = plan(view([binding('lsp1', {}, {'vif-plug-type': 'dummy', 'vif-plug-mtu-request': '1400'})], [plugged('lsp1', 'lsp1', {mtuRequest: 440})]))
+    expect(edited.entries).toEqual([expect.objectContaining({outcome: 'update', reason: 'mtu_request 440 -> 1400'})])
+    const cleared = plan(view([binding('lsp1')], [plugged('lsp1', 'lsp1', {mtuRequest: 440})]))
+    expect(cleared.entries).toEqual([expect.objectContaining({outcome: 'update', reason: 'mtu_request 440 -> []'})])
+  })
+
+  it('leaves an interface that is as requested alone', () => {
+    const result = plan(view([binding('lsp1')], [plugged('lsp1', 'lsp1')]))
+    expect(result.actions).toEqual([])
+    expect(summary(result.entries)).toEqual([['lsp1', 'unchanged', 'lsp1']])
+  })
+
+  it('takes over a same-named interface plugged for an lport no longer here, instead of a duplicate name', () => {
+    const leftover = plugged('lsp1', 'old-lport')
+    const result = plan(view([binding('lsp1')], [leftover]))
+    expect(result.actions).toEqual([expect.objectContaining({kind: 'update', current: leftover, changes: ['external_ids:iface-id']})])
+    expect(result.actions.some((action) => action.kind === 'remove' || action.kind === 'create')).toBe(false)
+  })
+
+  it('refuses a netdev name held by a foreign interface or by another wanted lport', () => {
+    const provider = new Map([['scripted', scriptedProvider({name: 'vf0'})]])
+    const foreignHolder = plan(view([binding('lsp1', {}, {'vif-plug-type': 'scripted'})], [plugged('vf0', 'x', {externalIds: {}})]), provider)
+    expect(foreignHolder.entries).toEqual([expect.objectContaining({lport: 'lsp1', outcome: 'conflict', reason: expect.stringContaining('not maintained by OVN')})])
+
+    const twoWanting = plan(view([binding('lsp1', {}, {'vif-plug-type': 'scripted'}), binding('lsp2', {}, {'vif-plug-type': 'scripted'})], []), provider)
+    expect(summary(twoWanting.entries)).toEqual([
+      ['lsp1', 'create', 'vf0'],
+      ['lsp2', 'conflict', 'vf0'],
+    ])
+
+    const heldByWanted = plan(
+      view([binding('lsp1', {}, {'vif-plug-type': 'scripted'}), binding('lsp2', {}, {'vif-plug-type': 'scripted'})], [plugged('vf0', 'lsp2', {type: '', options: {'owned-a': '1'}, externalIds: {'iface-id': 'lsp2', 'ovn-plugged': 'scripted'}})]),
+      provider,
+    )
+    expect(summary(heldByWanted.entries)).toEqual([
+      ['lsp1', 'conflict', 'vf0'],
+      ['lsp2', 'unchanged', 'vf0'],
+    ])
+  })
+
+  it('unplugs an interface whose lport is gone or moved, only with a complete view and the provider\'s consent', () => {
+    const orphans = [plugged('gone', 'gone'), plugged('moved', 'moved'), plugged('tap-foreign', 'foreign', {externalIds: {'iface-id': 'foreign'}})]
+    const bindings = [binding('moved', {requestedChassis: ELSEWHERE})]
+    const complete = plan(view(bindings, orphans))
+    expect(complete.entries).toEqual([
+      expect.objectContaining({lport: 'gone', outcome: 'remove', reason: 'its logical port is gone, or no longer requested for this chassis'}),
+      expect.objectContaining({lport: 'moved', outcome: 'remove', reason: 'its logical port is requested for another chassis'}),
+    ])
+    expect(complete.actions.map((action) => action.kind === 'remove' && action.current.name)).toEqual(['gone', 'moved'])
+
+    const partial = plan(view(bindings, orphans, {complete: false}))
+    expect(partial.actions).toEqual([])
+    expect(partial.entries.map((entry) => entry.outcome)).toEqual(['kept', 'kept'])
+
+    const refusing = plan(view([], [plugged('vf0', 'gone', {externalIds: {'iface-id': 'gone', 'ovn-plugged': 'scripted'}})]), new Map([['scripted', scriptedProvider({refuseRemove: 'still in use'})]]))
+    expect(refusing.entries).toEqual([expect.objectContaining({outcome: 'kept', reason: expect.stringContaining('the provider refuses the unplug: still in use')})])
+
+    const unknownType = plan(view([], [plugged('vf0', 'gone', {externalIds: {'iface-id': 'gone', 'ovn-plugged': 'other'}})]))
+    expect(unknownType.entries).toEqual([expect.objectContaining({outcome: 'kept', reason: expect.stringContaining("no VIF plug provider 'other'")})])
+  })
+
+  it('unplugs when the lport stops asking to be plugged, and keeps ports whose lport is wanted but refused', () => {
+    const stopped = plan(view([binding('lsp1', {}, {})], [plugged('lsp1', 'lsp1')]))
+    expect(stopped.entries).toEqual([expect.objectContaining({outcome: 'remove', reason: 'its logical port no longer asks to be plugged (no vif-plug-type)'})])
+
+    const refused = plan(
+      view([binding('lsp1', {}, {'vif-plug-type': 'scripted'})], [plugged('vf0', 'lsp1', {externalIds: {'iface-id': 'lsp1', 'ovn-plugged': 'scripted'}})]),
+      new Map([['scripted', scriptedProvider({refuseCreate: 'vf0 is being renamed'})]]),
+    )
+    expect(refused.actions).toEqual([])
+    expect(refused.entries).toEqual([expect.objectContaining({outcome: 'pending', reason: 'vf0 is being renamed', interfaceName: 'vf0'})])
+  })
+
+  it('leaves a type without a provider pending', () => {
+    const result = plan(view([binding('lsp1', {}, {'vif-plug-type': 'representor'})], []))
+    expect(result.entries).toEqual([expect.objectContaining({outcome: 'pending', reason: "no VIF plug provider for vif-plug-type 'representor'"})])
+  })
+
+  it('replaces a port whose netdev changed, or refuses like ovn-controller with replace off', () => {
+    const current = plugged('vf1', 'lsp1', {type: '', options: {'owned-a': '1'}, externalIds: {'iface-id': 'lsp1', 'ovn-plugged': 'scripted'}})
+    const providers = new Map([['scripted', scriptedProvider({name: 'vf2'})]])
+    const replaced = plan(view([binding('lsp1', {}, {'vif-plug-type': 'scripted'})], [current]), providers)
+    expect(replaced.actions).toEqual([expect.objectContaining({kind: 'replace', current, desired: expect.objectContaining({name: 'vf2'})})])
+    const refused = plan(view([binding('lsp1', {}, {'vif-plug-type': 'scripted'})], [current]), providers, false)
+    expect(refused.actions).toEqual([])
+    expect(refused.entries).toEqual([expect.objectContaining({outcome: 'conflict', reason: expect.stringContaining('recreate the port')})])
+  })
+
+  it('removes a second interface plugged for the same lport', () => {
+    const result = plan(view([binding('lsp1')], [plugged('lsp1', 'lsp1'), plugged('lsp1-copy', 'lsp1')]))
+    expect(summary(result.entries)).toEqual([
+      ['lsp1', 'remove', 'lsp1-copy'],
+      ['lsp1', 'unchanged', 'lsp1'],
+    ])
+  })
+
+  it('touches nothing while this chassis has no Chassis row', () => {
+    const result = plan(view([binding('lsp1')], [plugged('x', 'gone')], {chassisUuid: undefined}))
+    expect(result.actions).toEqual([])
+    expect(summary(result.entries)).toEqual([['gone', 'kept', 'x']])
+  })
+})
+
+describe('mtuRequestOf', () => {
+  it.each([
+    [{}, undefined],
+    [{'vif-plug-mtu-request': '1500'}, 1500],
+    [{'vif-plug-mtu-request': ' 9000 '}, 9000],
+    [{'vif-plug-mtu-request': '0'}, undefined],
+    [{'vif-plug-mtu-request': '-5'}, undefined],
+    [{'vif-plug-mtu-request': '15x'}, undefined],
+    [{'vif-plug-mtu-request': ''}, undefined],
+  ])('%j -> %s', (options, expected) => {
+    expect(mtuRequestOf(options)).toBe(expected)
+  })
+})
