@@ -1,0 +1,188 @@
+import {execFile} from 'node:child_process'
+
+import {MissingDependencyError, ValidationError} from '../../lib/errors.js'
+import {isZeroMac, normalizeMac} from './mac.js'
+
+/** The devlink port flavours a representor lookup uses; every other flavour is skipped. */
+export type DevlinkFlavour = 'physical' | 'pcipf' | 'pcivf'
+
+export interface DevlinkPort {
+  /** The dump's key, e.g. pci/0000:03:00.0/4097. */
+  key: string
+  /** Bus and device, e.g. pci/0000:03:00.0: ports of one devlink device share it. */
+  device: string
+  flavour: DevlinkFlavour
+  netdev?: string
+  /** The physical port number (flavour physical only). */
+  port?: number
+  controller: number
+  external: boolean
+  pfnum?: number
+  vfnum?: number
+  /** The function's MAC (normalised), absent when the kernel reports none or all zeros. */
+  hwAddr?: string
+}
+
+export interface ParsedDevlinkDump {
+  ports: DevlinkPort[]
+  /** One line per port skipped for its flavour, for debug output. */
+  skipped: string[]
+}
+
+/** Far above any real dump (a few hundred bytes per port), low enough to fail fast on a wrong file. */
+export const MAX_DEVLINK_DUMP_BYTES = 16 * 1024 * 1024
+
+const DEVLINK_ARGS = ['-j', 'port', 'show'] as const
+const DEVLINK_TIMEOUT_MS = 10_000
+const SUPPORTED_FLAVOURS = new Set<string>(['physical', 'pcipf', 'pcivf'])
+const PORT_KEY = /^([^/]+\/[^/]+)\/(\d+)$/
+// The kernel's dev_valid_name: 1-15 bytes, no '/', ':' or white space, not '.' or '..'.
+const NETDEV_NAME = /^[^/:\s]+$/
+
+const EXPECTED = 'expected the output of `devlink -j port show`'
+
+function describeSize(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+}
+
+/** Runs `devlink -j port show` (never through a shell) and returns its standard output. */
+export function runDevlinkPortShow(devlinkPath = 'devlink'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      devlinkPath,
+      DEVLINK_ARGS,
+      {maxBuffer: MAX_DEVLINK_DUMP_BYTES, timeout: DEVLINK_TIMEOUT_MS, encoding: 'utf8'},
+      (error, stdout, stderr) => {
+        if (!error) {
+          resolve(stdout)
+          return
+        }
+
+        const failure = error as NodeJS.ErrnoException & {killed?: boolean}
+        const command = `${devlinkPath} ${DEVLINK_ARGS.join(' ')}`
+        if (failure.code === 'ENOENT') {
+          reject(new MissingDependencyError(`${devlinkPath} not found: install the iproute2 package (apt-get install iproute2)`))
+        } else if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          reject(new ValidationError(`${command} printed more than ${describeSize(MAX_DEVLINK_DUMP_BYTES)}; refusing to parse it`))
+        } else if (failure.killed) {
+          reject(new ValidationError(`${command} did not finish within ${DEVLINK_TIMEOUT_MS / 1000} s`))
+        } else {
+          const reason = stderr.trim().split('\n')[0] || failure.message.split('\n')[0]
+          reject(new ValidationError(`${command} failed: ${reason}`))
+        }
+      },
+    )
+  })
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+class PortReader {
+  constructor(
+    private readonly key: string,
+    private readonly attributes: Record<string, unknown>,
+  ) {}
+
+  fail(message: string): never {
+    throw new ValidationError(`devlink port ${this.key}: ${message}`)
+  }
+
+  integer(name: string): number | undefined {
+    const value = this.attributes[name]
+    if (value === undefined) return undefined
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      this.fail(`"${name}" is ${JSON.stringify(value)}, expected a non-negative integer`)
+    }
+
+    return value
+  }
+
+  requiredInteger(name: string): number {
+    return this.integer(name) ?? this.fail(`"${name}" is missing`)
+  }
+
+  netdev(): string | undefined {
+    const value = this.attributes.netdev
+    if (value === undefined) return undefined
+    if (typeof value !== 'string' || !NETDEV_NAME.test(value) || Buffer.byteLength(value) > 15 || value === '.' || value === '..') {
+      this.fail(`"netdev" is ${JSON.stringify(value)}, which is not a valid netdev name`)
+    }
+
+    return value
+  }
+
+  hwAddr(): string | undefined {
+    const portFunction = this.attributes.function
+    if (portFunction === undefined) return undefined
+    if (!isRecord(portFunction)) this.fail('"function" is not an object')
+    const value = portFunction.hw_addr
+    if (value === undefined) return undefined
+    const mac = typeof value === 'string' ? normalizeMac(value) : undefined
+    if (!mac) this.fail(`"function.hw_addr" is ${JSON.stringify(value)}, expected a MAC address`)
+    return isZeroMac(mac) ? undefined : mac
+  }
+
+  external(): boolean {
+    const value = this.attributes.external
+    if (value === undefined) return false
+    if (typeof value !== 'boolean') this.fail(`"external" is ${JSON.stringify(value)}, expected true or false`)
+    return value
+  }
+}
+
+/**
+ * Parses `devlink -j port show` output. Anything that is not such a dump, or a port of a
+ * supported flavour whose attributes have the wrong shape, is a ValidationError naming the
+ * port and attribute; ports of other flavours are skipped unread.
+ */
+export function parseDevlinkPortDump(text: string): ParsedDevlinkDump {
+  const bytes = Buffer.byteLength(text)
+  if (bytes > MAX_DEVLINK_DUMP_BYTES) {
+    throw new ValidationError(
+      `devlink port dump is ${describeSize(bytes)}, more than the ${describeSize(MAX_DEVLINK_DUMP_BYTES)} this tool reads; ${EXPECTED}`,
+    )
+  }
+
+  let document: unknown
+  try {
+    document = JSON.parse(text)
+  } catch (error) {
+    throw new ValidationError(`devlink port dump is not JSON (${(error as Error).message}); ${EXPECTED}`)
+  }
+
+  if (!isRecord(document) || !isRecord(document.port)) {
+    throw new ValidationError(`devlink port dump has no "port" object; ${EXPECTED}`)
+  }
+
+  const ports: DevlinkPort[] = []
+  const skipped: string[] = []
+  for (const [key, attributes] of Object.entries(document.port)) {
+    const keyMatch = PORT_KEY.exec(key)
+    if (!keyMatch?.[1]) throw new ValidationError(`devlink port dump has a port named "${key}", expected <bus>/<device>/<index>`)
+    if (!isRecord(attributes)) throw new ValidationError(`devlink port ${key}: attributes are not an object`)
+
+    const flavour = attributes.flavour
+    if (typeof flavour !== 'string' || !SUPPORTED_FLAVOURS.has(flavour)) {
+      skipped.push(`skipping devlink port ${key}: flavour ${JSON.stringify(flavour ?? null)} is not physical, pcipf or pcivf`)
+      continue
+    }
+
+    const reader = new PortReader(key, attributes)
+    ports.push({
+      key,
+      device: keyMatch[1],
+      flavour: flavour as DevlinkFlavour,
+      netdev: reader.netdev(),
+      port: flavour === 'physical' ? reader.integer('port') : undefined,
+      controller: reader.integer('controller') ?? 0,
+      external: reader.external(),
+      pfnum: flavour === 'physical' ? undefined : reader.requiredInteger('pfnum'),
+      vfnum: flavour === 'pcivf' ? reader.requiredInteger('vfnum') : undefined,
+      hwAddr: flavour === 'physical' ? undefined : reader.hwAddr(),
+    })
+  }
+
+  return {ports, skipped}
+}

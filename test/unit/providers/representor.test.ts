@@ -1,0 +1,298 @@
+import {chmod, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, describe, expect, it, vi} from 'vitest'
+
+import {createRepresentorProvider, REPRESENTOR_OPTION_SPECS, type RepresentorOptions} from '../../../src/providers/representor/index.js'
+import type {VifPlugProvider} from '../../../src/providers/types.js'
+import {lportOptions, scenario} from './helpers.js'
+
+type Scenario = Parameters<typeof scenario>[0]
+
+async function initialised(name: Scenario, options: RepresentorOptions = {}): Promise<VifPlugProvider> {
+  const {devlinkJson, sysfsRoot} = scenario(name)
+  const provider = createRepresentorProvider({devlinkJson, sysfsRoot, ...options})
+  await provider.init?.()
+  return provider
+}
+
+function plug(provider: VifPlugProvider, options: Record<string, string>) {
+  return provider.prepareCreate({lportName: 'lp', lportOptions: options})
+}
+
+const HOST_PF0 = '0c:42:a1:00:00:01'
+const HOST_PF1 = '0c:42:a1:00:00:02'
+
+describe('representor provider on a DPU (host functions on controller 1)', () => {
+  it('plugs the VF representor for a host PF MAC and VF number as a system interface with no options', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, lportOptions(HOST_PF0, '3'))).toEqual({ok: true, value: {name: 'c1pf0vf3', type: '', options: {}}})
+    expect(plug(provider, lportOptions(HOST_PF1, '7'))).toMatchObject({ok: true, value: {name: 'c1pf1vf7'}})
+  })
+
+  it('plugs the PF representor itself when vf-num is absent or empty', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, lportOptions(HOST_PF1))).toMatchObject({ok: true, value: {name: 'c1pf1'}})
+    expect(plug(provider, lportOptions(HOST_PF1, ''))).toMatchObject({ok: true, value: {name: 'c1pf1'}})
+  })
+
+  it('accepts the MAC in any case and with one-digit octets', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, lportOptions('0C:42:A1:0:0:1', '0'))).toMatchObject({ok: true, value: {name: 'c1pf0vf0'}})
+  })
+
+  it('refuses a VF the PF does not have, naming the VFs it has', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, lportOptions(HOST_PF0, '8'))).toEqual({
+      ok: false,
+      reason: `no VF representor for pf-mac ${HOST_PF0} vf 8 (that PF has VFs 0-7)`,
+    })
+  })
+
+  it('refuses an unknown MAC, naming the PF MACs it saw', async () => {
+    const result = plug(await initialised('dpu-2pf-8vf'), lportOptions('0c:42:a1:ff:ff:ff', '1'))
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.reason).toBe(
+      'no PF representor for pf-mac 0c:42:a1:ff:ff:ff (PF MACs seen: 02:00:00:00:0a:00 (pf0), 0c:42:a1:00:00:01 (c1pf0), 02:00:00:00:0a:01 (pf1), 0c:42:a1:00:00:02 (c1pf1))',
+    )
+  })
+
+  it('keeps the Arm side\'s own PF (controller 0) apart from the host PF with the same PF number', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, lportOptions('02:00:00:00:0a:00'))).toMatchObject({ok: true, value: {name: 'pf0'}})
+    expect(plug(provider, lportOptions('02:00:00:00:0a:00', '3'))).toEqual({
+      ok: false,
+      reason: 'no VF representor for pf-mac 02:00:00:00:0a:00 vf 3 (that PF has no VF representors)',
+    })
+  })
+
+  it('lists every PF and VF representor with its PF MAC and switch id, and not uplinks or SFs', async () => {
+    const items = await (await initialised('dpu-2pf-8vf')).inventory()
+    expect(items).toHaveLength(4 + 16)
+    expect(items.map((item) => item.netdev)).not.toContain('p0')
+    expect(items.find((item) => item.netdev === 'c1pf1vf3')).toEqual({
+      netdev: 'c1pf1vf3',
+      details: {
+        flavour: 'pcivf',
+        controller: 1,
+        pf: 1,
+        vf: 3,
+        'pf-mac': HOST_PF1,
+        'switch-id': '0c42a1fffe000010',
+        'devlink-port': 'pci/0000:03:00.1/4100',
+        state: 'ready',
+      },
+    })
+  })
+
+  it('finds the netdev through sysfs phys_port_name when devlink does not name it', async () => {
+    const {dump, sysfsRoot} = scenario('dpu-2pf-8vf')
+    const ports = dump()
+    delete ports.port['pci/0000:03:00.0/4100']?.netdev
+    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, lportOptions(HOST_PF0, '3'))).toMatchObject({ok: true, value: {name: 'c1pf0vf3'}})
+  })
+
+  it('refuses when two PF representors claim the same MAC instead of guessing', async () => {
+    const {dump, sysfsRoot} = scenario('dpu-2pf-8vf')
+    const ports = dump()
+    ports.port['pci/0000:03:00.1/4096'] = {...ports.port['pci/0000:03:00.1/4096'], function: {hw_addr: HOST_PF0}}
+    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, lportOptions(HOST_PF0, '1'))).toEqual({
+      ok: false,
+      reason: `pf-mac ${HOST_PF0} matches 2 PF representors: c1pf0 (pci/0000:03:00.0/4096), c1pf1 (pci/0000:03:00.1/4096); refusing to guess`,
+    })
+  })
+})
+
+describe('representor provider on a local switchdev NIC (controller 0)', () => {
+  it('plugs local VF and PF representors', async () => {
+    const provider = await initialised('local-switchdev')
+    expect(plug(provider, lportOptions('b8:ce:f6:3c:1a:20', '1'))).toMatchObject({ok: true, value: {name: 'pf0vf1'}})
+    expect(plug(provider, lportOptions('b8:ce:f6:3c:1a:20'))).toMatchObject({ok: true, value: {name: 'pf0'}})
+  })
+
+  it('refuses a VF whose netdev still has its kernel name, and plugs it once udev renamed it', async () => {
+    const renaming = await initialised('vf-renaming')
+    expect(plug(renaming, lportOptions('b8:ce:f6:3c:1a:20', '2'))).toEqual({
+      ok: false,
+      reason:
+        'the VF representor for pf-mac b8:ce:f6:3c:1a:20 vf 2 is still named eth5, a kernel name udev is expected to replace (phys_port_name pf0vf2); waiting for the rename',
+    })
+    expect(plug(renaming, lportOptions('b8:ce:f6:3c:1a:20', '1'))).toMatchObject({ok: true, value: {name: 'pf0vf1'}})
+    const items = await renaming.inventory()
+    expect(items.find((item) => item.netdev === 'eth5')?.details.state).toBe('awaiting rename (pf0vf2)')
+
+    const renamed = await initialised('local-switchdev')
+    expect(plug(renamed, lportOptions('b8:ce:f6:3c:1a:20', '2'))).toMatchObject({ok: true, value: {name: 'pf0vf2'}})
+  })
+})
+
+describe('representor provider on a kernel without function hw_addr', () => {
+  it('reads the host PF MAC from the uplink\'s smart_nic/pf/config', async () => {
+    const provider = await initialised('no-hw-addr')
+    expect(plug(provider, lportOptions('0c:42:a1:00:00:a1', '2'))).toMatchObject({ok: true, value: {name: 'pf0vf2'}})
+    expect(plug(provider, lportOptions('0c:42:a1:00:00:a1'))).toMatchObject({ok: true, value: {name: 'pf0hpf'}})
+    const items = await provider.inventory()
+    expect(new Set(items.map((item) => item.details['pf-mac']))).toEqual(new Set(['0c:42:a1:00:00:a1']))
+  })
+
+  it('says no PF MAC is known when the sysfs fallback is missing too', async () => {
+    const provider = await initialised('no-hw-addr', {sysfsRoot: path.join(os.tmpdir(), 'no-such-sysfs')})
+    expect(plug(provider, lportOptions('0c:42:a1:00:00:a1', '2'))).toEqual({
+      ok: false,
+      reason: 'no PF representor for pf-mac 0c:42:a1:00:00:a1 (no PF representor has a known MAC)',
+    })
+  })
+})
+
+describe('representor options', () => {
+  const [pfMac, vfNum] = REPRESENTOR_OPTION_SPECS
+
+  it('declares pf-mac (required) and vf-num (optional) and maintains no interface options', () => {
+    const provider = createRepresentorProvider({devlinkJson: '{"port": {}}'})
+    expect(provider.optionSpecs.map(({key, flag, required}) => ({key, flag, required}))).toEqual([
+      {key: 'vif-plug:representor:pf-mac', flag: 'pf-mac', required: true},
+      {key: 'vif-plug:representor:vf-num', flag: 'vf-num', required: false},
+    ])
+    expect(provider.maintainedOptions).toEqual([])
+  })
+
+  it.each(['0c:42:a1:00:00:01', '0C:42:A1:00:00:01', 'c:42:a1:0:0:1'])('accepts pf-mac %s', (value) => {
+    expect(pfMac?.check(value)).toBeUndefined()
+  })
+
+  it.each(['', '0c:42:a1:00:00', '0c-42-a1-00-00-01', '0c:42:a1:00:00:001', 'gg:42:a1:00:00:01'])('rejects pf-mac %j', (value) => {
+    expect(pfMac?.check(value)).toBe(`pf-mac "${value}" is not a MAC address like 0c:42:a1:00:00:01`)
+  })
+
+  it.each(['0', '7', '65535'])('accepts vf-num %s', (value) => {
+    expect(vfNum?.check(value)).toBeUndefined()
+  })
+
+  it.each(['', '-1', '65536', '3a', '1.5', ' 3', '000001'])('rejects vf-num %j', (value) => {
+    expect(vfNum?.check(value)).toBe(`vf-num "${value}" is not an integer from 0 to 65535`)
+  })
+
+  it('refuses an lport without pf-mac or with malformed values, before any lookup', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, {'vif-plug-type': 'representor'})).toEqual({ok: false, reason: 'vif-plug:representor:pf-mac is not set'})
+    expect(plug(provider, lportOptions('nope', '1'))).toEqual({ok: false, reason: 'pf-mac "nope" is not a MAC address like 0c:42:a1:00:00:01'})
+    expect(plug(provider, lportOptions(HOST_PF0, '70000'))).toEqual({ok: false, reason: 'vf-num "70000" is not an integer from 0 to 65535'})
+  })
+
+  it('always lets the reconciler unplug', () => {
+    const provider = createRepresentorProvider({devlinkJson: 'not even json'})
+    expect(provider.prepareRemove({lportName: 'lp', existing: {name: 'c1pf0vf3', type: '', options: {}}})).toEqual({ok: true, value: undefined})
+  })
+})
+
+describe('representor provider without a lookup table', () => {
+  it('refuses every plug before init', () => {
+    const provider = createRepresentorProvider({devlinkJson: scenario('dpu-2pf-8vf').devlinkJson})
+    expect(plug(provider, lportOptions(HOST_PF0, '3'))).toEqual({ok: false, reason: 'the representor lookup table is not loaded (init() has not run)'})
+  })
+
+  it('fails init on a malformed dump and then refuses with that reason', async () => {
+    const provider = createRepresentorProvider({devlinkJson: '{"port": ['})
+    await expect(provider.init?.()).rejects.toThrow(/devlink port dump is not JSON/)
+    const result = plug(provider, lportOptions(HOST_PF0, '3'))
+    expect(!result.ok && result.reason).toMatch(/^the representor lookup table could not be loaded: devlink port dump is not JSON/)
+    await expect(provider.inventory()).rejects.toThrow(/could not be loaded/)
+  })
+
+  it('fails init naming iproute2 when devlink is missing', async () => {
+    const provider = createRepresentorProvider({devlinkPath: path.join(os.tmpdir(), 'no-such-dir', 'devlink')})
+    await expect(provider.init?.()).rejects.toThrow(/devlink not found: install the iproute2 package/)
+  })
+})
+
+describe('representor watch support', () => {
+  function switchingSource() {
+    const {devlinkJson, sysfsRoot} = scenario('dpu-2pf-8vf')
+    const withoutVf7 = scenario('dpu-2pf-8vf').dump()
+    delete withoutVf7.port['pci/0000:03:00.0/4104']
+    const state = {current: devlinkJson}
+    return {state, changed: JSON.stringify(withoutVf7), sysfsRoot, devlinkJson: async () => state.current}
+  }
+
+  it('refresh() resolves true only when the table changed', async () => {
+    const source = switchingSource()
+    const provider = createRepresentorProvider({devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot})
+    await provider.init?.()
+    expect(await provider.refresh?.()).toBe(false)
+    source.state.current = source.changed
+    expect(await provider.refresh?.()).toBe(true)
+    expect(plug(provider, lportOptions(HOST_PF0, '7'))).toEqual({ok: false, reason: `no VF representor for pf-mac ${HOST_PF0} vf 7 (that PF has VFs 0-6)`})
+    expect(await provider.refresh?.()).toBe(false)
+  })
+
+  it('onChange polls and calls listeners only when the table changed, until unsubscribed', async () => {
+    const source = switchingSource()
+    const provider = createRepresentorProvider({devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 10})
+    await provider.init?.()
+    const listener = vi.fn()
+    const unsubscribe = provider.onChange?.(listener)
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(listener).not.toHaveBeenCalled()
+
+    source.state.current = source.changed
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1))
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(listener).toHaveBeenCalledTimes(1)
+
+    unsubscribe?.()
+    source.state.current = scenario('dpu-2pf-8vf').devlinkJson
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(listener).toHaveBeenCalledTimes(1)
+  })
+
+  it('keeps the last good table when a poll fails', async () => {
+    const source = switchingSource()
+    const notes: string[] = []
+    const provider = createRepresentorProvider(
+      {devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 10},
+      {debug: (note) => notes.push(note)},
+    )
+    await provider.init?.()
+    const unsubscribe = provider.onChange?.(() => {})
+    source.state.current = 'garbage'
+    await vi.waitFor(() => expect(notes.some((note) => note.startsWith('representor refresh failed, keeping the previous table'))).toBe(true))
+    unsubscribe?.()
+    expect(plug(provider, lportOptions(HOST_PF0, '7'))).toMatchObject({ok: true, value: {name: 'c1pf0vf7'}})
+  })
+})
+
+describe('representor security', () => {
+  const dirs: string[] = []
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('runs only devlink -j port show, and lport option values never reach a program or shell', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'representor-inert-'))
+    dirs.push(dir)
+    const marker = path.join(dir, 'pwned')
+    const argvLog = path.join(dir, 'argv')
+    const devlink = path.join(dir, 'devlink')
+    await writeFile(devlink, `#!/bin/sh\necho "$*" >> '${argvLog}'\ncat '${scenario('dpu-2pf-8vf').devlinkFile}'\n`)
+    await chmod(devlink, 0o755)
+
+    const provider = createRepresentorProvider({devlinkPath: devlink, sysfsRoot: scenario('dpu-2pf-8vf').sysfsRoot})
+    await provider.init?.()
+    const hostile = `$(touch ${marker})`
+    const results = [
+      plug(provider, lportOptions(hostile, '3')),
+      plug(provider, lportOptions(HOST_PF0, hostile)),
+      plug(provider, {...lportOptions(HOST_PF0, '3'), [`vif-plug:representor:${hostile}`]: `\`touch ${marker}\``}),
+    ]
+    await provider.refresh?.()
+
+    expect(results.map((result) => result.ok)).toEqual([false, false, true])
+    expect(existsSync(marker)).toBe(false)
+    expect((await readFile(argvLog, 'utf8')).trim().split('\n')).toEqual(['-j port show', '-j port show'])
+  })
+})
