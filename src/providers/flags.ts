@@ -1,0 +1,54 @@
+import {Flags} from '@oclif/core'
+
+import {devlinkJsonFile} from './representor/index.js'
+import type {ProviderRegistryOptions} from './registry.js'
+
+const HELP_GROUP = 'PROVIDER'
+
+/** --provider-module and --provider, for every command that builds a provider registry. */
+export const providerFlags = {
+  'provider-module': Flags.string({
+    description: 'Load a third-party VIF plug provider from this package name or file path (repeatable); see docs/providers.md.',
+    multiple: true,
+    helpGroup: HELP_GROUP,
+  }),
+  provider: Flags.string({
+    description: 'Use only providers of this vif-plug-type (repeatable, or comma-separated).',
+    multiple: true,
+    delimiter: ',',
+    helpValue: 'TYPE',
+    helpGroup: HELP_GROUP,
+  }),
+}
+
+/** Hidden: make the representor provider read recorded data instead of this machine's. */
+export const representorSourceFlags = {
+  'devlink-json': Flags.file({
+    description: 'Read this recorded `devlink -j port show` output instead of running devlink.',
+    exists: true,
+    hidden: true,
+  }),
+  'sysfs-root': Flags.directory({
+    description: 'Read netdev attributes from this directory instead of /sys.',
+    exists: true,
+    hidden: true,
+  }),
+}
+
+export interface ProviderFlagValues {
+  'provider-module'?: string[]
+  provider?: string[]
+  'devlink-json'?: string
+  'sysfs-root'?: string
+}
+
+/** The registry options the shared flags ask for; pass the result to loadProviders(). */
+export function providerRegistryOptions(flags: ProviderFlagValues, debug?: (message: string) => void): ProviderRegistryOptions {
+  const devlinkJson = flags['devlink-json']
+  return {
+    modules: flags['provider-module'],
+    only: flags.provider,
+    representor: {devlinkJson: devlinkJson ? devlinkJsonFile(devlinkJson) : undefined, sysfsRoot: flags['sysfs-root']},
+    debug,
+  }
+}
