@@ -1,0 +1,112 @@
+import type {Row} from '../ovsdb/datum.js'
+import type {BindingView, InterfaceView} from './model.js'
+
+/** The part of a replica table (or of a select result indexed by uuid) the views read. */
+export interface RowSource {
+  get(uuid: string): Row | undefined
+  rows(): Iterable<Row>
+}
+
+export interface OvsTables {
+  Open_vSwitch: RowSource
+  Bridge: RowSource
+  Port: RowSource
+  Interface: RowSource
+}
+
+export const DEFAULT_INTEGRATION_BRIDGE = 'br-int'
+
+/** Columns of the local Open_vSwitch DB that the reconciler reads, per table. */
+export const OVS_COLUMNS = {
+  Open_vSwitch: ['external_ids', 'bridges'],
+  Bridge: ['name', 'ports'],
+  Port: ['name', 'interfaces'],
+  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request', 'ofport', 'error'],
+} as const
+
+/** Columns of the Southbound DB that the reconciler reads, per table. */
+export const SB_COLUMNS = {
+  Chassis: ['name', 'hostname'],
+  Port_Binding: ['logical_port', 'type', 'options', 'requested_chassis', 'chassis', 'up'],
+} as const
+
+function stringMap(value: unknown): Record<string, string> {
+  return (value ?? {}) as Record<string, string>
+}
+
+function uuids(value: unknown): string[] {
+  return Array.isArray(value) ? (value as string[]) : value === undefined ? [] : [value as string]
+}
+
+/** Fields that are absent stay absent (not undefined), so views compare and print cleanly. */
+function present<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({[key]: value} as Record<K, V>)
+}
+
+export interface ChassisIdentity {
+  /** external_ids:system-id: the chassis name ovn-controller registers. */
+  systemId?: string
+  /** external_ids:ovn-bridge, default br-int. */
+  integrationBridge: string
+  /** external_ids:ovn-remote: where ovn-controller finds the Southbound DB. */
+  ovnRemote?: string
+}
+
+export function chassisIdentity(ovs: Pick<OvsTables, 'Open_vSwitch'>): ChassisIdentity {
+  const [root] = ovs.Open_vSwitch.rows()
+  const externalIds = stringMap(root?.external_ids)
+  return {
+    integrationBridge: externalIds['ovn-bridge'] || DEFAULT_INTEGRATION_BRIDGE,
+    ...present('systemId', externalIds['system-id'] || undefined),
+    ...present('ovnRemote', externalIds['ovn-remote'] || undefined),
+  }
+}
+
+export function findBridge(ovs: Pick<OvsTables, 'Bridge'>, name: string): Row | undefined {
+  for (const bridge of ovs.Bridge.rows()) if (bridge.name === name) return bridge
+  return undefined
+}
+
+/** Every interface on the bridge, with the Port holding it. */
+export function interfacesOnBridge(ovs: OvsTables, bridge: Row): InterfaceView[] {
+  const views: InterfaceView[] = []
+  for (const portUuid of uuids(bridge.ports)) {
+    const port = ovs.Port.get(portUuid)
+    if (!port) continue
+    for (const ifaceUuid of uuids(port.interfaces)) {
+      const iface = ovs.Interface.get(ifaceUuid)
+      if (!iface) continue
+      const error = iface.error as string | undefined
+      views.push({
+        uuid: iface._uuid,
+        name: iface.name as string,
+        type: iface.type as string,
+        options: stringMap(iface.options),
+        externalIds: stringMap(iface.external_ids),
+        portUuid,
+        ...present('mtuRequest', iface.mtu_request as number | undefined),
+        ...present('ofport', iface.ofport as number | undefined),
+        ...present('error', error),
+      })
+    }
+  }
+
+  return views
+}
+
+export function bindingView(row: Row): BindingView {
+  return {
+    uuid: row._uuid,
+    logicalPort: row.logical_port as string,
+    type: row.type as string,
+    options: stringMap(row.options),
+    ...present('requestedChassis', row.requested_chassis as string | undefined),
+    ...present('chassis', row.chassis as string | undefined),
+    ...present('up', row.up as boolean | undefined),
+  }
+}
+
+export function findChassis(chassis: RowSource, name: string): Row | undefined {
+  for (const row of chassis.rows()) if (row.name === name) return row
+  return undefined
+}

@@ -1,0 +1,101 @@
+import {readFileSync} from 'node:fs'
+import {describe, expect, it} from 'vitest'
+
+import {parseSchema} from '../../../src/ovsdb/schema.js'
+import {Transaction} from '../../../src/ovsdb/transaction.js'
+import {addPlanToTransaction} from '../../../src/reconcile/apply.js'
+import type {InterfaceView} from '../../../src/reconcile/model.js'
+import type {DesiredInterface} from '../../../src/reconcile/plan.js'
+
+// The installed Open_vSwitch schema, so the operations are checked against the real column types.
+const schema = parseSchema(JSON.parse(readFileSync('/usr/share/openvswitch/vswitch.ovsschema', 'utf8')))
+const BRIDGE = '11111111-1111-1111-1111-111111111111'
+const PORT = '22222222-2222-2222-2222-222222222222'
+const IFACE = '33333333-3333-3333-3333-333333333333'
+
+function transaction(): Transaction {
+  return new Transaction(schema, async () => [])
+}
+
+const desired: DesiredInterface = {
+  name: 'vf3',
+  type: '',
+  options: {'vif-plug-dummy-option': 'value'},
+  externalIds: {'iface-id': 'lsp1', 'ovn-plugged': 'dummy'},
+  mtuRequest: 1500,
+}
+
+const current: InterfaceView = {
+  uuid: IFACE,
+  name: 'vf1',
+  type: 'internal',
+  options: {},
+  externalIds: {'iface-id': 'lsp1', 'ovn-plugged': 'dummy'},
+  portUuid: PORT,
+}
+
+describe('addPlanToTransaction', () => {
+  it('creates Interface and Port and adds the Port to br-int, guarded against a same-named row', () => {
+    const tx = transaction()
+    addPlanToTransaction(tx, [{kind: 'create', lport: 'lsp1', desired}], {bridgeUuid: BRIDGE, lock: 'ovn-vif-ctl'})
+    expect(tx.operations).toEqual([
+      {op: 'comment', comment: 'ovn-vif-ctl reconcile: 1 change(s)'},
+      {op: 'assert', lock: 'ovn-vif-ctl'},
+      {op: 'wait', table: 'Interface', where: [['name', '==', 'vf3']], columns: ['name'], until: '==', rows: [], timeout: 0},
+      {
+        op: 'insert',
+        table: 'Interface',
+        'uuid-name': 'iface0',
+        row: {
+          name: 'vf3',
+          type: '',
+          options: ['map', [['vif-plug-dummy-option', 'value']]],
+          external_ids: ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]],
+          mtu_request: 1500,
+        },
+      },
+      {op: 'insert', table: 'Port', 'uuid-name': 'port0', row: {name: 'vf3', interfaces: ['named-uuid', 'iface0']}},
+      {op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', BRIDGE]]], mutations: [['ports', 'insert', ['named-uuid', 'port0']]]},
+    ])
+  })
+
+  it('updates in place, guarded on every column the plan read, clearing mtu_request when none is wanted', () => {
+    const tx = transaction()
+    const {mtuRequest: _none, ...withoutMtu} = desired
+    addPlanToTransaction(tx, [{kind: 'update', lport: 'lsp1', current: {...current, mtuRequest: 440}, desired: {...withoutMtu, name: 'vf1'}, changes: []}], {bridgeUuid: BRIDGE})
+    expect(tx.operations.slice(1)).toEqual([
+      {
+        op: 'wait',
+        table: 'Interface',
+        where: [['_uuid', '==', ['uuid', IFACE]]],
+        columns: ['name', 'type', 'options', 'external_ids', 'mtu_request'],
+        until: '==',
+        rows: [{name: 'vf1', type: 'internal', options: ['map', []], external_ids: ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]], mtu_request: 440}],
+        timeout: 0,
+      },
+      {
+        op: 'update',
+        table: 'Interface',
+        where: [['_uuid', '==', ['uuid', IFACE]]],
+        row: {type: '', options: ['map', [['vif-plug-dummy-option', 'value']]], external_ids: ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]], mtu_request: ['set', []]},
+      },
+    ])
+  })
+
+  it('replaces by removing the old Port and Interface before creating the new ones, in one transaction', () => {
+    const tx = transaction()
+    addPlanToTransaction(tx, [{kind: 'replace', lport: 'lsp1', current, desired}], {bridgeUuid: BRIDGE})
+    expect(tx.operations.map((op) => `${op.op} ${op.table ?? ''}`.trim())).toEqual([
+      'comment',
+      'wait Interface',
+      'mutate Bridge',
+      'delete Port',
+      'delete Interface',
+      'wait Interface',
+      'insert Interface',
+      'insert Port',
+      'mutate Bridge',
+    ])
+    expect(tx.operations[2]).toEqual({op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', BRIDGE]]], mutations: [['ports', 'delete', ['uuid', PORT]]]})
+  })
+})
