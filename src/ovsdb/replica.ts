@@ -1,0 +1,260 @@
+import {columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, shapeElements} from './datum.js'
+import {OvsdbError} from './errors.js'
+import {type Atom, type ColumnSchema, type DatabaseSchema, getTable, isMap, isScalar, type TableSchema} from './schema.js'
+
+export type ChangeKind = 'insert' | 'modify' | 'delete'
+
+export interface RowChange {
+  table: string
+  kind: ChangeKind
+  uuid: string
+  /** The row before the change (modify, delete). */
+  old?: Row
+  /** The row after the change (insert, modify). */
+  new?: Row
+}
+
+type WireRow = Record<string, unknown>
+/** <table-updates> (monitor) or <table-updates2> (monitor_cond, monitor_cond_since). */
+export type TableUpdates = Record<string, Record<string, unknown>>
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const keysA = Object.keys(a)
+  const keysB = Object.keys(b)
+  if (keysA.length !== keysB.length) return false
+  return keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+}
+
+function applySetDiff(column: ColumnSchema, current: unknown, wireDiff: unknown): unknown {
+  // The diff of two sets is their symmetric difference, so applying it is toggling each element.
+  const elements = new Set<Atom>(elementsOf(current))
+  for (const element of decodeElements(wireDiff)) {
+    if (elements.has(element)) elements.delete(element)
+    else elements.add(element)
+  }
+  return shapeElements(column.type, [...elements])
+}
+
+function applyMapDiff(current: unknown, wireDiff: unknown): Record<string, Atom> {
+  // Keys only in the diff are added; a key with the same value is removed; a different value replaces.
+  const map: Record<string, Atom> = {...(current as Record<string, Atom> | undefined)}
+  for (const [key, value] of decodePairs(wireDiff)) {
+    if (!Object.hasOwn(map, key)) map[key] = value
+    else if (map[key] === value) delete map[key]
+    else map[key] = value
+  }
+  return map
+}
+
+/** The rows of one monitored table, with optional indexes on chosen columns. */
+export class ReplicaTable {
+  private readonly byUuid = new Map<string, Row>()
+  private readonly indexes = new Map<string, Map<Atom, Set<string>>>()
+  /** The monitored columns, in a fixed order, so rows built from any update have the same shape. */
+  readonly columns: readonly ColumnSchema[]
+
+  constructor(
+    readonly schema: TableSchema,
+    columns: readonly string[],
+    indexedColumns: readonly string[],
+  ) {
+    this.columns = columns.map((name) => columnOf(schema, name))
+    for (const name of indexedColumns) {
+      const column = columnOf(schema, name)
+      if (isMap(column.type)) throw new OvsdbError(`cannot index ${schema.name}.${name}: it is a map`)
+      this.indexes.set(name, new Map())
+    }
+  }
+
+  get name(): string {
+    return this.schema.name
+  }
+
+  get size(): number {
+    return this.byUuid.size
+  }
+
+  get(uuid: string): Row | undefined {
+    return this.byUuid.get(uuid)
+  }
+
+  rows(): IterableIterator<Row> {
+    return this.byUuid.values()
+  }
+
+  /** The rows whose column equals the value, or for a set column contains it. */
+  byIndex(column: string, value: Atom): Row[] {
+    const index = this.indexes.get(column)
+    if (!index) throw new OvsdbError(`${this.schema.name}.${column} is not indexed: list it in the monitor's indexes option`)
+    return [...(index.get(value) ?? [])].map((uuid) => this.byUuid.get(uuid)!)
+  }
+
+  /** Builds a full row from a wire row that may leave out columns at their default. */
+  completeRow(uuid: string, wire: WireRow): Row {
+    const row: Record<string, unknown> = {_uuid: uuid}
+    for (const column of this.columns) {
+      const value = wire[column.name]
+      row[column.name] = value === undefined ? defaultValue(column.type) : decodeValue(column.type, value)
+    }
+    return row as Row
+  }
+
+  /** Applies a <row-update2> modify diff. */
+  applyDiff(old: Row, diff: WireRow): Row {
+    const row: Record<string, unknown> = {...old}
+    for (const [name, wireDiff] of Object.entries(diff)) {
+      const column = this.schema.columns[name]
+      if (!column) continue
+      if (isMap(column.type)) row[name] = applyMapDiff(old[name], wireDiff)
+      else if (isScalar(column.type)) row[name] = decodeValue(column.type, wireDiff)
+      else row[name] = applySetDiff(column, old[name], wireDiff)
+    }
+    return row as Row
+  }
+
+  put(row: Row): void {
+    const old = this.byUuid.get(row._uuid)
+    if (old) this.unindex(old)
+    this.byUuid.set(row._uuid, row)
+    this.index(row)
+  }
+
+  remove(uuid: string): Row | undefined {
+    const old = this.byUuid.get(uuid)
+    if (!old) return undefined
+    this.byUuid.delete(uuid)
+    this.unindex(old)
+    return old
+  }
+
+  clear(): void {
+    this.byUuid.clear()
+    for (const index of this.indexes.values()) index.clear()
+  }
+
+  private index(row: Row): void {
+    for (const [column, index] of this.indexes) {
+      for (const key of elementsOf(row[column])) {
+        let uuids = index.get(key)
+        if (!uuids) index.set(key, (uuids = new Set()))
+        uuids.add(row._uuid)
+      }
+    }
+  }
+
+  private unindex(row: Row): void {
+    for (const [column, index] of this.indexes) {
+      for (const key of elementsOf(row[column])) {
+        const uuids = index.get(key)
+        uuids?.delete(row._uuid)
+        if (uuids?.size === 0) index.delete(key)
+      }
+    }
+  }
+}
+
+export interface ReplicaTableSpec {
+  columns: readonly string[]
+  indexes?: readonly string[]
+}
+
+/** A local copy of the monitored part of a database, kept current by monitor updates. */
+export class Replica {
+  private readonly tableMap = new Map<string, ReplicaTable>()
+
+  constructor(schema: DatabaseSchema, tables: Readonly<Record<string, ReplicaTableSpec>>) {
+    for (const [name, spec] of Object.entries(tables)) {
+      this.tableMap.set(name, new ReplicaTable(getTable(schema, name), spec.columns, spec.indexes ?? []))
+    }
+  }
+
+  table(name: string): ReplicaTable {
+    const table = this.tableMap.get(name)
+    if (!table) throw new OvsdbError(`table ${name} is not monitored`)
+    return table
+  }
+
+  tables(): IterableIterator<ReplicaTable> {
+    return this.tableMap.values()
+  }
+
+  /** Applies <table-updates> from a `monitor` reply or `update` notification. */
+  applyUpdate(updates: TableUpdates): RowChange[] {
+    const changes: RowChange[] = []
+    for (const [tableName, rows] of Object.entries(updates)) {
+      const table = this.tableMap.get(tableName)
+      if (!table) continue
+      for (const [uuid, update] of Object.entries(rows)) {
+        const {new: newWire} = update as {old?: WireRow; new?: WireRow}
+        if (newWire) this.store(changes, table, table.completeRow(uuid, newWire))
+        else this.drop(changes, table, uuid)
+      }
+    }
+    return changes
+  }
+
+  /** Applies <table-updates2> from monitor_cond(_since) replies and update2/update3 notifications. */
+  applyUpdate2(updates: TableUpdates): RowChange[] {
+    const changes: RowChange[] = []
+    for (const [tableName, rows] of Object.entries(updates)) {
+      const table = this.tableMap.get(tableName)
+      if (!table) continue
+      for (const [uuid, update] of Object.entries(rows)) {
+        const {initial, insert, modify, delete: deleted} = update as Record<string, WireRow | null | undefined>
+        const full = initial ?? insert
+        if (full) {
+          this.store(changes, table, table.completeRow(uuid, full))
+        } else if (modify) {
+          const old = table.get(uuid)
+          // A modify for a row we never saw cannot be applied; the row's full content arrives on resync.
+          if (old) this.store(changes, table, table.applyDiff(old, modify))
+        } else if (deleted !== undefined) {
+          this.drop(changes, table, uuid)
+        }
+      }
+    }
+    return changes
+  }
+
+  /**
+   * Replaces the whole content with a snapshot (a monitor reply after reconnecting) and returns
+   * the difference as changes: rows that vanished meanwhile are deletes.
+   */
+  replaceAll(snapshot: TableUpdates, format: 1 | 2): RowChange[] {
+    const changes: RowChange[] = []
+    for (const table of this.tableMap.values()) {
+      const rows = snapshot[table.name] ?? {}
+      const seen = new Set<string>()
+      for (const [uuid, update] of Object.entries(rows)) {
+        const wire = (format === 1 ? (update as {new?: WireRow}).new : ((update as {initial?: WireRow}).initial ?? (update as {insert?: WireRow}).insert))
+        if (!wire) continue
+        seen.add(uuid)
+        const row = table.completeRow(uuid, wire)
+        const old = table.get(uuid)
+        if (!old || !sameValue(old, row)) this.store(changes, table, row)
+      }
+      for (const row of [...table.rows()]) {
+        if (!seen.has(row._uuid)) this.drop(changes, table, row._uuid)
+      }
+    }
+    return changes
+  }
+
+  clear(): void {
+    for (const table of this.tableMap.values()) table.clear()
+  }
+
+  private store(changes: RowChange[], table: ReplicaTable, row: Row): void {
+    const old = table.get(row._uuid)
+    table.put(row)
+    changes.push(old ? {table: table.name, kind: 'modify', uuid: row._uuid, old, new: row} : {table: table.name, kind: 'insert', uuid: row._uuid, new: row})
+  }
+
+  private drop(changes: RowChange[], table: ReplicaTable, uuid: string): void {
+    const old = table.remove(uuid)
+    if (old) changes.push({table: table.name, kind: 'delete', uuid, old})
+  }
+}
