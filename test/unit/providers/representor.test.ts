@@ -232,7 +232,7 @@ describe('representor watch support', () => {
 
   it('onChange polls and calls listeners only when the table changed, until unsubscribed', async () => {
     const source = switchingSource()
-    const provider = createRepresentorProvider({devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 10})
+    const provider = createRepresentorProvider({devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 20})
     await provider.init?.()
     const listener = vi.fn()
     const unsubscribe = provider.onChange?.(listener)
@@ -240,7 +240,7 @@ describe('representor watch support', () => {
     expect(listener).not.toHaveBeenCalled()
 
     source.state.current = source.changed
-    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1))
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1), {timeout: 5000})
     await new Promise((resolve) => setTimeout(resolve, 60))
     expect(listener).toHaveBeenCalledTimes(1)
 
@@ -254,13 +254,13 @@ describe('representor watch support', () => {
     const source = switchingSource()
     const notes: string[] = []
     const provider = createRepresentorProvider(
-      {devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 10},
+      {devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 20},
       {debug: (note) => notes.push(note)},
     )
     await provider.init?.()
     const unsubscribe = provider.onChange?.(() => {})
     source.state.current = 'garbage'
-    await vi.waitFor(() => expect(notes.some((note) => note.startsWith('representor refresh failed, keeping the previous table'))).toBe(true))
+    await vi.waitFor(() => expect(notes.some((note) => note.startsWith('representor refresh failed, keeping the previous table'))).toBe(true), {timeout: 5000})
     unsubscribe?.()
     expect(plug(provider, lportOptions(HOST_PF0, '7'))).toMatchObject({ok: true, value: {name: 'c1pf0vf7'}})
   })

@@ -1,0 +1,98 @@
+import chalk from 'chalk'
+import Table from 'cli-table3'
+
+import {UserError} from '../lib/errors.js'
+import type {ProviderRegistry} from './registry.js'
+import type {InventoryItem} from './types.js'
+
+export interface ProviderSummary {
+  type: string
+  origin: string
+  initialised: boolean
+  /** Why init failed, when it did. */
+  reason?: string
+  maintainedOptions: string[]
+  options: Array<{key: string; flag: string; description: string; required: boolean}>
+}
+
+export interface InventoryRow extends InventoryItem {
+  provider: string
+}
+
+export function summarizeProviders(registry: ProviderRegistry): ProviderSummary[] {
+  return registry.entries.map(({provider, origin, initFailure}) => ({
+    type: provider.type,
+    origin,
+    initialised: !initFailure,
+    ...(initFailure ? {reason: initFailure.reason} : {}),
+    maintainedOptions: [...provider.maintainedOptions],
+    options: provider.optionSpecs.map(({key, flag, description, required}) => ({key, flag, description, required})),
+  }))
+}
+
+export function renderProviderSummaries(summaries: readonly ProviderSummary[]): string {
+  return summaries
+    .map((summary) => {
+      const status = summary.initialised ? chalk.green('ready') : chalk.red(`init failed: ${summary.reason}`)
+      const lines = [`${chalk.bold(summary.type)} (${summary.origin}): ${status}`]
+      lines.push(`  maintains interface options: ${summary.maintainedOptions.join(', ') || 'none'}`)
+      if (summary.options.length === 0) lines.push('  lport options: none')
+      else {
+        const table = new Table({head: ['lport option', 'flag', '', 'description'], style: {head: [], border: []}})
+        for (const option of summary.options) table.push([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description])
+        lines.push(...table.toString().split('\n').map((line) => `  ${line}`))
+      }
+
+      return lines.join('\n')
+    })
+    .join('\n\n')
+}
+
+/**
+ * Every pluggable item of the registry's providers. A provider that failed to initialise
+ * is an error when `strict` (the operator asked for it by name), else it is reported
+ * through `onSkip` and left out.
+ */
+export async function collectInventory(
+  registry: ProviderRegistry,
+  {strict, onSkip}: {strict: boolean; onSkip: (type: string, reason: string) => void},
+): Promise<InventoryRow[]> {
+  const rows: InventoryRow[] = []
+  for (const {provider, initFailure} of registry.entries) {
+    if (initFailure) {
+      if (strict) throw new UserError(`provider ${provider.type} failed to initialise: ${initFailure.reason}`, initFailure.exitCode)
+      onSkip(provider.type, initFailure.reason)
+      continue
+    }
+
+    for (const item of await provider.inventory()) rows.push({provider: provider.type, ...item})
+  }
+
+  return rows
+}
+
+/** netdev, then every detail key in the order providers first report them; provider first when rows mix providers. */
+export function inventoryColumns(rows: readonly InventoryRow[], withProvider: boolean): string[] {
+  const detailKeys = new Set<string>()
+  for (const row of rows) for (const key of Object.keys(row.details)) detailKeys.add(key)
+  return [...(withProvider ? ['provider'] : []), 'netdev', ...detailKeys]
+}
+
+function cell(row: InventoryRow, column: string): string {
+  const value = column === 'provider' ? row.provider : column === 'netdev' ? row.netdev : row.details[column]
+  return value === undefined ? '' : String(value)
+}
+
+export function renderInventoryTable(rows: readonly InventoryRow[], columns: readonly string[]): string {
+  const table = new Table({head: [...columns], style: {head: [], border: []}})
+  for (const row of rows) table.push(columns.map((column) => cell(row, column)))
+  return table.toString()
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+export function renderInventoryCsv(rows: readonly InventoryRow[], columns: readonly string[]): string {
+  return [columns, ...rows.map((row) => columns.map((column) => cell(row, column)))].map((fields) => fields.map(csvField).join(',')).join('\n')
+}
