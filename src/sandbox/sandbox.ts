@@ -40,6 +40,8 @@ export interface SandboxChassis {
 export interface SandboxDaemon {
   name: string
   pidfile: string
+  /** How it was started, so that it can be started again after a (test's) kill. */
+  start: {binary: string; args: string[]; rundir: string}
 }
 
 export interface Sandbox {
@@ -65,6 +67,22 @@ function daemonEnv(rundir: string): NodeJS.ProcessEnv {
   }
 }
 
+function pidfileFor(rundir: string, name: string): string {
+  return path.join(rundir, `${name.split('/').pop()}.pid`)
+}
+
+function startSandboxDaemon(daemon: SandboxDaemon): Promise<number> {
+  const {binary, args, rundir} = daemon.start
+  return startDaemon({
+    name: daemon.name,
+    binary,
+    args,
+    env: daemonEnv(rundir),
+    pidfile: daemon.pidfile,
+    logfile: daemon.pidfile.replace(/\.pid$/, '.log'),
+  })
+}
+
 function validateChassisNames(names: string[]): void {
   if (names.length === 0) throw new ValidationError('--chassis needs at least one name, e.g. --chassis hv1,hv2')
   const seen = new Set<string>()
@@ -87,12 +105,15 @@ class SandboxStarter {
 
   constructor(private readonly bin: Record<SandboxBinary, string>) {}
 
-  async daemon(spec: Omit<DaemonSpec, 'pidfile' | 'logfile'> & {rundir: string}): Promise<void> {
-    const pidfile = path.join(spec.rundir, `${spec.name.split('/').pop()}.pid`)
-    const logfile = path.join(spec.rundir, `${spec.name.split('/').pop()}.log`)
+  async daemon(spec: Omit<DaemonSpec, 'pidfile' | 'logfile' | 'env'> & {rundir: string}): Promise<void> {
     // Recorded before the start, so a daemon that wrote its pidfile and then failed is still stopped.
-    this.daemons.push({name: spec.name, pidfile})
-    await startDaemon({...spec, pidfile, logfile})
+    const daemon: SandboxDaemon = {
+      name: spec.name,
+      pidfile: pidfileFor(spec.rundir, spec.name),
+      start: {binary: spec.binary, args: [...spec.args], rundir: spec.rundir},
+    }
+    this.daemons.push(daemon)
+    await startSandboxDaemon(daemon)
   }
 
   async centralDb(rundir: string, kind: 'nb' | 'sb'): Promise<string> {
@@ -104,7 +125,6 @@ class SandboxStarter {
       name: `${kind}/ovsdb-server`,
       binary: this.bin['ovsdb-server'],
       rundir,
-      env: daemonEnv(rundir),
       args: [`--remote=punix:${socket}`, `--unixctl=${path.join(rundir, 'ovsdb-server.ctl')}`, dbFile],
     })
     const remote = `unix:${socket}`
@@ -119,7 +139,6 @@ class SandboxStarter {
       name: 'northd/ovn-northd',
       binary: this.bin['ovn-northd'],
       rundir,
-      env: daemonEnv(rundir),
       args: [`--ovnnb-db=${nbDb}`, `--ovnsb-db=${sbDb}`, `--unixctl=${path.join(rundir, 'ovn-northd.ctl')}`],
     })
   }
@@ -134,7 +153,6 @@ class SandboxStarter {
       name: `${chassis.name}/ovsdb-server`,
       binary: this.bin['ovsdb-server'],
       rundir,
-      env,
       args: [`--remote=punix:${path.join(rundir, 'db.sock')}`, dbFile],
     })
     // br-int is made here, as ovn-controller would, so a chassis without ovn-controller has one too.
@@ -171,7 +189,6 @@ class SandboxStarter {
       name: `${chassis.name}/ovs-vswitchd`,
       binary: this.bin['ovs-vswitchd'],
       rundir,
-      env,
       args: ['--enable-dummy=override', '--disable-system', '--disable-system-route', chassis.db],
     })
     if (!chassis.controller) return
@@ -179,7 +196,6 @@ class SandboxStarter {
       name: `${chassis.name}/ovn-controller`,
       binary: this.bin['ovn-controller'],
       rundir,
-      env,
       args: [...(chassis.vifPlug ? ['--enable-dummy-vif-plug'] : []), chassis.db],
     })
   }
@@ -300,6 +316,28 @@ export async function sandboxStatus(sandbox: Sandbox): Promise<DaemonStatus[]> {
       return {...daemon, pid, running: pid !== undefined && (await isOurDaemon(pid, daemon.pidfile))}
     }),
   )
+}
+
+function sandboxDaemon(sandbox: Sandbox, name: string): SandboxDaemon {
+  const daemon = sandbox.daemons.find((candidate) => candidate.name === name)
+  if (!daemon) throw new ValidationError(`no daemon '${name}' in this sandbox: choose one of ${sandbox.daemons.map((d) => d.name).join(', ')}`)
+  return daemon
+}
+
+/** Kills one of the sandbox's daemons (SIGKILL by default: a crash, for fault tests) and waits until it is gone. */
+export async function killSandboxDaemon(sandbox: Sandbox, name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const daemon = sandboxDaemon(sandbox, name)
+  const pid = await readPid(daemon.pidfile)
+  if (pid === undefined || !(await isOurDaemon(pid, daemon.pidfile))) return
+  process.kill(pid, signal)
+  while (await isOurDaemon(pid, daemon.pidfile)) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+/** Starts a daemon of the sandbox again, exactly as it was first started (same sockets and files). */
+export async function restartSandboxDaemon(sandbox: Sandbox, name: string): Promise<void> {
+  const daemon = sandboxDaemon(sandbox, name)
+  await rm(daemon.pidfile, {force: true})
+  await startSandboxDaemon(daemon)
 }
 
 /** The shell exports that point ovn-nbctl, ovn-sbctl, ovs-vsctl and ovn-vif-ctl at the sandbox. */
