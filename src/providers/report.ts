@@ -5,6 +5,9 @@ import {UserError} from '../lib/errors.js'
 import type {ProviderRegistry} from './registry.js'
 import type {InventoryItem} from './types.js'
 
+// No rule between rows: inventories run to dozens of lines.
+const COMPACT = {chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''}, style: {head: [], border: []}}
+
 export interface ProviderSummary {
   type: string
   origin: string
@@ -38,7 +41,7 @@ export function renderProviderSummaries(summaries: readonly ProviderSummary[]): 
       lines.push(`  maintains interface options: ${summary.maintainedOptions.join(', ') || 'none'}`)
       if (summary.options.length === 0) lines.push('  lport options: none')
       else {
-        const table = new Table({head: ['lport option', 'flag', '', 'description'], style: {head: [], border: []}})
+        const table = new Table({head: ['lport option', 'flag', '', 'description'], ...COMPACT})
         for (const option of summary.options) table.push([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description])
         lines.push(...table.toString().split('\n').map((line) => `  ${line}`))
       }
@@ -84,7 +87,7 @@ function cell(row: InventoryRow, column: string): string {
 }
 
 export function renderInventoryTable(rows: readonly InventoryRow[], columns: readonly string[]): string {
-  const table = new Table({head: [...columns], style: {head: [], border: []}})
+  const table = new Table({head: [...columns], ...COMPACT})
   for (const row of rows) table.push(columns.map((column) => cell(row, column)))
   return table.toString()
 }

@@ -1,6 +1,6 @@
 import {execFile} from 'node:child_process'
 
-import {MissingDependencyError, ValidationError} from '../../lib/errors.js'
+import {ConnectionError, MissingDependencyError, ValidationError} from '../../lib/errors.js'
 import {isZeroMac, normalizeMac} from './mac.js'
 
 /** The devlink port flavours a representor lookup uses; every other flavour is skipped. */
@@ -65,10 +65,11 @@ export function runDevlinkPortShow(devlinkPath = 'devlink'): Promise<string> {
         } else if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
           reject(new ValidationError(`${command} printed more than ${describeSize(MAX_DEVLINK_DUMP_BYTES)}; refusing to parse it`))
         } else if (failure.killed) {
-          reject(new ValidationError(`${command} did not finish within ${DEVLINK_TIMEOUT_MS / 1000} s`))
+          reject(new ConnectionError(`${command} did not finish within ${DEVLINK_TIMEOUT_MS / 1000} s`))
         } else {
           const reason = stderr.trim().split('\n')[0] || failure.message.split('\n')[0]
-          reject(new ValidationError(`${command} failed: ${reason}`))
+          // Typically the kernel's devlink netlink family is unreachable (no permission, no module).
+          reject(new ConnectionError(`${command} failed: ${reason}`))
         }
       },
     )
