@@ -1,0 +1,191 @@
+import {ValidationError} from '../lib/errors.js'
+import type {OptionSpec} from '../providers/types.js'
+import {providerKeyPrefix, REQUESTED_CHASSIS, VIF_PLUG_KEY_PREFIX, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from './owned.js'
+import {didYouMean} from './suggest.js'
+
+export const MIN_MTU = 68
+export const MAX_MTU = 65_535
+export const MAX_OPTION_VALUE_LENGTH = 4096
+
+/** The option specs of every provider this run knows, by vif-plug-type. */
+export type ProviderSpecs = ReadonlyMap<string, readonly OptionSpec[]>
+
+/** A provider option as the operator gave it: a provider flag name (pf-mac), a bare option name or a full key. */
+export interface RawOption {
+  name: string
+  value: string
+}
+
+/** One plug request as given on the command line or in a file line, before validation. */
+export interface RawPlugEntry {
+  lsp: string
+  chassis?: string
+  type?: string
+  mtu?: string
+  options: readonly RawOption[]
+  /** Where a file entry came from, e.g. `ports.csv line 3`; messages start with it. */
+  where?: string
+}
+
+/** A validated plug request: what the owned options of one Logical_Switch_Port should become. */
+export interface PlugRequest {
+  lsp: string
+  chassis: string
+  type: string
+  mtu?: number
+  /** vif-plug:<type>:* keys and their values. */
+  providerOptions: Readonly<Record<string, string>>
+  where?: string
+}
+
+export interface ValidationSettings {
+  /** Accept a type no provider here serves (ovn-controller may know it) and option names its provider does not list. */
+  force: boolean
+}
+
+/** Flags that set owned keys, so an --option naming one of them can say which flag to use. */
+const FLAG_FOR_OWNED_KEY: Readonly<Record<string, string>> = {
+  [REQUESTED_CHASSIS]: '--chassis',
+  [VIF_PLUG_TYPE]: '--type',
+  [VIF_PLUG_MTU_REQUEST]: '--mtu',
+}
+
+// The type sits between colons in option keys, so it cannot hold one, nor '=' or whitespace.
+const TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const BAD_KEY_CHARACTERS = /[=\s]/
+
+function rejection(where: string | undefined, problem: string): ValidationError {
+  return new ValidationError(where ? `${where}: ${problem}` : problem)
+}
+
+/** Splits an --option argument at its first '='; the value may contain more. */
+export function parseOptionArgument(argument: string): RawOption {
+  const equals = argument.indexOf('=')
+  if (equals < 0) throw new ValidationError(`--option "${argument}" has no value: write it as KEY=VALUE, e.g. --option pf-mac=0c:42:a1:00:00:01`)
+  return {name: argument.slice(0, equals), value: argument.slice(equals + 1)}
+}
+
+/** The full option key an operator's option name stands for, for a request of this type. */
+function resolveOptionKey(name: string, type: string, specs: readonly OptionSpec[] | undefined): string {
+  if (name.includes(':')) return name
+  return specs?.find((spec) => spec.flag === name)?.key ?? `${providerKeyPrefix(type)}${name}`
+}
+
+function checkOption(option: RawOption, type: string, specs: readonly OptionSpec[] | undefined, settings: ValidationSettings): {key: string; value: string} {
+  const {name, value} = option
+  const prefix = providerKeyPrefix(type)
+  if (name === '') throw new ValidationError(`an option has an empty key: write it as KEY=VALUE, e.g. pf-mac=0c:42:a1:00:00:01`)
+  if (BAD_KEY_CHARACTERS.test(name)) throw new ValidationError(`option key "${name}" contains '=' or whitespace: option keys are single words like pf-mac`)
+  const ownedFlag = FLAG_FOR_OWNED_KEY[name]
+  if (ownedFlag) throw new ValidationError(`option "${name}" is set by ${ownedFlag}, not as a provider option`)
+  if (name.includes(':') && !name.startsWith(VIF_PLUG_KEY_PREFIX)) {
+    throw new ValidationError(`option key "${name}" is not one plug owns: plug only writes ${prefix}* options; set other options with ovn-nbctl`)
+  }
+
+  if (name.startsWith(VIF_PLUG_KEY_PREFIX) && !name.startsWith(prefix)) {
+    throw new ValidationError(`option key "${name}" is not for type ${type}: use ${prefix}<name> keys (or bare names) with --type ${type}`)
+  }
+
+  const key = resolveOptionKey(name, type, specs)
+  if (key === prefix) throw new ValidationError(`option key "${name}" has no name after "${prefix}": write it as ${prefix}<name>`)
+  if (value === '') throw new ValidationError(`option ${key} has an empty value: give a value, or leave the option out to remove it`)
+  if (value.length > MAX_OPTION_VALUE_LENGTH) {
+    throw new ValidationError(`option ${key} has a ${value.length}-character value; the limit is ${MAX_OPTION_VALUE_LENGTH}`)
+  }
+
+  const spec = specs?.find((candidate) => candidate.key === key)
+  if (specs && !spec && !settings.force) {
+    const names = specs.map((candidate) => candidate.flag)
+    const known = names.length > 0 ? `its options: ${names.join(', ')}` : 'it takes no options'
+    throw new ValidationError(`provider ${type} has no option "${key.slice(prefix.length)}"${didYouMean(key.slice(prefix.length), names)}; ${known} (--force sets it anyway)`)
+  }
+
+  const problem = spec?.check(value)
+  if (problem) throw new ValidationError(`${problem} (option ${key})`)
+  return {key, value}
+}
+
+function checkMtu(mtu: string): number {
+  if (!/^\d+$/.test(mtu) || Number(mtu) < MIN_MTU || Number(mtu) > MAX_MTU) {
+    throw new ValidationError(`mtu "${mtu}" is not an integer from ${MIN_MTU} to ${MAX_MTU}`)
+  }
+
+  return Number(mtu)
+}
+
+function checkChassis(chassis: string | undefined): string {
+  if (chassis === undefined || chassis === '') throw new ValidationError('no chassis given: name the chassis that should plug the port (--chassis, or a chassis column)')
+  if (/[,\s]/.test(chassis)) throw new ValidationError(`chassis "${chassis}" is not one chassis name: vif-plug plugs a port on a single chassis`)
+  return chassis
+}
+
+function checkType(type: string | undefined, providers: ProviderSpecs, settings: ValidationSettings): string {
+  const known = [...providers.keys()]
+  if (type === undefined || type === '') throw new ValidationError(`no type given: name the vif-plug-type (--type, or a type column): ${known.join(', ')}`)
+  if (!TYPE_PATTERN.test(type)) throw new ValidationError(`type "${type}" is not a vif-plug-type name: use letters, digits, '.', '_' and '-'`)
+  if (!providers.has(type) && !settings.force) {
+    throw new ValidationError(`no provider serves type "${type}"${didYouMean(type, known)}; known types: ${known.join(', ')} (--force writes a type only ovn-controller knows)`)
+  }
+
+  return type
+}
+
+function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: ValidationSettings): PlugRequest {
+  if (entry.lsp === '') throw new ValidationError('no logical switch port given: name one (an LSP argument, or an lsp column)')
+  const chassis = checkChassis(entry.chassis)
+  const type = checkType(entry.type, providers, settings)
+  const specs = providers.get(type)
+  const providerOptions: Record<string, string> = {}
+  for (const option of entry.options) {
+    const {key, value} = checkOption(option, type, specs, settings)
+    if (key in providerOptions) throw new ValidationError(`option ${key} is given twice: give it once`)
+    providerOptions[key] = value
+  }
+
+  const missing = (specs ?? []).filter((spec) => spec.required && !(spec.key in providerOptions))
+  if (missing.length > 0) {
+    const flags = missing.map((spec) => `--${spec.flag}`).join(', ')
+    throw new ValidationError(`provider ${type} needs ${flags}: ${missing.map((spec) => spec.description).join(' ')}`)
+  }
+
+  return {
+    lsp: entry.lsp,
+    chassis,
+    type,
+    ...(entry.mtu === undefined || entry.mtu === '' ? {} : {mtu: checkMtu(entry.mtu)}),
+    providerOptions,
+    ...(entry.where ? {where: entry.where} : {}),
+  }
+}
+
+/**
+ * Validates every entry against the providers' option specs, or throws a ValidationError for
+ * the first bad one (naming the LSP, or the file line): one bad entry rejects the whole batch.
+ */
+export function validatePlugEntries(entries: readonly RawPlugEntry[], providers: ProviderSpecs, settings: ValidationSettings): PlugRequest[] {
+  const firstSeen = new Map<string, RawPlugEntry>()
+  return entries.map((entry) => {
+    const earlier = firstSeen.get(entry.lsp)
+    if (earlier) {
+      throw rejection(entry.where, `${entry.lsp} is requested twice${earlier.where ? ` (also at ${earlier.where})` : ''}: give each port once`)
+    }
+
+    firstSeen.set(entry.lsp, entry)
+    try {
+      return validateEntry(entry, providers, settings)
+    } catch (error) {
+      if (error instanceof ValidationError) throw rejection(entry.where, error.message)
+      throw error
+    }
+  })
+}
+
+/** The owned options a validated request asks for: exactly these, and no other owned key. */
+export function desiredOptions(request: PlugRequest): Record<string, string> {
+  return {
+    [REQUESTED_CHASSIS]: request.chassis,
+    [VIF_PLUG_TYPE]: request.type,
+    ...(request.mtu === undefined ? {} : {[VIF_PLUG_MTU_REQUEST]: String(request.mtu)}),
+    ...request.providerOptions,
+  }
+}
