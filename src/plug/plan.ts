@@ -1,0 +1,134 @@
+import {ValidationError} from '../lib/errors.js'
+import {diffOwnedOptions, type OptionChange} from './diff.js'
+import {isOwnedOption, REQUESTED_CHASSIS} from './owned.js'
+import {desiredOptions, type PlugRequest} from './request.js'
+import {didYouMean} from './suggest.js'
+
+/** A Northbound Logical_Switch_Port, reduced to what plug and unplug need. */
+export interface PortRow {
+  uuid: string
+  name: string
+  /** '' for a VIF. */
+  type: string
+  options: Readonly<Record<string, string>>
+}
+
+/** A Southbound Chassis; requested-chassis may name it by either. */
+export interface ChassisRow {
+  uuid: string
+  name: string
+  hostname: string
+}
+
+/** A Southbound Port_Binding, reduced to who has it. */
+export interface BindingRow {
+  logicalPort: string
+  /** The Chassis row's uuid, when a chassis has claimed the port. */
+  chassis?: string
+  up?: boolean
+}
+
+/** What plug and unplug read before deciding anything. */
+export interface PlugSnapshot {
+  /** The named ports that exist, by name. */
+  ports: ReadonlyMap<string, PortRow>
+  /** Every port name in the Northbound DB, for suggestions; read only when a name is missing. */
+  allPortNames: () => Promise<string[]>
+  chassis: readonly ChassisRow[]
+  /** Port_Bindings of the named ports, by logical port. */
+  bindings: ReadonlyMap<string, BindingRow>
+}
+
+/** What one command does to one port, and what --wait plugged waits for. */
+export interface PortPlan {
+  lsp: string
+  uuid: string
+  changes: OptionChange[]
+  /** Things the operator should know, e.g. that --force moves a port that is up elsewhere. */
+  notes: string[]
+  /** plug: the chassis (name or hostname) that should claim the port; unplug: undefined, no chassis should. */
+  claimBy?: string
+}
+
+/** The Chassis row a requested-chassis value names: by name first, as ovn-controller matches it, then by hostname. */
+export function findChassis(chassis: readonly ChassisRow[], nameOrHostname: string): ChassisRow | undefined {
+  return chassis.find((row) => row.name === nameOrHostname) ?? chassis.find((row) => row.hostname === nameOrHostname)
+}
+
+/** A Chassis row's name, for messages; a short uuid if the row is gone. */
+export function chassisName(chassis: readonly ChassisRow[], uuid: string): string {
+  return chassis.find((row) => row.uuid === uuid)?.name ?? `chassis ${uuid.slice(0, 8)}`
+}
+
+async function requirePorts(names: readonly {lsp: string; where?: string}[], snapshot: PlugSnapshot): Promise<void> {
+  const missing = names.find(({lsp}) => !snapshot.ports.has(lsp))
+  if (!missing) return
+  const prefix = missing.where ? `${missing.where}: ` : ''
+  const suggestion = didYouMean(missing.lsp, await snapshot.allPortNames())
+  throw new ValidationError(`${prefix}no logical switch port "${missing.lsp}" in the Northbound DB${suggestion}; list ports with ovn-nbctl lsp-list SWITCH`)
+}
+
+function checkChassisKnown(request: PlugRequest, snapshot: PlugSnapshot, force: boolean, notes: string[]): ChassisRow | undefined {
+  const row = findChassis(snapshot.chassis, request.chassis)
+  if (row) return row
+  const known = snapshot.chassis.map((candidate) => candidate.name).sort()
+  const problem = `chassis "${request.chassis}" is not registered in the Southbound DB (by name or hostname)`
+  if (force) {
+    notes.push(`${problem}; written anyway (--force): it plugs once that chassis registers`)
+    return undefined
+  }
+
+  const knownList = known.length > 0 ? `known chassis: ${known.join(', ')}` : 'no chassis is registered yet'
+  throw new ValidationError(`${problem}${didYouMean(request.chassis, [...known, ...snapshot.chassis.map((candidate) => candidate.hostname)])}; ${knownList} (--force writes it anyway)`)
+}
+
+function checkMove(request: PlugRequest, target: ChassisRow | undefined, snapshot: PlugSnapshot, force: boolean, notes: string[]): void {
+  const binding = snapshot.bindings.get(request.lsp)
+  if (!binding?.chassis || binding.up !== true || binding.chassis === target?.uuid) return
+  const from = chassisName(snapshot.chassis, binding.chassis)
+  const consequence = `${from} unplugs it and ${request.chassis} plugs it, and its traffic stops in between`
+  if (!force) throw new ValidationError(`${request.lsp} is up on ${from}: moving it to ${request.chassis} means ${consequence}; add --force to move it`)
+  notes.push(`moving from ${from} to ${request.chassis} (--force): ${consequence}`)
+}
+
+/**
+ * Checks the validated requests against the databases (ports exist and are VIFs, chassis are
+ * registered, no port that is up is moved without --force) and works out each port's changes.
+ * Throws a ValidationError for the first problem: nothing is written for any port.
+ */
+export async function planPlug(requests: readonly PlugRequest[], snapshot: PlugSnapshot, options: {force: boolean}): Promise<PortPlan[]> {
+  await requirePorts(requests, snapshot)
+  return requests.map((request) => {
+    const prefix = request.where ? `${request.where}: ` : ''
+    try {
+      const port = snapshot.ports.get(request.lsp)!
+      if (port.type !== '' && !options.force) {
+        throw new ValidationError(`${request.lsp} has type "${port.type}": vif-plug plugs only VIF ports (type ""); --force writes it anyway`)
+      }
+
+      const notes: string[] = []
+      const target = checkChassisKnown(request, snapshot, options.force, notes)
+      checkMove(request, target, snapshot, options.force, notes)
+      const changes = diffOwnedOptions(port.options, desiredOptions(request), isOwnedOption)
+      return {lsp: request.lsp, uuid: port.uuid, changes, notes, claimBy: request.chassis}
+    } catch (error) {
+      if (error instanceof ValidationError && prefix) throw new ValidationError(`${prefix}${error.message}`)
+      throw error
+    }
+  })
+}
+
+/** Which owned keys unplug removes: all of them, or all but requested-chassis. */
+export function unplugManages(keepChassis: boolean): (key: string) => boolean {
+  return keepChassis ? (key) => isOwnedOption(key) && key !== REQUESTED_CHASSIS : isOwnedOption
+}
+
+export async function planUnplug(lsps: readonly string[], snapshot: PlugSnapshot, options: {keepChassis: boolean}): Promise<PortPlan[]> {
+  await requirePorts(lsps.map((lsp) => ({lsp})), snapshot)
+  const duplicate = lsps.find((lsp, index) => lsps.indexOf(lsp) !== index)
+  if (duplicate) throw new ValidationError(`${duplicate} is named twice: give each port once`)
+  return lsps.map((lsp) => {
+    const port = snapshot.ports.get(lsp)!
+    return {lsp, uuid: port.uuid, changes: diffOwnedOptions(port.options, {}, unplugManages(options.keepChassis)), notes: []}
+  })
+}
