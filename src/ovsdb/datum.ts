@@ -5,10 +5,10 @@ import {type Atom, type BaseType, type ColumnSchema, type ColumnType, findColumn
 export type Row = {_uuid: string; _version?: string} & Record<string, unknown>
 
 export type ConditionFunction = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'includes' | 'excludes'
-export type Condition = [column: string, fn: ConditionFunction, value: unknown]
+export type Condition = readonly [column: string, fn: ConditionFunction, value: unknown]
 
 export type Mutator = '+=' | '-=' | '*=' | '/=' | '%=' | 'insert' | 'delete'
-export type Mutation = [column: string, mutator: Mutator, value: unknown]
+export type Mutation = readonly [column: string, mutator: Mutator, value: unknown]
 
 /**
  * The uuid of a row inserted earlier in the same transaction. Usable as a value in any uuid

@@ -99,6 +99,19 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     return this.request(method, params, timeoutMs).result
   }
 
+  /**
+   * Asks the server to drop a pending request and fails it here with RpcError "canceled":
+   * ovsdb-server drops it without ever replying, although RFC 7047 says it should reply.
+   */
+  cancel(id: number): void {
+    const pending = this.pending.get(id)
+    this.notify('cancel', [id])
+    if (!pending) return
+    this.pending.delete(id)
+    clearTimeout(pending.timer)
+    pending.reject(new RpcError(pending.method, 'canceled'))
+  }
+
   notify(method: string, params: unknown[]): void {
     this.send({method, params, id: null})
   }

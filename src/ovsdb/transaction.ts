@@ -2,7 +2,12 @@ import {columnOf, type Condition, decodeRow, encodeCondition, encodeMutation, en
 import {ConstraintViolation, OvsdbError, ReferentialIntegrityViolation, TransactionError} from './errors.js'
 import {type DatabaseSchema, getTable} from './schema.js'
 
-const UUID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** The <id> of RFC 7047, which uuid-names and lock names must be. */
+const ID = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+export function checkLockName(name: string): void {
+  if (!ID.test(name)) throw new OvsdbError(`bad lock name '${name}': use letters, digits and '_', not starting with a digit`)
+}
 
 interface OperationInfo {
   op: string
@@ -85,7 +90,7 @@ export class Transaction {
 
   insert(table: string, row: Readonly<Record<string, unknown>>, options: {uuidName?: string} = {}): NamedUuid {
     const name = options.uuidName ?? `row${this.named.size + 1}_${this.operationList.length}`
-    if (!UUID_NAME.test(name)) throw new OvsdbError(`bad uuidName '${name}': use letters, digits and '_', not starting with a digit`)
+    if (!ID.test(name)) throw new OvsdbError(`bad uuidName '${name}': use letters, digits and '_', not starting with a digit`)
     if (this.named.has(name)) throw new OvsdbError(`uuidName '${name}' is used twice in one transaction`)
     const schemaTable = getTable(this.schema, table)
     this.add({op: 'insert', table, row: encodeRow(schemaTable, row, 'insert'), 'uuid-name': name}, table)
@@ -143,6 +148,7 @@ export class Transaction {
 
   /** Fails the transaction unless this client holds the lock. */
   assert(lock: string): this {
+    checkLockName(lock)
     return this.add({op: 'assert', lock})
   }
 

@@ -1,0 +1,209 @@
+import {EventEmitter} from 'node:events'
+
+import {type Condition, encodeCondition, ZERO_UUID} from './datum.js'
+import {OvsdbError, RpcError} from './errors.js'
+import {Replica, type RowChange, type TableUpdates} from './replica.js'
+import {type DatabaseSchema, getTable} from './schema.js'
+
+export interface MonitorSelect {
+  initial?: boolean
+  insert?: boolean
+  delete?: boolean
+  modify?: boolean
+}
+
+export interface MonitorTableRequest {
+  /** Default: every column of the table. */
+  columns?: readonly string[]
+  /** Rows matching any of these conditions (monitor_cond ORs them, unlike transact); default: every row. */
+  where?: readonly Condition[]
+  select?: MonitorSelect
+}
+
+export type MonitorRequests = Readonly<Record<string, MonitorTableRequest>>
+
+export interface MonitorOptions {
+  /** Columns to index per table, for ReplicaTable.byIndex(). */
+  indexes?: Readonly<Record<string, readonly string[]>>
+}
+
+export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor'
+
+/** Sends a request on one particular connection. */
+export type Call = (method: string, params: unknown[]) => Promise<unknown>
+
+export interface MonitorEvents {
+  change: [change: RowChange]
+  complete: []
+  incomplete: []
+  /** Re-establishing after a reconnect failed for a reason other than the connection; emitted only if listened to. */
+  error: [error: Error]
+}
+
+const METHODS: readonly MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor']
+
+/**
+ * One monitor and the replica it feeds. OvsdbClient creates it, routes its notifications to
+ * it, and re-establishes it on every new connection.
+ */
+export class Monitor extends EventEmitter<MonitorEvents> {
+  readonly replica: Replica
+  private readonly tables: Map<string, MonitorTableRequest>
+  private methods: MonitorMethod[] = [...METHODS]
+  private lastTxnId: string | undefined
+  /** False while a condition change may not have reached the server: resuming from lastTxnId could then miss rows. */
+  private conditionsInSync = true
+  private complete = false
+  private establishedWith: MonitorMethod | undefined
+  /** Notifications that arrive before the (re)establishing reply was applied; they are newer than it. */
+  private held: [string, unknown[]][] | undefined
+  private cancelled = false
+
+  constructor(
+    readonly id: string,
+    private readonly database: string,
+    private readonly schema: DatabaseSchema,
+    requests: MonitorRequests,
+    options: MonitorOptions,
+    /** Sends on the client's current connection, waiting for one if reconnecting. */
+    private readonly call: Call,
+    private readonly onCancel: (monitor: Monitor) => void,
+  ) {
+    super()
+    this.tables = new Map()
+    const specs: Record<string, {columns: string[]; indexes: readonly string[]}> = {}
+    for (const [name, request] of Object.entries(requests)) {
+      const table = getTable(schema, name)
+      const columns = [...(request.columns ?? Object.keys(table.columns))]
+      for (const condition of request.where ?? []) encodeCondition(table, condition)
+      this.tables.set(name, {...request, columns})
+      specs[name] = {columns, indexes: options.indexes?.[name] ?? []}
+    }
+    for (const name of Object.keys(options.indexes ?? {})) {
+      if (!this.tables.has(name)) throw new OvsdbError(`cannot index table ${name}: it is not monitored`)
+    }
+    this.replica = new Replica(schema, specs)
+  }
+
+  /** True once the replica holds everything the server has for this monitor. */
+  get isComplete(): boolean {
+    return this.complete
+  }
+
+  /** The method the server accepted, once established. */
+  get method(): MonitorMethod | undefined {
+    return this.establishedWith
+  }
+
+  /** Replaces the where clauses of the given tables (monitor_cond_change). */
+  async setConditions(conditions: Readonly<Record<string, readonly Condition[]>>): Promise<void> {
+    if (this.methods[0] === 'monitor') throw new OvsdbError('this server supports only plain monitor, which cannot change conditions')
+    const wire: Record<string, unknown[]> = {}
+    for (const [name, where] of Object.entries(conditions)) {
+      const request = this.tables.get(name)
+      if (!request) throw new OvsdbError(`table ${name} is not monitored`)
+      const table = getTable(this.schema, name)
+      wire[name] = [{where: where.map((condition) => encodeCondition(table, condition))}]
+      this.tables.set(name, {...request, where})
+    }
+    this.conditionsInSync = false
+    await this.call('monitor_cond_change', [this.id, this.id, wire])
+    this.conditionsInSync = true
+  }
+
+  async cancel(): Promise<void> {
+    if (this.cancelled) return
+    this.cancelled = true
+    this.markIncomplete()
+    this.onCancel(this)
+    await this.call('monitor_cancel', [this.id]).catch((error: unknown) => {
+      // Gone with the connection is as good as cancelled.
+      if (error instanceof RpcError) throw error
+    })
+  }
+
+  /** Establishes (or re-establishes, after a reconnect) this monitor on a connection. */
+  async establish(call: Call): Promise<void> {
+    if (this.cancelled) return
+    this.held = []
+    try {
+      const changes = await this.request(call)
+      for (const change of changes) this.emit('change', change)
+      const held = this.held
+      this.held = undefined
+      for (const [method, params] of held) this.handleNotification(method, params)
+    } finally {
+      this.held = undefined
+    }
+    this.conditionsInSync = true
+    this.establishedWith = this.methods[0]
+    this.complete = true
+    this.emit('complete')
+  }
+
+  markIncomplete(): void {
+    this.held = undefined
+    if (!this.complete) return
+    this.complete = false
+    this.emit('incomplete')
+  }
+
+  /** Applies an update, update2 or update3 notification addressed to this monitor. */
+  handleNotification(method: string, params: unknown[]): void {
+    if (this.cancelled) return
+    if (this.held) {
+      this.held.push([method, params])
+      return
+    }
+    let changes: RowChange[]
+    if (method === 'update') changes = this.replica.applyUpdate(params[1] as TableUpdates)
+    else if (method === 'update2') changes = this.replica.applyUpdate2(params[1] as TableUpdates)
+    else if (method === 'update3') {
+      this.lastTxnId = params[1] as string
+      changes = this.replica.applyUpdate2(params[2] as TableUpdates)
+    } else return
+    for (const change of changes) this.emit('change', change)
+  }
+
+  private wireRequests(method: MonitorMethod): Record<string, unknown[]> {
+    const wire: Record<string, unknown[]> = {}
+    for (const [name, request] of this.tables) {
+      const table = getTable(this.schema, name)
+      const entry: Record<string, unknown> = {columns: request.columns}
+      if (request.where && request.where.length > 0) {
+        if (method === 'monitor') throw new OvsdbError(`the server supports only plain monitor, which cannot filter ${name} rows: drop its where clause`)
+        entry.where = request.where.map((condition) => encodeCondition(table, condition))
+      }
+      if (request.select) entry.select = request.select
+      wire[name] = [entry]
+    }
+    return wire
+  }
+
+  /** Sends the best monitor request the server knows, falling back on "unknown method". */
+  private async request(call: Call): Promise<RowChange[]> {
+    for (;;) {
+      const method = this.methods[0]!
+      try {
+        return await this.requestWith(call, method)
+      } catch (error) {
+        if (!(error instanceof RpcError && error.error === 'unknown method') || this.methods.length === 1) throw error
+        this.methods.shift()
+        this.lastTxnId = undefined
+      }
+    }
+  }
+
+  private async requestWith(call: Call, method: MonitorMethod): Promise<RowChange[]> {
+    const requests = this.wireRequests(method)
+    if (method === 'monitor_cond_since') {
+      const since = this.conditionsInSync ? (this.lastTxnId ?? ZERO_UUID) : ZERO_UUID
+      const [found, lastTxnId, updates] = (await call(method, [this.database, this.id, requests, since])) as [boolean, string, TableUpdates]
+      this.lastTxnId = lastTxnId
+      // found: the reply holds only what changed after `since`, which the replica already reflects.
+      return found ? this.replica.applyUpdate2(updates) : this.replica.replaceAll(updates, 2)
+    }
+    const updates = (await call(method, [this.database, this.id, requests])) as TableUpdates
+    return this.replica.replaceAll(updates, method === 'monitor' ? 1 : 2)
+  }
+}
