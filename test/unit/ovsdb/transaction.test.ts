@@ -30,7 +30,7 @@ describe('Transaction builder', () => {
     tx.wait('Parent', [['name', '==', 'p']], ['i'], '==', [{i: 3}], 100)
     tx.waitUnchanged('Parent', {_uuid: U1, i: 3, favorite: undefined}, ['i', 'favorite'])
     tx.comment('why')
-    tx.assert('my-lock')
+    tx.assert('my_lock')
     tx.abort()
     expect(tx.operations).toEqual([
       {op: 'insert', table: 'Child', row: {name: 'c1'}, 'uuid-name': 'c1'},
@@ -52,7 +52,7 @@ describe('Transaction builder', () => {
       {op: 'wait', table: 'Parent', where: [['name', '==', 'p']], columns: ['i'], until: '==', rows: [{i: 3}], timeout: 100},
       {op: 'wait', table: 'Parent', where: [['_uuid', '==', ['uuid', U1]]], columns: ['i', 'favorite'], until: '==', rows: [{i: 3, favorite: ['set', []]}], timeout: 0},
       {op: 'comment', comment: 'why'},
-      {op: 'assert', lock: 'my-lock'},
+      {op: 'assert', lock: 'my_lock'},
       {op: 'abort'},
     ])
   })
@@ -66,6 +66,7 @@ describe('Transaction builder', () => {
     expect(() => tx.insert('Child', {}, {uuidName: '1bad'})).toThrow("bad uuidName '1bad'")
     tx.insert('Child', {}, {uuidName: 'x'})
     expect(() => tx.insert('Child', {}, {uuidName: 'x'})).toThrow('used twice')
+    expect(() => tx.assert('my-lock')).toThrow("bad lock name 'my-lock'")
   })
 
   it('maps named uuids, select rows and counts from the result', async () => {
