@@ -7,7 +7,7 @@ import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode, type ExitCodeValue} from '../lib/exit-codes.js'
 import {createDummyProvider} from './dummy.js'
 import {createRepresentorProvider, type RepresentorOptions} from './representor/index.js'
-import type {PrepareResult, ProviderContext, VifPlugProvider} from './types.js'
+import type {OptionSpec, PrepareResult, ProviderContext, VifPlugProvider} from './types.js'
 
 export const BUILTIN_ORIGIN = 'built-in'
 
@@ -44,6 +44,8 @@ export interface ProviderRegistryOptions {
   representor?: RepresentorOptions
   /** Debug notes from providers; silent by default. */
   debug?: (message: string) => void
+  /** false: load without calling init(), for commands that need only option specs (plug). Default true. */
+  initialise?: boolean
 }
 
 const TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
@@ -245,5 +247,12 @@ export async function loadProviders(options: ProviderRegistryOptions = {}): Prom
   }
 
   const selected = options.only?.length ? candidates.filter((candidate) => options.only?.includes(candidate.provider.type)) : candidates
+  if (options.initialise === false) return new ProviderRegistry(selected)
   return new ProviderRegistry(await Promise.all(selected.map(({provider, origin}) => initialise(provider, origin))))
+}
+
+/** The built-in providers' option specs by type, created but not initialised: what `plug` generates its flags from. */
+export function builtinOptionSpecs(): ReadonlyMap<string, readonly OptionSpec[]> {
+  const context: ProviderContext = {debug: () => {}}
+  return new Map(Object.entries(BUILTIN_PROVIDERS).map(([type, create]) => [type, create(context, {}).optionSpecs]))
 }
