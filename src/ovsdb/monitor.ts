@@ -34,7 +34,8 @@ export type Call = (method: string, params: unknown[]) => Promise<unknown>
 
 export interface MonitorEvents {
   change: [change: RowChange]
-  complete: []
+  /** resumed: the server sent only what changed while disconnected (monitor_cond_since found the last transaction). */
+  complete: [info: {resumed: boolean}]
   incomplete: []
   /** Re-establishing after a reconnect failed for a reason other than the connection; emitted only if listened to. */
   error: [error: Error]
@@ -126,19 +127,21 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   async establish(call: Call): Promise<void> {
     if (this.cancelled) return
     this.held = []
+    let outcome: {changes: RowChange[]; resumed: boolean}
     try {
-      const changes = await this.request(call)
-      for (const change of changes) this.emit('change', change)
-      const held = this.held
+      outcome = await this.request(call)
+    } catch (error) {
       this.held = undefined
-      for (const [method, params] of held) this.handleNotification(method, params)
-    } finally {
-      this.held = undefined
+      throw error
     }
+    for (const change of outcome.changes) this.emit('change', change)
+    const held = this.held ?? []
+    this.held = undefined
+    for (const [method, params] of held) this.handleNotification(method, params)
     this.conditionsInSync = true
     this.establishedWith = this.methods[0]
     this.complete = true
-    this.emit('complete')
+    this.emit('complete', {resumed: outcome.resumed})
   }
 
   markIncomplete(): void {
@@ -181,7 +184,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
   }
 
   /** Sends the best monitor request the server knows, falling back on "unknown method". */
-  private async request(call: Call): Promise<RowChange[]> {
+  private async request(call: Call): Promise<{changes: RowChange[]; resumed: boolean}> {
     for (;;) {
       const method = this.methods[0]!
       try {
@@ -194,16 +197,16 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     }
   }
 
-  private async requestWith(call: Call, method: MonitorMethod): Promise<RowChange[]> {
+  private async requestWith(call: Call, method: MonitorMethod): Promise<{changes: RowChange[]; resumed: boolean}> {
     const requests = this.wireRequests(method)
     if (method === 'monitor_cond_since') {
       const since = this.conditionsInSync ? (this.lastTxnId ?? ZERO_UUID) : ZERO_UUID
       const [found, lastTxnId, updates] = (await call(method, [this.database, this.id, requests, since])) as [boolean, string, TableUpdates]
       this.lastTxnId = lastTxnId
       // found: the reply holds only what changed after `since`, which the replica already reflects.
-      return found ? this.replica.applyUpdate2(updates) : this.replica.replaceAll(updates, 2)
+      return found ? {changes: this.replica.applyUpdate2(updates), resumed: true} : {changes: this.replica.replaceAll(updates, 2), resumed: false}
     }
     const updates = (await call(method, [this.database, this.id, requests])) as TableUpdates
-    return this.replica.replaceAll(updates, method === 'monitor' ? 1 : 2)
+    return {changes: this.replica.replaceAll(updates, method === 'monitor' ? 1 : 2), resumed: false}
   }
 }

@@ -5,11 +5,15 @@ import tls from 'node:tls'
 import {ConnectionError} from './errors.js'
 import {formatRemote, type Remote} from './remote.js'
 
-/** PEM file paths for ssl: remotes, as ovsdb-server's --private-key, --certificate and --ca-cert. */
+/**
+ * PEM file paths for ssl: remotes, as ovsdb-server's --private-key, --certificate and --ca-cert.
+ * All three are needed; they are optional here so that callers can pass what they collected
+ * from flags and get one clear error naming what is missing.
+ */
 export interface TlsFiles {
-  privateKey: string
-  certificate: string
-  caCert: string
+  privateKey?: string
+  certificate?: string
+  caCert?: string
 }
 
 const EXPLANATIONS: Record<string, string> = {
@@ -36,9 +40,13 @@ export function explainSocketError(remote: string, error: unknown): ConnectionEr
 }
 
 async function tlsOptions(files: TlsFiles | undefined, remote: string): Promise<tls.ConnectionOptions> {
-  if (!files) throw new ConnectionError(`${remote}: an ssl: remote needs tls {privateKey, certificate, caCert} files`, remote)
+  const {privateKey, certificate, caCert} = files ?? {}
+  if (!privateKey || !certificate || !caCert) {
+    const missing = Object.entries({privateKey, certificate, caCert}).filter(([, file]) => !file).map(([name]) => name)
+    throw new ConnectionError(`${remote}: an ssl: remote needs TLS files; missing ${missing.join(', ')}`, remote)
+  }
   try {
-    const [key, cert, ca] = await Promise.all([readFile(files.privateKey), readFile(files.certificate), readFile(files.caCert)])
+    const [key, cert, ca] = await Promise.all([readFile(privateKey), readFile(certificate), readFile(caCert)])
     // Like OVS, trust is the CA signature alone: certificates name no host, so no host name check.
     return {key, cert, ca, rejectUnauthorized: true, checkServerIdentity: () => undefined}
   } catch (error) {
