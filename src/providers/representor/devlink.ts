@@ -1,4 +1,5 @@
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
+import type {Socket} from 'node:net'
 
 import {ConnectionError, MissingDependencyError, ValidationError} from '../../lib/errors.js'
 import {isZeroMac, normalizeMac} from './mac.js'
@@ -33,6 +34,7 @@ export interface ParsedDevlinkDump {
 export const MAX_DEVLINK_DUMP_BYTES = 16 * 1024 * 1024
 
 const DEVLINK_ARGS = ['-j', 'port', 'show'] as const
+const MONITOR_ARGS = ['-j', 'monitor', 'port'] as const
 const DEVLINK_TIMEOUT_MS = 10_000
 const SUPPORTED_FLAVOURS = new Set<string>(['physical', 'pcipf', 'pcivf'])
 const PORT_KEY = /^([^/]+\/[^/]+)\/(\d+)$/
@@ -74,6 +76,39 @@ export function runDevlinkPortShow(devlinkPath = 'devlink'): Promise<string> {
       },
     )
   })
+}
+
+/**
+ * Runs `devlink -j monitor port` (never through a shell) and calls onEvent for every chunk
+ * of event output; onEnd gets a one-line reason if the monitor fails or exits. Neither the
+ * child nor its pipe keeps the process alive. Returns the function that stops it.
+ */
+export function monitorDevlinkPorts(devlinkPath: string, onEvent: () => void, onEnd: (reason: string) => void): () => void {
+  const command = `${devlinkPath} ${MONITOR_ARGS.join(' ')}`
+  let stopped = false
+  const child = spawn(devlinkPath, MONITOR_ARGS, {stdio: ['ignore', 'pipe', 'ignore']})
+  // Unref'd, the monitor would otherwise outlive a CLI that exits without unsubscribing.
+  const stop = () => {
+    stopped = true
+    process.off('exit', stop)
+    child.kill()
+  }
+
+  const end = (reason: string) => {
+    if (!stopped) onEnd(reason)
+    stopped = true
+    process.off('exit', stop)
+  }
+
+  process.once('exit', stop)
+  child.on('error', (error) => end(`${command}: ${error.message}`))
+  child.on('exit', (code, signal) => end(`${command} exited (${signal ?? `code ${code}`})`))
+  child.stdout.on('data', () => {
+    if (!stopped) onEvent()
+  })
+  child.unref()
+  ;(child.stdout as Socket).unref()
+  return stop
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

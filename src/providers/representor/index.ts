@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 
 import type {InventoryItem, OptionSpec, PlannedInterface, PrepareResult, ProviderContext, VifPlugProvider} from '../types.js'
-import {parseDevlinkPortDump, runDevlinkPortShow} from './devlink.js'
+import {monitorDevlinkPorts, parseDevlinkPortDump, runDevlinkPortShow} from './devlink.js'
 import {normalizeMac} from './mac.js'
 import {readNetdevSwitchAttributes, readSmartNicHostPfMac} from './sysfs.js'
 import {buildRepresentorTable, lookupRepresentor, type RepresentorTable} from './table.js'
@@ -18,7 +18,7 @@ export interface RepresentorOptions {
   devlinkPath?: string
   /** Where sysfs is; a fake tree in tests. Default: /sys. */
   sysfsRoot?: string
-  /** How often onChange re-reads the tables. */
+  /** How often onChange re-reads the tables; with a live devlink, port events also trigger a re-read. */
   pollIntervalMs?: number
 }
 
@@ -71,6 +71,7 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
   let refreshing: Promise<boolean> | undefined
   const listeners = new Set<() => void>()
   let pollTimer: NodeJS.Timeout | undefined
+  let stopMonitor: (() => void) | undefined
 
   async function load(): Promise<RepresentorTable> {
     const dump = parseDevlinkPortDump(await readDump())
@@ -105,9 +106,23 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
     }
   }
 
-  function stopPolling(): void {
+  function startWatching(): void {
+    pollTimer = setInterval(() => void poll(), pollIntervalMs)
+    pollTimer.unref()
+    // Recorded dumps have no events; a live devlink reports port changes as they happen.
+    if (devlinkJson === undefined) {
+      stopMonitor = monitorDevlinkPorts(options.devlinkPath ?? 'devlink', () => void poll(), (reason) => {
+        context.debug(`devlink port events unavailable, polling every ${pollIntervalMs} ms: ${reason}`)
+        stopMonitor = undefined
+      })
+    }
+  }
+
+  function stopWatching(): void {
     clearInterval(pollTimer)
     pollTimer = undefined
+    stopMonitor?.()
+    stopMonitor = undefined
   }
 
   function lookup(lportOptions: Readonly<Record<string, string>>): PrepareResult<PlannedInterface> {
@@ -140,7 +155,7 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
     },
 
     async destroy() {
-      stopPolling()
+      stopWatching()
       listeners.clear()
     },
 
@@ -148,14 +163,11 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
 
     onChange(listener) {
       listeners.add(listener)
-      if (!pollTimer) {
-        pollTimer = setInterval(() => void poll(), pollIntervalMs)
-        pollTimer.unref()
-      }
+      if (!pollTimer) startWatching()
 
       return () => {
         listeners.delete(listener)
-        if (listeners.size === 0) stopPolling()
+        if (listeners.size === 0) stopWatching()
       }
     },
 

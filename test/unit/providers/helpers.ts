@@ -1,4 +1,6 @@
 import {readFileSync} from 'node:fs'
+import {chmod, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -23,4 +25,25 @@ export function lportOptions(pfMac: string, vfNum?: string): Record<string, stri
     'vif-plug:representor:pf-mac': pfMac,
     ...(vfNum === undefined ? {} : {'vif-plug:representor:vf-num': vfNum}),
   }
+}
+
+const fakeDevlinkDirs: string[] = []
+
+/**
+ * A `devlink` program for tests: a shell script that appends its arguments to `argvLog`,
+ * one call per line, then runs `body` (which may use $1.. and $DIR, its own directory).
+ */
+export async function fakeDevlink(body: string): Promise<{program: string; argvLog: string; dir: string}> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'fake-devlink-'))
+  fakeDevlinkDirs.push(dir)
+  const program = path.join(dir, 'devlink')
+  const argvLog = path.join(dir, 'argv')
+  await writeFile(program, `#!/bin/sh\nDIR='${dir}'\necho "$*" >> "$DIR/argv"\n${body}\n`)
+  await chmod(program, 0o755)
+  return {program, argvLog, dir}
+}
+
+/** For afterAll: removes every fake devlink directory this file made. */
+export async function removeFakeDevlinks(): Promise<void> {
+  for (const dir of fakeDevlinkDirs.splice(0)) await rm(dir, {recursive: true, force: true})
 }

@@ -1,4 +1,5 @@
-import {chmod, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {spawnSync} from 'node:child_process'
+import {readFile, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,7 +7,7 @@ import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {createRepresentorProvider, REPRESENTOR_OPTION_SPECS, type RepresentorOptions} from '../../../src/providers/representor/index.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
-import {lportOptions, scenario} from './helpers.js'
+import {fakeDevlink, lportOptions, removeFakeDevlinks, scenario} from './helpers.js'
 
 type Scenario = Parameters<typeof scenario>[0]
 
@@ -266,22 +267,67 @@ describe('representor watch support', () => {
   })
 })
 
-describe('representor security', () => {
-  const dirs: string[] = []
-  afterAll(async () => {
-    for (const dir of dirs) await rm(dir, {recursive: true, force: true})
+describe('representor watch with a live devlink', () => {
+  afterAll(removeFakeDevlinks)
+
+  // `port show` prints $DIR/dump.json; `monitor port` prints one event once $DIR/go exists.
+  const SCRIPT = `if [ "$2" = monitor ]; then
+  echo $$ > "$DIR/monitor.pid"
+  while [ ! -e "$DIR/go" ]; do sleep 0.02; done
+  echo '{"port":{"pci/0000:03:00.0/4104":{"flavour":"pcivf"}}}'
+  exec sleep 30
+fi
+cat "$DIR/dump.json"`
+
+  it('re-reads on a devlink port event without waiting for the poll interval', async () => {
+    const {program, argvLog, dir} = await fakeDevlink(SCRIPT)
+    const {dump, devlinkJson, sysfsRoot} = scenario('dpu-2pf-8vf')
+    await writeFile(path.join(dir, 'dump.json'), devlinkJson)
+    const provider = createRepresentorProvider({devlinkPath: program, sysfsRoot, pollIntervalMs: 600_000})
+    await provider.init?.()
+    const listener = vi.fn()
+    const unsubscribe = provider.onChange?.(listener)
+
+    const withoutVf7 = dump()
+    delete withoutVf7.port['pci/0000:03:00.0/4104']
+    await writeFile(path.join(dir, 'dump.json'), JSON.stringify(withoutVf7))
+    await writeFile(path.join(dir, 'go'), '')
+    await vi.waitFor(() => expect(listener).toHaveBeenCalledTimes(1), {timeout: 5000})
+    unsubscribe?.()
+
+    expect(plug(provider, lportOptions(HOST_PF0, '7')).ok).toBe(false)
+    expect((await readFile(argvLog, 'utf8')).split('\n')).toContain('-j monitor port')
   })
 
-  it('runs only devlink -j port show, and lport option values never reach a program or shell', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'representor-inert-'))
-    dirs.push(dir)
-    const marker = path.join(dir, 'pwned')
-    const argvLog = path.join(dir, 'argv')
-    const devlink = path.join(dir, 'devlink')
-    await writeFile(devlink, `#!/bin/sh\necho "$*" >> '${argvLog}'\ncat '${scenario('dpu-2pf-8vf').devlinkFile}'\n`)
-    await chmod(devlink, 0o755)
+  it('lets a process that watches exit on its own, taking the devlink monitor with it', async () => {
+    const {program, dir} = await fakeDevlink(SCRIPT)
+    await writeFile(path.join(dir, 'dump.json'), scenario('local-switchdev').devlinkJson)
+    const moduleUrl = new URL('../../../src/providers/representor/index.ts', import.meta.url).href
+    const script = `
+      import {createRepresentorProvider} from ${JSON.stringify(moduleUrl)}
+      const provider = createRepresentorProvider({devlinkPath: ${JSON.stringify(program)}, pollIntervalMs: 50})
+      await provider.init()
+      provider.onChange(() => {})
+      const {existsSync} = await import('node:fs')
+      while (!existsSync(${JSON.stringify(path.join(dir, 'monitor.pid'))})) await new Promise((resolve) => setTimeout(resolve, 20))
+      console.log('watching')`
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8', timeout: 8000})
+    expect(child.error).toBeUndefined()
+    expect(child.stdout).toBe('watching\n')
+    expect(child.status).toBe(0)
 
-    const provider = createRepresentorProvider({devlinkPath: devlink, sysfsRoot: scenario('dpu-2pf-8vf').sysfsRoot})
+    const monitorPid = Number(await readFile(path.join(dir, 'monitor.pid'), 'utf8'))
+    await vi.waitFor(() => expect(() => process.kill(monitorPid, 0)).toThrow(/ESRCH/), {timeout: 5000})
+  })
+})
+
+describe('representor security', () => {
+  afterAll(removeFakeDevlinks)
+
+  it('runs only devlink -j port show, and lport option values never reach a program or shell', async () => {
+    const {program, argvLog, dir} = await fakeDevlink(`cat '${scenario('dpu-2pf-8vf').devlinkFile}'`)
+    const marker = path.join(dir, 'pwned')
+    const provider = createRepresentorProvider({devlinkPath: program, sysfsRoot: scenario('dpu-2pf-8vf').sysfsRoot})
     await provider.init?.()
     const hostile = `$(touch ${marker})`
     const results = [
@@ -293,6 +339,6 @@ describe('representor security', () => {
 
     expect(results.map((result) => result.ok)).toEqual([false, false, true])
     expect(existsSync(marker)).toBe(false)
-    expect((await readFile(argvLog, 'utf8')).trim().split('\n')).toEqual(['-j port show', '-j port show'])
+    expect(await readFile(argvLog, 'utf8')).toBe('-j port show\n-j port show\n')
   })
 })
