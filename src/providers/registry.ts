@@ -16,8 +16,6 @@ const BUILTIN_PROVIDERS: Readonly<Record<string, (context: ProviderContext, opti
   representor: (context, options) => createRepresentorProvider(options.representor, context),
 }
 
-export const BUILTIN_PROVIDER_TYPES: readonly string[] = Object.keys(BUILTIN_PROVIDERS)
-
 export interface InitFailure {
   /** One line, for `providers` and `doctor`. */
   reason: string

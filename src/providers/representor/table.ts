@@ -14,8 +14,6 @@ export interface Representor {
   vf?: number
   /** The host PF's MAC: what vif-plug:representor:pf-mac names (for a VF, its PF's). */
   pfMac?: string
-  /** Where a PF's MAC came from; the sysfs fallback is for kernels without function hw_addr. */
-  pfMacSource?: 'devlink' | 'sysfs'
   switchId?: string
   physPortName?: string
   /** Set while the netdev has a kernel name that udev is expected to replace; see isAwaitingRename. */
@@ -44,12 +42,12 @@ const KERNEL_DEFAULT_NAME = /^eth\d+$/
  * use phys_port_name) have not run yet. ovn-vif infers the same from "first name seen at
  * run time"; the facts here also work for a one-shot CLI that has no history.
  */
-export function isAwaitingRename(netdev: string | undefined, physPortName: string | undefined): boolean {
+function isAwaitingRename(netdev: string | undefined, physPortName: string | undefined): boolean {
   return netdev !== undefined && physPortName !== undefined && KERNEL_DEFAULT_NAME.test(netdev) && REPRESENTOR_PORT_NAME.test(physPortName)
 }
 
 /** The phys_port_name the kernel gives a representor: external (host) functions get a c<controller> prefix. */
-export function kernelPortName(port: Pick<DevlinkPort, 'flavour' | 'external' | 'controller' | 'pfnum' | 'vfnum' | 'port'>): string {
+function kernelPortName(port: Pick<DevlinkPort, 'flavour' | 'external' | 'controller' | 'pfnum' | 'vfnum' | 'port'>): string {
   if (port.flavour === 'physical') return `p${port.port ?? 0}`
   const prefix = port.external ? `c${port.controller}` : ''
   return port.flavour === 'pcivf' ? `${prefix}pf${port.pfnum}vf${port.vfnum}` : `${prefix}pf${port.pfnum}`
@@ -112,17 +110,19 @@ export async function buildRepresentorTable(ports: readonly DevlinkPort[], sysfs
     }
   }
 
+  // smart_nic/pf/config describes the host's PF: it is the fallback for external PF
+  // representors only, unless the kernel is too old to mark any port external.
+  const fallbackApplies = (port: DevlinkPort) => port.external || !ports.some((candidate) => candidate.external)
   const pfs: Representor[] = []
   for (const port of ports.filter((candidate) => candidate.flavour === 'pcipf')) {
     const pf = describe(port)
-    if (port.hwAddr) {
-      pf.pfMac = port.hwAddr
-      pf.pfMacSource = 'devlink'
-    } else {
+    if (port.hwAddr) pf.pfMac = port.hwAddr
+    else if (!fallbackApplies(port)) debug(`PF representor ${port.key} (controller ${port.controller}, not external) has no function hw_addr`)
+    else {
       const uplinks = ports.filter((candidate) => candidate.flavour === 'physical' && candidate.device === port.device && candidate.port === port.pfnum)
       const uplink = uplinks.length === 1 ? netdevOf.get(uplinks[0]?.key ?? '') : undefined
       pf.pfMac = uplink ? await sysfs.hostPfMac(uplink) : undefined
-      if (pf.pfMac) pf.pfMacSource = 'sysfs'
+      if (pf.pfMac) debug(`PF representor ${port.key} has no function hw_addr; ${uplink}/smart_nic/pf/config gives ${pf.pfMac}`)
       else debug(`PF representor ${port.key} has no function hw_addr and ${uplink ? `${uplink}/smart_nic/pf/config gives no MAC` : 'no single physical port to read smart_nic/pf/config from'}`)
     }
 
@@ -145,7 +145,7 @@ export async function buildRepresentorTable(ports: readonly DevlinkPort[], sysfs
 }
 
 /** "0-7", "0-3, 5, 9-10": the VF numbers a PF has, for refusals. */
-export function describeNumbers(numbers: readonly number[]): string {
+function describeNumbers(numbers: readonly number[]): string {
   const sorted = [...new Set(numbers)].sort((a, b) => a - b)
   const ranges: string[] = []
   for (let start = 0; start < sorted.length; ) {

@@ -141,6 +141,17 @@ describe('representor provider on a kernel without function hw_addr', () => {
     expect(new Set(items.map((item) => item.details['pf-mac']))).toEqual(new Set(['0c:42:a1:00:00:a1']))
   })
 
+  it('uses that file only for the host PF, not for the NIC\'s own PF on controller 0', async () => {
+    const {dump, sysfsRoot} = scenario('no-hw-addr')
+    const ports = dump()
+    ports.port['pci/0000:03:00.0/4095'] = {type: 'eth', netdev: 'pf0', flavour: 'pcipf', controller: 0, pfnum: 0, splittable: false}
+    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, lportOptions('0c:42:a1:00:00:a1'))).toMatchObject({ok: true, value: {name: 'pf0hpf'}})
+    const ownPf = (await provider.inventory()).find((item) => item.netdev === 'pf0')
+    expect(ownPf?.details['pf-mac']).toBeUndefined()
+  })
+
   it('says no PF MAC is known when the sysfs fallback is missing too', async () => {
     const provider = await initialised('no-hw-addr', {sysfsRoot: path.join(os.tmpdir(), 'no-such-sysfs')})
     expect(plug(provider, lportOptions('0c:42:a1:00:00:a1', '2'))).toEqual({
