@@ -5,8 +5,12 @@ import {afterAll, beforeAll} from 'vitest'
 
 import {type Sandbox, type SandboxOptions, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 
-/** All test sandboxes live below this root, so the global teardown can sweep what a crash left. */
-export const TEST_SANDBOX_ROOT = path.join(os.tmpdir(), 'ovn-vif-ctl-tests')
+/**
+ * All sandboxes of one test run live below this root, so the run's global teardown can sweep
+ * what a crash left, without touching the sandboxes of another run going on at the same time.
+ * The global setup names the run; workers inherit it through the environment.
+ */
+export const TEST_SANDBOX_ROOT = path.join(os.tmpdir(), 'ovn-vif-ctl-tests', process.env.OVN_VIF_CTL_TEST_RUN ?? `pid-${process.pid}`)
 
 /**
  * Starts a sandbox of real OVN servers for the calling test file and always stops it, also
