@@ -1,6 +1,6 @@
 import {columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, shapeElements} from './datum.js'
 import {OvsdbError} from './errors.js'
-import {type Atom, type ColumnSchema, type DatabaseSchema, getTable, isMap, isScalar, type TableSchema} from './schema.js'
+import {type Atom, type ColumnSchema, type DatabaseSchema, getTable, isMap, type TableSchema} from './schema.js'
 
 export type ChangeKind = 'insert' | 'modify' | 'delete'
 
@@ -108,8 +108,9 @@ export class ReplicaTable {
     for (const [name, wireDiff] of Object.entries(diff)) {
       const column = this.schema.columns[name]
       if (!column) continue
-      if (isMap(column.type)) row[name] = applyMapDiff(old[name], wireDiff)
-      else if (isScalar(column.type)) row[name] = decodeValue(column.type, wireDiff)
+      // ovsdb-server sends the new value, not a diff, for a column of at most one value (ovsdb_datum_diff).
+      if (column.type.max <= 1) row[name] = decodeValue(column.type, wireDiff)
+      else if (isMap(column.type)) row[name] = applyMapDiff(old[name], wireDiff)
       else row[name] = applySetDiff(column, old[name], wireDiff)
     }
     return row as Row

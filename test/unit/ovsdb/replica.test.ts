@@ -50,8 +50,8 @@ describe('Replica with update2 (monitor_cond)', () => {
     expect(change!.new).toEqual({
       _uuid: P1, name: 'p1', i: 5, color: 'red', numbers: [1, 3], options: {keep: 'k', change: 'new', added: 'a'}, children: [C2], favorite: C2,
     })
-    // An optional value changing from one uuid to another arrives as a two-element diff.
-    const [second] = replica.applyUpdate2({Parent: {[P1]: {modify: {favorite: ['set', [['uuid', C1], ['uuid', C2]]], color: 'red'}}}})
+    // An optional column's "diff" is its new value (ovsdb-server's ovsdb_datum_diff), here none.
+    const [second] = replica.applyUpdate2({Parent: {[P1]: {modify: {favorite: ['uuid', C1], color: ['set', []]}}}})
     expect(second!.new).toMatchObject({favorite: C1, color: undefined})
   })
 
