@@ -1,0 +1,37 @@
+import {ConnectionError as OvsdbConnectionError, FramingError, NotLeaderError, OvsdbClient, RemoteSyntaxError, TimeoutError} from '../ovsdb/index.js'
+import type {ConnectionSettings} from './connection.js'
+import {ConnectionError, UserError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
+
+// The client has no "forever" for a request; --timeout 0 means forever only for waits.
+const REQUEST_TIMEOUT_WHEN_UNLIMITED_MS = 60_000
+
+/**
+ * Connects to one database for a command, turning the library's errors into operator errors:
+ * a bad remote is a usage error naming the flag, anything else a connection error (exit 4).
+ */
+export async function connectDatabase(remote: string, database: string, settings: ConnectionSettings, flag: string): Promise<OvsdbClient> {
+  try {
+    return await OvsdbClient.connect(remote, {
+      database,
+      timeoutMs: settings.timeoutMs || REQUEST_TIMEOUT_WHEN_UNLIMITED_MS,
+      leaderOnly: settings.leaderOnly,
+      ...(settings.tls ? {tls: settings.tls} : {}),
+    })
+  } catch (error) {
+    if (error instanceof RemoteSyntaxError) throw new UserError(`${flag} ${remote}: ${error.message}`, ExitCode.Usage)
+    throw databaseError(error, `cannot reach the ${database} database at ${remote}`, `check ${flag}`)
+  }
+}
+
+const UNREACHABLE = [OvsdbConnectionError, TimeoutError, NotLeaderError, FramingError]
+
+/**
+ * An OVSDB error meaning the server could not be used (unreachable, lost, too slow, not the
+ * leader) as a one-line connection error (exit 4) saying what was being done; any other error
+ * is returned unchanged.
+ */
+export function databaseError(error: unknown, doing: string, fix = 'check that the database server is running'): unknown {
+  if (!UNREACHABLE.some((kind) => error instanceof kind)) return error
+  return new ConnectionError(`${doing} (${(error as Error).message}): ${fix}`)
+}
