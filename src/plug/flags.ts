@@ -1,10 +1,10 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import type {ProviderSpecs, RawOption} from './request.js'
 
 const HELP_GROUP = 'PROVIDER OPTION'
 
-type ProviderOptionFlag = ReturnType<typeof Flags.string>
+type ProviderOptionFlag = Interfaces.OptionFlag<string | undefined>
 
 /**
  * One string flag per provider option flag name (--pf-mac, --vf-num...), generated from the

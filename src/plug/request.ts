@@ -189,3 +189,20 @@ export function desiredOptions(request: PlugRequest): Record<string, string> {
     ...request.providerOptions,
   }
 }
+
+/**
+ * File entries take what they leave out from the command line: --chassis, --type, --mtu and
+ * provider options act as defaults for every line.
+ */
+export function withDefaults(entries: readonly RawPlugEntry[], defaults: Omit<RawPlugEntry, 'lsp' | 'where'>): RawPlugEntry[] {
+  return entries.map((entry) => {
+    const given = new Set(entry.options.map((option) => option.name))
+    return {
+      ...entry,
+      chassis: entry.chassis ?? defaults.chassis,
+      type: entry.type ?? defaults.type,
+      mtu: entry.mtu ?? defaults.mtu,
+      options: [...entry.options, ...defaults.options.filter((option) => !given.has(option.name))],
+    }
+  })
+}

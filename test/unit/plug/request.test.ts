@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {ValidationError} from '../../../src/lib/errors.js'
-import {desiredOptions, parseOptionArgument, type ProviderSpecs, type RawPlugEntry, validatePlugEntries} from '../../../src/plug/request.js'
+import {desiredOptions, parseOptionArgument, type ProviderSpecs, type RawPlugEntry, validatePlugEntries, withDefaults} from '../../../src/plug/request.js'
 import {REPRESENTOR_OPTION_SPECS} from '../../../src/providers/representor/index.js'
 
 const providers: ProviderSpecs = new Map([
@@ -136,5 +136,19 @@ describe('parseOptionArgument', () => {
 
   it('rejects an argument without =', () => {
     expect(() => parseOptionArgument('pf-mac')).toThrow(/^--option "pf-mac" has no value: write it as KEY=VALUE/)
+  })
+})
+
+describe('withDefaults', () => {
+  it('fills what a file line leaves out from the command line, the line winning', () => {
+    const entries = [
+      {lsp: 'vm1', options: [{name: 'vf-num', value: '1'}], where: 'p.csv line 2'},
+      {lsp: 'vm2', chassis: 'hv2', mtu: '1500', options: [], where: 'p.csv line 3'},
+    ]
+    const defaults = {chassis: 'hv1', type: 'representor', mtu: '9000', options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vf-num', value: '7'}]}
+    expect(withDefaults(entries, defaults)).toEqual([
+      {lsp: 'vm1', chassis: 'hv1', type: 'representor', mtu: '9000', options: [{name: 'vf-num', value: '1'}, {name: 'pf-mac', value: PF_MAC}], where: 'p.csv line 2'},
+      {lsp: 'vm2', chassis: 'hv2', type: 'representor', mtu: '1500', options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vf-num', value: '7'}], where: 'p.csv line 3'},
+    ])
   })
 })

@@ -1,0 +1,93 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {connectionFlags, connectionSettings} from '../lib/flags.js'
+import {checkWaitWithDryRun, lspArgs, runWithOutput, sharedFlags, usageError} from '../plug/cli.js'
+import {readRequestFile} from '../plug/file.js'
+import {providerOptionFlags, providerOptionsFromFlags} from '../plug/flags.js'
+import {MAX_MTU, MIN_MTU, parseOptionArgument, type RawPlugEntry, validatePlugEntries, withDefaults} from '../plug/request.js'
+import {type PlugResult, plugPorts} from '../plug/run.js'
+import {providerFlags} from '../providers/flags.js'
+import {builtinOptionSpecs, loadProviders} from '../providers/registry.js'
+
+const BUILTIN_SPECS = builtinOptionSpecs()
+
+const plugFlags = {
+  ...connectionFlags,
+  chassis: Flags.string({description: 'The chassis (name or hostname, as registered in the Southbound DB) that should plug the port(s).', helpValue: 'NAME'}),
+  type: Flags.string({description: `The vif-plug-type: which provider resolves the netdev (${[...BUILTIN_SPECS.keys()].join(', ')}, or one of --provider-module).`, helpValue: 'TYPE'}),
+  mtu: Flags.string({description: `MTU to request on the plugged interface, ${MIN_MTU} to ${MAX_MTU}; left out, any vif-plug-mtu-request is removed.`, helpValue: 'N'}),
+  option: Flags.string({
+    description: 'A provider option vif-plug:<type>:KEY=VALUE, given as KEY=VALUE or in full (repeatable); for options without a flag of their own.',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'KEY=VALUE',
+  }),
+  ...sharedFlags,
+  'from-file': Flags.file({
+    description: 'Read the requests from a CSV file with a header (lsp,chassis,type,mtu, then provider options by flag name or full key) or from JSON lines with the same fields; the other flags give defaults for what a line leaves out.',
+    exists: true,
+    helpValue: 'FILE',
+  }),
+  force: Flags.boolean({default: false, description: 'Accept a type no provider here serves (ovn-controller may know it), unlisted provider options, a chassis not registered yet, a non-VIF port, and moving a port that is up on another chassis.'}),
+  'provider-module': providerFlags['provider-module'],
+}
+
+const PROVIDER_OPTION_FLAGS = providerOptionFlags(BUILTIN_SPECS, [...Object.keys(plugFlags), 'json', 'help'])
+
+export default class Plug extends BaseCommand {
+  static override summary = 'Ask that logical switch ports be plugged on a chassis: set their VIF plug requests in the Northbound DB.'
+  static override description = `Sets, in Logical_Switch_Port.options, exactly the keys plug owns: requested-chassis, vif-plug-type, vif-plug-mtu-request and vif-plug:<type>:* (every vif-plug: key counts as owned, so a change of type drops the old type's keys). Owned keys the request leaves out are removed. Other options are never touched: the keys are written with map mutations, all ports in one transaction.
+
+Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
+
+Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out (then the requests were written, and the ports still pending are named).
+
+With --json the result is:
+  {command: "plug", dryRun: boolean, committed: boolean, wait: "none"|"sb"|"hv"|"plugged", nbCfg?: number,
+   ports: [{lsp, status: "changed"|"unchanged"|"would-change", changes: [{op: "add", key, value} | {op: "change", key, from, to} | {op: "remove", key, value}], notes: [string], waited?: string}]}
+and an error is {error: {message, exitCode, kind}}.`
+
+  static override examples = [
+    {description: 'Plug VF 3 of the host PF 0c:42:a1:00:00:01 on chassis dpu1, with MTU 9000', command: '<%= config.bin %> <%= command.id %> vm1 --chassis dpu1 --type representor --pf-mac 0c:42:a1:00:00:01 --vf-num 3 --mtu 9000'},
+    {description: 'Show what would change, writing nothing', command: '<%= config.bin %> <%= command.id %> vm1 --chassis dpu2 --type representor --pf-mac 0c:42:a1:00:00:01 --vf-num 3 --dry-run'},
+    {description: 'Several ports at once, waiting until each is claimed and up', command: '<%= config.bin %> <%= command.id %> vm1 vm2 --chassis hv1 --type dummy --wait plugged --timeout 60'},
+    {description: 'A batch from a file, in one transaction (one bad line rejects all)', command: '<%= config.bin %> <%= command.id %> --from-file ports.csv --wait hv'},
+    {description: 'A type only ovn-controller knows, with its own option', command: '<%= config.bin %> <%= command.id %> vm1 --chassis hv1 --type vendor-nic --option slot=2 --force'},
+  ]
+
+  static override enableJsonFlag = true
+  static override args = lspArgs
+  static override flags = {...plugFlags, ...PROVIDER_OPTION_FLAGS}
+
+  async run(): Promise<PlugResult> {
+    const {args, flags} = await this.parse(Plug)
+    const lsps = args.lsp ?? []
+    const wait = checkWaitWithDryRun(flags.wait, flags['dry-run'])
+    const defaults = {
+      chassis: flags.chassis,
+      type: flags.type,
+      mtu: flags.mtu,
+      options: [...providerOptionsFromFlags(Object.keys(PROVIDER_OPTION_FLAGS), flags), ...(flags.option ?? []).map((option) => parseOptionArgument(option))],
+    }
+    const entries = await this.entries(lsps, flags['from-file'], defaults)
+
+    const registry = await loadProviders({modules: flags['provider-module'], initialise: false})
+    const providers = new Map(registry.entries.map(({provider}) => [provider.type, provider.optionSpecs]))
+    const requests = validatePlugEntries(entries, providers, {force: flags.force})
+    const settings = connectionSettings(flags)
+    return runWithOutput(this, 'plug', (hooks) => plugPorts(requests, {settings, dryRun: flags['dry-run'], wait, force: flags.force, ...hooks}))
+  }
+
+  private async entries(lsps: string[], fromFile: string | undefined, defaults: Omit<RawPlugEntry, 'lsp' | 'where'>): Promise<RawPlugEntry[]> {
+    if (fromFile) {
+      if (lsps.length > 0) throw usageError(`give the ports either as arguments or in --from-file, not both (got ${lsps.join(' ')})`)
+      return withDefaults(await readRequestFile(fromFile), defaults)
+    }
+
+    if (lsps.length === 0) throw usageError('name the port(s) to plug, e.g. plug vm1 --chassis hv1 --type dummy, or give --from-file FILE')
+    if (!defaults.chassis) throw usageError('missing --chassis: name the chassis that should plug the port(s)')
+    if (!defaults.type) throw usageError(`missing --type: name the vif-plug-type (${[...BUILTIN_SPECS.keys()].join(', ')})`)
+    return lsps.map((lsp) => ({lsp, ...defaults}))
+  }
+}

@@ -1,0 +1,58 @@
+import {Args, Flags} from '@oclif/core'
+
+import {UserError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {renderChanges, renderWaitOutcome, waitProgress} from './render.js'
+import type {PlugResult, RunOptions} from './run.js'
+import {WAIT_MODES, type WaitMode} from './wait-state.js'
+
+/** What plug and unplug share on the command line, besides the connection flags. */
+export const lspArgs = {
+  lsp: Args.string({description: 'Logical_Switch_Port name(s).', multiple: true, ignoreStdin: true}),
+}
+
+export const sharedFlags = {
+  wait: Flags.string({
+    description: 'After writing, wait: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none). --timeout ends the wait with exit 4.',
+    options: [...WAIT_MODES],
+    default: 'none',
+  }),
+  'dry-run': Flags.boolean({description: 'Print the option changes per port; write nothing.', default: false}),
+}
+
+export function usageError(message: string): UserError {
+  return new UserError(message, ExitCode.Usage)
+}
+
+export function checkWaitWithDryRun(wait: string, dryRun: boolean): WaitMode {
+  if (dryRun && wait !== 'none') throw usageError(`--dry-run writes nothing, so there is nothing to --wait ${wait} for: drop one of them`)
+  return wait as WaitMode
+}
+
+interface Output {
+  log(message: string): void
+  jsonEnabled(): boolean
+}
+
+/**
+ * Runs plug or unplug with its human output: the changes as soon as they are written, a
+ * progress display while waiting, then what the wait established. With --json, only the result.
+ */
+export async function runWithOutput(
+  output: Output,
+  command: PlugResult['command'],
+  run: (hooks: Pick<RunOptions, 'onPlanned' | 'onWaitProgress'>) => Promise<PlugResult>,
+): Promise<PlugResult> {
+  if (output.jsonEnabled()) return run({})
+  const progress = waitProgress(command, Boolean(process.stderr.isTTY))
+  let result: PlugResult
+  try {
+    result = await run({onPlanned: (planned) => output.log(renderChanges(planned)), onWaitProgress: (states) => progress.update(states)})
+  } finally {
+    progress.stop()
+  }
+
+  const waited = renderWaitOutcome(result)
+  if (waited) output.log(waited)
+  return result
+}

@@ -1,0 +1,93 @@
+import type {ConnectionSettings} from '../lib/connection.js'
+import {closeDatabases, commitPlans, openDatabases, type PlugDatabases, readSnapshot} from './apply.js'
+import type {OptionChange} from './diff.js'
+import {planPlug, planUnplug, type PlugSnapshot, type PortPlan} from './plan.js'
+import type {PlugRequest} from './request.js'
+import {waitForCfg, waitForPlugged, type WaitMode} from './wait.js'
+import type {PortWaitState} from './wait-state.js'
+
+const MAX_PORTS_IN_COMMENT = 5
+
+export interface PortResult {
+  lsp: string
+  /** would-change only with --dry-run. */
+  status: 'changed' | 'unchanged' | 'would-change'
+  changes: OptionChange[]
+  notes: string[]
+  /** With --wait plugged: where the port ended up, e.g. "plugged on hv1". */
+  waited?: string
+}
+
+/** What plug and unplug return (and print with --json); documented in the commands' descriptions. */
+export interface PlugResult {
+  command: 'plug' | 'unplug'
+  dryRun: boolean
+  /** True when a transaction was written; false when every port was already as requested, or for --dry-run. */
+  committed: boolean
+  wait: WaitMode
+  /** With --wait sb|hv after a write: the NB_Global.nb_cfg that was waited for. */
+  nbCfg?: number
+  ports: PortResult[]
+}
+
+export interface RunOptions {
+  settings: ConnectionSettings
+  dryRun: boolean
+  wait: WaitMode
+  onWaitProgress?: (states: readonly PortWaitState[]) => void
+  /** Called once the write is done (or found unnecessary, or skipped by --dry-run), before any wait. */
+  onPlanned?: (result: PlugResult) => void
+}
+
+async function execute(
+  command: PlugResult['command'],
+  lsps: readonly string[],
+  plan: (snapshot: PlugSnapshot) => Promise<PortPlan[]>,
+  options: RunOptions,
+): Promise<PlugResult> {
+  const needsSouthbound = command === 'plug' || (options.wait === 'plugged' && !options.dryRun)
+  const databases: PlugDatabases = await openDatabases(options.settings, {southbound: needsSouthbound})
+  try {
+    const plans = await plan(await readSnapshot(databases, lsps))
+    const ports: PortResult[] = plans.map(({lsp, changes, notes}) => ({
+      lsp,
+      status: changes.length === 0 ? 'unchanged' : options.dryRun ? 'would-change' : 'changed',
+      changes,
+      notes,
+    }))
+    const result: PlugResult = {command, dryRun: options.dryRun, committed: false, wait: options.wait, ports}
+    if (options.dryRun) {
+      options.onPlanned?.(result)
+      return result
+    }
+
+    const bumpNbCfg = options.wait === 'sb' || options.wait === 'hv'
+    const named = lsps.length <= MAX_PORTS_IN_COMMENT ? lsps.join(' ') : `${lsps.length} ports`
+    const outcome = await commitPlans(databases.nb, plans, {bumpNbCfg, comment: `ovn-vif-ctl ${command} ${named}`})
+    result.committed = outcome.committed
+    if (outcome.nbCfg !== undefined) result.nbCfg = outcome.nbCfg
+    options.onPlanned?.(result)
+
+    const timeoutMs = options.settings.timeoutMs
+    if (outcome.nbCfg !== undefined) {
+      await waitForCfg(databases.nb, options.wait === 'sb' ? 'sb_cfg' : 'hv_cfg', outcome.nbCfg, {timeoutMs})
+    } else if (options.wait === 'plugged') {
+      const states = await waitForPlugged(databases.sb!, plans, {timeoutMs, onProgress: options.onWaitProgress})
+      for (const [index, state] of states.entries()) ports[index]!.waited = state.detail
+    }
+
+    return result
+  } finally {
+    await closeDatabases(databases)
+  }
+}
+
+/** Validates the requests against the databases and writes them in one transaction, then waits as asked. */
+export function plugPorts(requests: readonly PlugRequest[], options: RunOptions & {force: boolean}): Promise<PlugResult> {
+  return execute('plug', requests.map((request) => request.lsp), (snapshot) => planPlug(requests, snapshot, {force: options.force}), options)
+}
+
+/** Removes the plug requests of the ports in one transaction, then waits as asked. */
+export function unplugPorts(lsps: readonly string[], options: RunOptions & {keepChassis: boolean}): Promise<PlugResult> {
+  return execute('unplug', lsps, (snapshot) => planUnplug(lsps, snapshot, {keepChassis: options.keepChassis}), options)
+}
