@@ -1,0 +1,84 @@
+import {rm} from 'node:fs/promises'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {ConnectionError, OvsdbClient} from '../../../src/ovsdb/index.js'
+import {run} from '../../../src/sandbox/daemon.js'
+import {freePort, type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
+import {TEST_SCHEMA_FILE, testDir} from './helpers.js'
+
+interface KeyPair {
+  key: string
+  cert: string
+}
+
+/** Makes a self-signed CA, or a certificate signed by `ca`, with openssl. */
+async function makeCert(dir: string, name: string, ca?: KeyPair): Promise<KeyPair> {
+  const key = path.join(dir, `${name}.key`)
+  const cert = path.join(dir, `${name}.pem`)
+  const subject = `/CN=${name}`
+  if (!ca) {
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', subject])
+    return {key, cert}
+  }
+  const csr = path.join(dir, `${name}.csr`)
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject])
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '1'])
+  return {key, cert}
+}
+
+describe('ssl: remotes', () => {
+  let dir: string
+  let ca: KeyPair
+  let client: KeyPair
+  const servers: OvsdbServer[] = []
+  let trusted: string
+  let impostor: string
+
+  beforeAll(async () => {
+    dir = await testDir('tls')
+    ca = await makeCert(dir, 'ca')
+    const otherCa = await makeCert(dir, 'other-ca')
+    const [server, impostorCert] = await Promise.all([makeCert(dir, 'server', ca), makeCert(dir, 'impostor', otherCa)])
+    client = await makeCert(dir, 'client', ca)
+    for (const [name, cert] of [['trusted', server], ['impostor', impostorCert]] as const) {
+      const port = await freePort()
+      servers.push(await startOvsdbServer({
+        dir: path.join(dir, name),
+        schemaFile: TEST_SCHEMA_FILE,
+        remotes: [`pssl:${port}:127.0.0.1`],
+        // Both servers accept our client certificate; only the first has a certificate from our CA.
+        tls: {privateKey: cert.key, certificate: cert.cert, caCert: ca.cert},
+      }))
+      if (name === 'trusted') trusted = `ssl:127.0.0.1:${port}`
+      else impostor = `ssl:127.0.0.1:${port}`
+    }
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map(stopOvsdbServer))
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('talks to a server whose certificate is signed by the given CA', async () => {
+    const ovsdb = await OvsdbClient.connect(trusted, {database: 'Test', tls: {privateKey: client.key, certificate: client.cert, caCert: ca.cert}})
+    try {
+      const tx = ovsdb.transaction()
+      tx.insert('Child', {name: 'over-tls'})
+      await tx.commit()
+      expect(await ovsdb.echo('secure')).toEqual(['secure'])
+    } finally {
+      await ovsdb.close()
+    }
+  })
+
+  it('refuses a server whose certificate is not signed by the given CA', async () => {
+    const error = await OvsdbClient.connect(impostor, {database: 'Test', tls: {privateKey: client.key, certificate: client.cert, caCert: ca.cert}}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect((error as Error).message).toBe(`${impostor}: TLS: the server certificate is not signed by the given CA certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`)
+  })
+
+  it('says which TLS file is missing', async () => {
+    const error = await OvsdbClient.connect(trusted, {database: 'Test', tls: {caCert: ca.cert}}).catch((e: unknown) => e)
+    expect((error as Error).message).toBe(`${trusted}: an ssl: remote needs TLS files; missing privateKey, certificate`)
+  })
+})
