@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import {type ConnectionSettings, defaultNbDb, defaultOvsDb} from './connection.js'
 
 const helpGroup = 'CONNECTION'
+/** The longest delay a Node.js timer takes (about 24.8 days): what --timeout 0 ("forever") means. */
+export const FOREVER_MS = 2 ** 31 - 1
 
 /**
  * The connection flags every command shares, defined once. Defaults are resolved at run time
@@ -56,7 +58,7 @@ export function connectionSettings(flags: ConnectionFlagValues, env: Readonly<Re
     ...(flags['sb-db'] ? {sbDbFlag: flags['sb-db']} : {}),
     ovsDb: flags.db ?? defaultOvsDb(env),
     ...(Object.values(tls).some(Boolean) ? {tls} : {}),
-    timeoutMs: flags.timeout === 0 ? 0 : flags.timeout * 1000,
+    timeoutMs: flags.timeout === 0 ? FOREVER_MS : flags.timeout * 1000,
     leaderOnly: flags['leader-only'],
   }
 }

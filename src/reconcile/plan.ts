@@ -37,9 +37,19 @@ export interface PlanEntry {
   action?: PlanAction
 }
 
+/** An entry that still needs someone's attention (exit 1 in one-shot mode). */
+export function isUnsettled(entry: Pick<PlanEntry, 'outcome'>): boolean {
+  return entry.outcome === 'pending' || entry.outcome === 'conflict' || entry.outcome === 'kept'
+}
+
 export interface Plan {
   entries: PlanEntry[]
   actions: PlanAction[]
+}
+
+/** Providers by vif-plug-type: a Map, or the ProviderRegistry. */
+export interface ProviderLookup {
+  get(type: string): VifPlugProvider | undefined
 }
 
 export interface PlanOptions {
@@ -131,7 +141,7 @@ function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): str
  * decide per logical port what to create, update, replace or remove, and why; following
  * OVN's controller/vif-plug.c rule by rule, except where documented in docs/reconcile.md.
  */
-export function planReconcile(view: ReconcileView, providers: ReadonlyMap<string, VifPlugProvider>, options: PlanOptions): Plan {
+export function planReconcile(view: ReconcileView, providers: ProviderLookup, options: PlanOptions): Plan {
   const entries: PlanEntry[] = []
   const interfaces = [...view.interfaces].sort(byName)
   const byIfaceId = new Map<string, InterfaceView[]>()

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {defaultNbDb, defaultOvsDb, southboundRemote} from '../../src/lib/connection.js'
-import {connectionSettings} from '../../src/lib/flags.js'
+import {connectionSettings, FOREVER_MS} from '../../src/lib/flags.js'
 
 const flags = {timeout: 30, 'leader-only': true}
 
@@ -31,7 +31,7 @@ describe('connection defaults, as ovn-nbctl, ovn-sbctl and ovs-vsctl resolve the
     })
     expect(connectionSettings({...flags, timeout: 0, 'leader-only': false, 'ca-cert': '/ca.pem'}, {})).toMatchObject({
       tls: {caCert: '/ca.pem'},
-      timeoutMs: 0,
+      timeoutMs: FOREVER_MS,
       leaderOnly: false,
     })
   })

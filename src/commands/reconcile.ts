@@ -1,0 +1,117 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {connectionFlags, connectionSettings} from '../lib/flags.js'
+import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
+import {loadProviders} from '../providers/registry.js'
+import {Reconciler} from '../reconcile/reconciler.js'
+import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
+import {watchAndReconcile} from '../reconcile/watch.js'
+
+export interface ReconcileResult {
+  chassis: string
+  /** False for --dry-run, and when the view was not complete or the lock was held elsewhere. */
+  applied: boolean
+  converged: boolean
+  entries: ReportedEntry[]
+}
+
+export default class Reconcile extends BaseCommand {
+  static override summary = 'Plug and unplug VIF plug requests on this chassis, as ovn-controller\'s vif-plug module does.'
+  static override description = `Reads the Southbound Port_Bindings requested for this chassis that carry options:vif-plug-type, asks the provider which netdev to use, and creates, updates, replaces or removes the Port/Interface rows on the integration bridge of the local Open_vSwitch DB (external_ids iface-id and ovn-plugged), in one guarded transaction.
+
+The chassis is --chassis, else the local external_ids:system-id; the integration bridge is external_ids:ovn-bridge, else br-int; the Southbound DB is --sb-db, else external_ids:ovn-remote, else $OVN_SB_DB.
+
+Interfaces without external_ids:ovn-plugged are never touched. Nothing is unplugged unless both databases' views are complete.
+
+One-shot exit status: 0 when every requested port is plugged as requested, 1 when any is pending, in conflict or an orphan had to be kept (the reasons are printed), 3 on bad input, 4 when a database cannot be reached.
+
+--watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to.`
+
+  static override examples = [
+    {description: 'Reconcile once and show what was done', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Show the plan without writing anything', command: '<%= config.bin %> <%= command.id %> --dry-run'},
+    {description: 'Keep reconciling, logging JSON lines (as the systemd unit does)', command: '<%= config.bin %> <%= command.id %> --watch --log-format json'},
+    {description: 'Keep ovn-controller\'s refusal to replace a port whose VF changed', command: '<%= config.bin %> <%= command.id %> --no-replace'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    ...connectionFlags,
+    ...providerFlags,
+    ...representorSourceFlags,
+    chassis: Flags.string({description: 'This chassis\'s name (default: the local external_ids:system-id).'}),
+    watch: Flags.boolean({char: 'w', description: 'Keep reconciling on every change until SIGTERM/SIGINT.'}),
+    'dry-run': Flags.boolean({description: 'Print the plan; write nothing.', exclusive: ['watch']}),
+    replace: Flags.boolean({
+      description: 'Replace a plugged port whose netdev changed; --no-replace keeps ovn-controller\'s refusal ("please recreate port").',
+      default: true,
+      allowNo: true,
+    }),
+    'log-format': Flags.string({description: 'With --watch: how to log each action.', options: ['text', 'json'], default: 'text'}),
+    'batch-ms': Flags.integer({description: 'With --watch: handle changes arriving within this many milliseconds in one pass.', default: 20, min: 0, hidden: true}),
+  }
+
+  async run(): Promise<ReconcileResult | undefined> {
+    const {flags} = await this.parse(Reconcile)
+    const settings = connectionSettings(flags)
+    const providers = await loadProviders(providerRegistryOptions(flags))
+    const reconciler = await Reconciler.open({
+      settings,
+      ...(flags.chassis ? {chassis: flags.chassis} : {}),
+      providers,
+      replace: flags.replace,
+      dryRun: flags['dry-run'],
+      reconnect: flags.watch,
+    })
+    try {
+      if (flags.watch) {
+        await this.watch(reconciler, providers, flags['log-format'] as LogFormat, flags['batch-ms'])
+        return undefined
+      }
+
+      await reconciler.whenComplete(settings.timeoutMs)
+      if (!flags['dry-run'] && !reconciler.lockHeld) {
+        this.warn('another reconciler (reconcile --watch) holds the lock on this chassis: showing the plan only')
+      }
+
+      const result = await reconciler.pass()
+      const entries = reportEntries(result.plan.entries, result.applied)
+      if (!this.jsonEnabled()) this.render(reconciler.chassis, entries)
+      if (!result.converged) process.exitCode = ExitCode.NotConverged
+      return {chassis: reconciler.chassis, applied: result.applied, converged: result.converged, entries}
+    } finally {
+      await reconciler.close()
+      await providers.destroy()
+    }
+  }
+
+  private render(chassis: string, entries: ReportedEntry[]): void {
+    if (entries.length === 0) {
+      this.log(`chassis ${chassis}: nothing is requested here and nothing is plugged`)
+      return
+    }
+
+    for (const entry of entries) {
+      this.log(`${entry.result.padEnd(13)} ${entry.lport}${entry.interface ? ` (interface ${entry.interface})` : ''}: ${entry.reason}`)
+    }
+  }
+
+  private async watch(reconciler: Reconciler, providers: Awaited<ReturnType<typeof loadProviders>>, format: LogFormat, batchMs: number): Promise<void> {
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+    const log = (line: Parameters<typeof formatLogLine>[1]) => this.log(formatLogLine(format, line))
+    log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
+    try {
+      await watchAndReconcile(reconciler, providers, {batchMs, retryMs: 1000, signal: controller.signal, log})
+      log({level: 'info', message: 'stopped'})
+    } finally {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import {EventEmitter} from 'node:events'
+
+import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {ConnectionError, UserError, ValidationError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {type ConnectOptions, type Monitor, OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
+import {addPlanToTransaction} from './apply.js'
+import {OVN_PLUGGED, type ReconcileView} from './model.js'
+import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
+import {bindingView, chassisIdentity, findBridge, findChassis, interfacesOnBridge, OVS_COLUMNS, type OvsTables, SB_COLUMNS} from './view.js'
+
+/** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
+export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
+/** How often a pass re-plans after its guarded transaction lost a race, before giving up. */
+const MAX_CONFLICT_RETRIES = 5
+
+export interface ReconcilerOptions {
+  settings: ConnectionSettings
+  /** The chassis name; default the local external_ids:system-id. */
+  chassis?: string
+  providers: ProviderLookup
+  /** Replace a port whose netdev name changed (default true); false is ovn-controller's refusal. */
+  replace: boolean
+  /** Plan only: take no lock, write nothing. */
+  dryRun: boolean
+  /** Keep connections up through server restarts (watch mode). */
+  reconnect: boolean
+}
+
+export interface PassResult {
+  plan: Plan
+  /** False when the plan was not applied: dry run, incomplete view, or lock not held. */
+  applied: boolean
+  /** Every requested lport is as requested, and nothing is left to remove. */
+  converged: boolean
+}
+
+export interface ReconcilerEvents {
+  /** Something that may change the plan happened: a database update or a provider change. */
+  changed: []
+  /** Connection and lock state, for logs. */
+  status: [message: string]
+}
+
+/**
+ * Holds the two database views a chassis-local reconcile needs (the local Open_vSwitch DB and
+ * the Southbound DB, restricted to this chassis) and runs passes: view, plan, one guarded
+ * transaction. Used once by `reconcile` and continuously by `reconcile --watch`.
+ */
+export class Reconciler extends EventEmitter<ReconcilerEvents> {
+  private chassisName = ''
+  private chassisUuid: string | undefined
+  private bindingMonitor: Monitor | undefined
+  private holdsLock = false
+
+  private constructor(
+    private readonly options: ReconcilerOptions,
+    private readonly ovs: OvsdbClient,
+    private readonly ovsMonitor: Monitor,
+    private readonly sb: OvsdbClient,
+    private readonly chassisMonitor: Monitor,
+  ) {
+    super()
+  }
+
+  static async open(options: ReconcilerOptions): Promise<Reconciler> {
+    const {settings} = options
+    const common = {timeoutMs: settings.timeoutMs, reconnect: options.reconnect, ...(settings.tls ? {tls: settings.tls} : {})}
+    const ovs = await connect(settings.ovsDb, 'Open_vSwitch', {...common, leaderOnly: false}, '--db')
+    try {
+      const ovsMonitor = await ovs.monitor(
+        Object.fromEntries(Object.entries(OVS_COLUMNS).map(([table, columns]) => [table, {columns: [...columns]}])),
+      )
+      const identity = chassisIdentity(ovsTablesOf(ovsMonitor))
+      const chassisName = options.chassis ?? identity.systemId
+      if (!chassisName) {
+        throw new ValidationError(
+          `the local Open_vSwitch DB has no external_ids:system-id: set it (ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME) or pass --chassis`,
+        )
+      }
+
+      const sbRemote = southboundRemote(settings, identity.ovnRemote)
+      const sb = await connect(sbRemote, 'OVN_Southbound', {...common, leaderOnly: settings.leaderOnly}, '--sb-db')
+      const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
+      const reconciler = new Reconciler(options, ovs, ovsMonitor, sb, chassisMonitor)
+      reconciler.chassisName = chassisName
+      await reconciler.start()
+      return reconciler
+    } catch (error) {
+      await ovs.close()
+      throw error
+    }
+  }
+
+  get chassis(): string {
+    return this.chassisName
+  }
+
+  get integrationBridge(): string {
+    return chassisIdentity(this.ovsTables).integrationBridge
+  }
+
+  private get ovsTables(): OvsTables {
+    return ovsTablesOf(this.ovsMonitor)
+  }
+
+  private async start(): Promise<void> {
+    const changed = () => this.emit('changed')
+    this.ovsMonitor.on('change', changed)
+    this.ovsMonitor.on('complete', changed)
+    this.chassisMonitor.on('change', () => void this.followChassis())
+    this.chassisMonitor.on('complete', () => void this.followChassis())
+    for (const [client, name] of [[this.ovs, 'local Open_vSwitch DB'], [this.sb, 'Southbound DB']] as const) {
+      client.on('disconnected', () => this.emit('status', `lost the ${name}; reconnecting, no unplugging until it is back and resynced`))
+      client.on('connected', () => this.emit('status', `connected to the ${name}`))
+    }
+
+    await this.followChassis()
+    if (!this.options.dryRun) await this.takeLock()
+  }
+
+  /** The SB Port_Binding monitor follows this chassis's row: a new uuid means a new monitor. */
+  private async followChassis(): Promise<void> {
+    const row = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
+    const uuid = row?._uuid
+    if (uuid === this.chassisUuid && this.bindingMonitor) return
+    this.chassisUuid = uuid
+    const previous = this.bindingMonitor
+    this.bindingMonitor = undefined
+    await previous?.cancel().catch(() => undefined)
+    // Until the chassis registers, match nothing: the cost follows what is requested here.
+    const monitor = await this.sb.monitor({
+      Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['requested_chassis', '==', uuid ?? ZERO_UUID]]},
+    })
+    if (this.chassisUuid !== uuid) {
+      await monitor.cancel().catch(() => undefined)
+      return
+    }
+
+    this.bindingMonitor = monitor
+    monitor.on('change', () => this.emit('changed'))
+    monitor.on('complete', () => this.emit('changed'))
+    this.emit('changed')
+  }
+
+  private async takeLock(): Promise<void> {
+    this.ovs.on('locked', () => {
+      this.holdsLock = true
+      this.emit('status', `acquired the ${RECONCILE_LOCK} lock`)
+      this.emit('changed')
+    })
+    this.ovs.on('stolen', () => {
+      this.holdsLock = false
+      this.emit('status', `the ${RECONCILE_LOCK} lock was stolen; standing by`)
+    })
+    this.holdsLock = await this.ovs.lock(RECONCILE_LOCK)
+  }
+
+  get lockHeld(): boolean {
+    return this.holdsLock
+  }
+
+  /** Where this reconciler stands with the lock, in words, for the first log line of a watch. */
+  lockStatus(): string {
+    return this.holdsLock
+      ? `acquired the ${RECONCILE_LOCK} lock`
+      : `another reconciler holds the ${RECONCILE_LOCK} lock on this chassis; waiting for it`
+  }
+
+  /** The current view; complete only when both databases' data is whole and both connections are up. */
+  view(): ReconcileView {
+    const tables = this.ovsTables
+    const bridgeName = chassisIdentity(tables).integrationBridge
+    const bridge = findBridge(tables, bridgeName)
+    const bindings = this.bindingMonitor ? [...this.bindingMonitor.replica.table('Port_Binding').rows()].map(bindingView) : []
+    return {
+      chassisUuid: this.chassisUuid,
+      bridgeUuid: bridge?._uuid ?? '',
+      bindings,
+      interfaces: bridge ? interfacesOnBridge(tables, bridge) : [],
+      complete: Boolean(bridge) && this.monitorsComplete(),
+    }
+  }
+
+  private monitorsComplete(): boolean {
+    return this.ovsMonitor.isComplete && this.chassisMonitor.isComplete && Boolean(this.bindingMonitor?.isComplete)
+  }
+
+  plan(): Plan {
+    return planReconcile(this.view(), this.options.providers, {replace: this.options.replace})
+  }
+
+  /** One pass: plan, and unless this is a dry run apply the plan in one guarded transaction. */
+  async pass(): Promise<PassResult> {
+    for (let attempt = 0; ; attempt++) {
+      const view = this.view()
+      const plan = planReconcile(view, this.options.providers, {replace: this.options.replace})
+      const converged = plan.actions.length === 0 && !plan.entries.some(isUnsettled)
+      if (plan.actions.length === 0 || this.options.dryRun || !view.complete || !this.holdsLock) {
+        return {plan, applied: false, converged}
+      }
+
+      const tx = this.ovs.transaction()
+      addPlanToTransaction(tx, plan.actions, {bridgeUuid: view.bridgeUuid, lock: RECONCILE_LOCK})
+      try {
+        await tx.commit()
+        notifyProviders(plan, this.options.providers)
+        return {plan, applied: true, converged: !plan.entries.some(isUnsettled)}
+      } catch (error) {
+        // A failed guard: someone changed what we read. Wait for the update, then re-plan.
+        if (!(error instanceof TransactionError) || error.error !== 'timed out' || attempt >= MAX_CONFLICT_RETRIES) throw error
+        await this.nextChange(1000)
+      }
+    }
+  }
+
+  private nextChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.off('changed', done)
+        resolve()
+      }
+
+      const timer = setTimeout(done, timeoutMs)
+      this.on('changed', done)
+    })
+  }
+
+  /**
+   * Resolves once the initial data of every monitor is in and the integration bridge exists;
+   * fails after timeoutMs (0: never) or at once when the bridge is missing.
+   */
+  async whenComplete(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!this.monitorsComplete()) {
+      if (timeoutMs > 0 && Date.now() > deadline) {
+        throw new UserError('the database views did not complete in time: check the connections (ovn-vif-ctl doctor)', ExitCode.Connection)
+      }
+
+      await this.nextChange(Math.max(10, Math.min(200, deadline - Date.now())))
+    }
+
+    if (!this.view().bridgeUuid) {
+      throw new ValidationError(`integration bridge ${this.integrationBridge} does not exist: create it, or start ovn-controller, which creates it`)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.sb.close(), this.ovs.close()])
+  }
+}
+
+function ovsTablesOf(monitor: Monitor): OvsTables {
+  const {replica} = monitor
+  return {
+    Open_vSwitch: replica.table('Open_vSwitch'),
+    Bridge: replica.table('Bridge'),
+    Port: replica.table('Port'),
+    Interface: replica.table('Interface'),
+  }
+}
+
+/** Tells each provider, after the commit, which of its interfaces were created, updated or removed. */
+function notifyProviders(plan: Plan, providers: ProviderLookup): void {
+  const byType = new Map<string, {created: string[]; updated: string[]; removed: string[]}>()
+  const bucket = (type: string | undefined) => {
+    const key = type ?? ''
+    if (!byType.has(key)) byType.set(key, {created: [], updated: [], removed: []})
+    return byType.get(key)!
+  }
+
+  for (const action of plan.actions) {
+    if (action.kind === 'remove' || action.kind === 'replace') bucket(action.current.externalIds[OVN_PLUGGED]).removed.push(action.current.name)
+    if (action.kind === 'create' || action.kind === 'replace') bucket(action.desired.externalIds[OVN_PLUGGED]).created.push(action.desired.name)
+    if (action.kind === 'update') bucket(action.desired.externalIds[OVN_PLUGGED]).updated.push(action.desired.name)
+  }
+
+  for (const [type, committed] of byType) providers.get(type)?.finish?.(committed)
+}
+
+async function connect(
+  remote: string,
+  database: string,
+  options: Omit<ConnectOptions, 'database'>,
+  flag: string,
+): Promise<OvsdbClient> {
+  try {
+    return await OvsdbClient.connect(remote, {...options, database})
+  } catch (error) {
+    if (error instanceof UserError) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    throw new ConnectionError(`cannot reach the ${database} database at ${remote} (${message}): check ${flag}`)
+  }
+}

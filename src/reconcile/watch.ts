@@ -1,0 +1,85 @@
+import type {ProviderRegistry} from '../providers/registry.js'
+import type {Reconciler} from './reconciler.js'
+import {reportEntries, type ReportedEntry} from './report.js'
+
+export interface WatchOptions {
+  /** Changes arriving within this window are handled in one pass. */
+  batchMs: number
+  /** After a failed pass, wait this long before the next. */
+  retryMs: number
+  signal: AbortSignal
+  log(line: {level: 'info' | 'warn' | 'error'; message: string} & Partial<ReportedEntry>): void
+}
+
+/**
+ * Keeps the chassis reconciled until the signal aborts: every database or provider change
+ * schedules a pass; bursts are batched; one pass runs at a time; a failed pass is retried.
+ * Resolves after the pass in flight (if any) has finished.
+ */
+export async function watchAndReconcile(reconciler: Reconciler, providers: ProviderRegistry, options: WatchOptions): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  let again = false
+  /** What was last reported per lport, so a steady state is not logged on every pass. */
+  const lastReported = new Map<string, string>()
+
+  const runPass = async (): Promise<void> => {
+    try {
+      const result = await reconciler.pass()
+      for (const entry of reportEntries(result.plan.entries, result.applied)) {
+        const key = `${entry.interface ?? ''}|${entry.result}|${entry.reason}`
+        if (entry.result === 'unchanged' || lastReported.get(entry.lport) === key) continue
+        lastReported.set(entry.lport, key)
+        options.log({level: entry.settled ? 'info' : 'warn', message: entry.reason, ...entry})
+      }
+
+      for (const lport of lastReported.keys()) {
+        if (!result.plan.entries.some((entry) => entry.lport === lport)) lastReported.delete(lport)
+      }
+    } catch (error) {
+      options.log({level: 'error', message: `pass failed, retrying in ${options.retryMs} ms: ${error instanceof Error ? error.message : String(error)}`})
+      schedule(options.retryMs)
+    }
+  }
+
+  const drain = async (): Promise<void> => {
+    do {
+      again = false
+      await runPass()
+    } while (again && !options.signal.aborted)
+    running = undefined
+  }
+
+  function schedule(delayMs = options.batchMs): void {
+    if (options.signal.aborted) return
+    if (running) {
+      again = true
+      return
+    }
+
+    if (timer) return
+    timer = setTimeout(() => {
+      timer = undefined
+      running = drain()
+    }, delayMs)
+  }
+
+  const onChange = () => schedule()
+  const onStatus = (message: string) => options.log({level: 'info', message})
+  reconciler.on('changed', onChange)
+  reconciler.on('status', onStatus)
+  onStatus(reconciler.lockStatus())
+  const unsubscribers = providers.entries.flatMap((entry) => (entry.provider.onChange ? [entry.provider.onChange(onChange)] : []))
+  schedule(0)
+
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve()
+    else options.signal.addEventListener('abort', () => resolve(), {once: true})
+  })
+  clearTimeout(timer)
+  reconciler.off('changed', onChange)
+  reconciler.off('status', onStatus)
+  for (const unsubscribe of unsubscribers) unsubscribe()
+  // Let the transaction in flight finish: a pass is never cut in half.
+  await running
+}

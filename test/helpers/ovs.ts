@@ -1,0 +1,40 @@
+import {run} from '../../src/sandbox/daemon.js'
+
+/** A value as ovs-vsctl/ovn-nbctl --format=json print it, decoded: maps to objects, sets to arrays. */
+export type Cell = string | number | boolean | Cell[] | {[key: string]: Cell}
+
+function decodeCell(wire: unknown): Cell {
+  if (!Array.isArray(wire)) return wire as Cell
+  const [kind, body] = wire as [string, unknown]
+  if (kind === 'uuid' || kind === 'named-uuid') return body as string
+  if (kind === 'map') return Object.fromEntries((body as [unknown, unknown][]).map(([key, value]) => [String(decodeCell(key)), decodeCell(value)]))
+  if (kind === 'set') return (body as unknown[]).map(decodeCell)
+  return wire as Cell
+}
+
+/**
+ * Lists rows with one of the real OVS/OVN command-line tools (ovs-vsctl, ovn-nbctl, ovn-sbctl),
+ * so tests check what a database holds independently of this project's own OVSDB client.
+ */
+export async function listRows(tool: 'ovs-vsctl' | 'ovn-nbctl' | 'ovn-sbctl', db: string, table: string, columns: readonly string[]): Promise<Record<string, Cell>[]> {
+  const out = await run(tool, [`--db=${db}`, '--format=json', `--columns=${columns.join(',')}`, 'list', table])
+  const {headings, data} = JSON.parse(out) as {headings: string[]; data: unknown[][]}
+  return data.map((row) => Object.fromEntries(headings.map((heading, index) => [heading, decodeCell(row[index])])))
+}
+
+/** Polls until check() returns a value other than undefined, or fails after timeoutMs naming what was awaited. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== undefined) return value
+    } catch (error) {
+      last = error
+    }
+
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}

@@ -1,0 +1,102 @@
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {run} from '../../../src/sandbox/daemon.js'
+import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
+import {eventually, listRows} from '../../helpers/ovs.js'
+import {CliProcess} from '../../helpers/process.js'
+import {useSandbox} from '../../helpers/sandbox.js'
+
+describe('reconcile --watch, against real servers', () => {
+  const sandbox = useSandbox({chassis: ['hv1']})
+  const hv1 = () => sandbox().chassis[0]!
+  const nbctl = (...args: string[]) => run('ovn-nbctl', [`--db=${sandbox().nbDb}`, ...args])
+  const watchers: CliProcess[] = []
+  afterEach(async () => {
+    await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()))
+  })
+
+  function startWatcher(): CliProcess {
+    const watcher = new CliProcess(['reconcile', '--watch', '--db', hv1().db, '--log-format', 'json'])
+    watchers.push(watcher)
+    return watcher
+  }
+
+  /** Plugged interface names with this prefix: each test uses its own, so one failure does not cascade. */
+  const pluggedNames = async (prefix: string) =>
+    (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name', 'external_ids']))
+      .filter((row) => (row.external_ids as Record<string, string>)['ovn-plugged'] !== undefined && String(row.name).startsWith(prefix))
+      .map((row) => String(row.name))
+      .sort()
+
+  async function waitForPlugged(prefix: string, expected: string[]): Promise<void> {
+    await eventually(`plugged interfaces ${prefix}* to be [${expected.join(',')}]`, async () => {
+      const names = await pluggedNames(prefix)
+      return JSON.stringify(names) === JSON.stringify([...expected].sort()) ? names : undefined
+    })
+  }
+
+  it('follows changes, keeps valid ports through an SB crash, and converges after it', async () => {
+    const watcher = startWatcher()
+    await watcher.waitForLine(/"message":"reconciling chassis hv1 on br-int"/)
+    await nbctl('ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'w1', '--', 'lsp-add', 'sw0', 'w2', '--',
+      'set', 'Logical_Switch_Port', 'w1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy', '--',
+      'set', 'Logical_Switch_Port', 'w2', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await waitForPlugged('w', ['w1', 'w2'])
+    await watcher.waitForLine(/"result":"created","lport":"w1"|"lport":"w1".*"result":"created"/)
+
+    // The Southbound server crashes. While it is down, nothing valid may be unplugged.
+    await killSandboxDaemon(sandbox(), 'sb/ovsdb-server')
+    await watcher.waitForLine(/lost the Southbound DB/)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await pluggedNames('w')).toEqual(['w1', 'w2'])
+
+    // A change made while SB is away (NB only) is applied once SB is back and northd catches up.
+    await nbctl('lsp-del', 'w2', '--', 'set', 'Logical_Switch_Port', 'w1', 'options:vif-plug-mtu-request=1600')
+    await restartSandboxDaemon(sandbox(), 'sb/ovsdb-server')
+    await waitForPlugged('w', ['w1'])
+    await eventually('w1 mtu_request 1600', async () => {
+      const [row] = (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name', 'mtu_request'])).filter((r) => r.name === 'w1')
+      return row?.mtu_request === 1600 ? row : undefined
+    })
+
+    // A local edit is put back.
+    await run('ovs-vsctl', [`--db=${hv1().db}`, 'set', 'Interface', 'w1', 'mtu_request=440'])
+    await eventually('w1 mtu_request put back to 1600', async () => {
+      const [row] = (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name', 'mtu_request'])).filter((r) => r.name === 'w1')
+      return row?.mtu_request === 1600 ? row : undefined
+    })
+
+    watcher.kill('SIGTERM')
+    expect(await watcher.exited).toBe(0)
+    await nbctl('ls-del', 'sw0')
+  })
+
+  it('survives a crash of the local OVS database server', async () => {
+    const watcher = startWatcher()
+    await watcher.waitForLine(/"message":"reconciling chassis hv1/)
+    await nbctl('ls-add', 'sw1', '--', 'lsp-add', 'sw1', 'o1', '--', 'set', 'Logical_Switch_Port', 'o1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await waitForPlugged('o', ['o1'])
+    await killSandboxDaemon(sandbox(), 'hv1/ovsdb-server')
+    await watcher.waitForLine(/lost the local Open_vSwitch DB/)
+    await nbctl('lsp-add', 'sw1', 'o2', '--', 'set', 'Logical_Switch_Port', 'o2', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await restartSandboxDaemon(sandbox(), 'hv1/ovsdb-server')
+    await waitForPlugged('o', ['o1', 'o2'])
+    await nbctl('ls-del', 'sw1')
+    await waitForPlugged('o', [])
+  })
+
+  it('lets only one of two watchers act: the second waits for the lock, and takes over when the first stops', async () => {
+    const first = startWatcher()
+    await first.waitForLine(/acquired the ovn_vif_ctl_reconcile lock/)
+    const second = startWatcher()
+    await second.waitForLine(/another reconciler holds the ovn_vif_ctl_reconcile lock on this chassis; waiting for it/)
+
+    first.kill('SIGTERM')
+    expect(await first.exited).toBe(0)
+    await second.waitForLine(/acquired the ovn_vif_ctl_reconcile lock/)
+    await nbctl('ls-add', 'sw2', '--', 'lsp-add', 'sw2', 'l1', '--', 'set', 'Logical_Switch_Port', 'l1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await waitForPlugged('l', ['l1'])
+    await nbctl('ls-del', 'sw2')
+    await waitForPlugged('l', [])
+  })
+})
