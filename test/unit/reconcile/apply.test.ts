@@ -37,10 +37,10 @@ const current: InterfaceView = {
 describe('addPlanToTransaction', () => {
   it('creates Interface and Port and adds the Port to br-int, guarded against a same-named row', () => {
     const tx = transaction()
-    addPlanToTransaction(tx, [{kind: 'create', lport: 'lsp1', desired}], {bridgeUuid: BRIDGE, lock: 'ovn-vif-ctl'})
+    addPlanToTransaction(tx, [{kind: 'create', lport: 'lsp1', desired}], {bridgeUuid: BRIDGE, lock: 'ovn_vif_ctl_reconcile'})
     expect(tx.operations).toEqual([
       {op: 'comment', comment: 'ovn-vif-ctl reconcile: 1 change(s)'},
-      {op: 'assert', lock: 'ovn-vif-ctl'},
+      {op: 'assert', lock: 'ovn_vif_ctl_reconcile'},
       {op: 'wait', table: 'Interface', where: [['name', '==', 'vf3']], columns: ['name'], until: '==', rows: [], timeout: 0},
       {
         op: 'insert',
