@@ -79,7 +79,7 @@ and an error is {error: {message, exitCode, kind}}.`
     return runWithOutput(this, 'plug', (hooks) => plugPorts(requests, {settings, dryRun: flags['dry-run'], wait, force: flags.force, ...hooks}))
   }
 
-  private async entries(lsps: string[], fromFile: string | undefined, defaults: Omit<RawPlugEntry, 'lsp' | 'where'>): Promise<RawPlugEntry[]> {
+  private async entries(lsps: string[], fromFile: string | undefined, defaults: Pick<RawPlugEntry, 'chassis' | 'type' | 'mtu' | 'options'>): Promise<RawPlugEntry[]> {
     if (fromFile) {
       if (lsps.length > 0) throw usageError(`give the ports either as arguments or in --from-file, not both (got ${lsps.join(' ')})`)
       return withDefaults(await readRequestFile(fromFile), defaults)

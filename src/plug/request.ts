@@ -23,6 +23,8 @@ export interface RawPlugEntry {
   type?: string
   mtu?: string
   options: readonly RawOption[]
+  /** Options from the command line for a file entry, used where the entry has no option of the same key. */
+  defaultOptions?: readonly RawOption[]
   /** Where a file entry came from, e.g. `ports.csv line 3`; messages start with it. */
   where?: string
 }
@@ -142,6 +144,11 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
     providerOptions[key] = value
   }
 
+  for (const option of entry.defaultOptions ?? []) {
+    const {key, value} = checkOption(option, type, specs, settings)
+    providerOptions[key] ??= value
+  }
+
   const missing = (specs ?? []).filter((spec) => spec.required && !(spec.key in providerOptions))
   if (missing.length > 0) {
     const flags = missing.map((spec) => `--${spec.flag}`).join(', ')
@@ -194,15 +201,12 @@ export function desiredOptions(request: PlugRequest): Record<string, string> {
  * File entries take what they leave out from the command line: --chassis, --type, --mtu and
  * provider options act as defaults for every line.
  */
-export function withDefaults(entries: readonly RawPlugEntry[], defaults: Omit<RawPlugEntry, 'lsp' | 'where'>): RawPlugEntry[] {
-  return entries.map((entry) => {
-    const given = new Set(entry.options.map((option) => option.name))
-    return {
-      ...entry,
-      chassis: entry.chassis ?? defaults.chassis,
-      type: entry.type ?? defaults.type,
-      mtu: entry.mtu ?? defaults.mtu,
-      options: [...entry.options, ...defaults.options.filter((option) => !given.has(option.name))],
-    }
-  })
+export function withDefaults(entries: readonly RawPlugEntry[], defaults: Pick<RawPlugEntry, 'chassis' | 'type' | 'mtu' | 'options'>): RawPlugEntry[] {
+  return entries.map((entry) => ({
+    ...entry,
+    chassis: entry.chassis ?? defaults.chassis,
+    type: entry.type ?? defaults.type,
+    mtu: entry.mtu ?? defaults.mtu,
+    defaultOptions: defaults.options,
+  }))
 }

@@ -140,15 +140,20 @@ describe('parseOptionArgument', () => {
 })
 
 describe('withDefaults', () => {
-  it('fills what a file line leaves out from the command line, the line winning', () => {
+  it('fills what a file line leaves out from the command line, the line winning, also for options named differently', () => {
     const entries = [
       {lsp: 'vm1', options: [{name: 'vf-num', value: '1'}], where: 'p.csv line 2'},
-      {lsp: 'vm2', chassis: 'hv2', mtu: '1500', options: [], where: 'p.csv line 3'},
+      {lsp: 'vm2', chassis: 'hv2', mtu: '1500', options: [{name: 'vif-plug:representor:pf-mac', value: '0c:42:a1:00:00:02'}], where: 'p.csv line 3'},
     ]
     const defaults = {chassis: 'hv1', type: 'representor', mtu: '9000', options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vf-num', value: '7'}]}
-    expect(withDefaults(entries, defaults)).toEqual([
-      {lsp: 'vm1', chassis: 'hv1', type: 'representor', mtu: '9000', options: [{name: 'vf-num', value: '1'}, {name: 'pf-mac', value: PF_MAC}], where: 'p.csv line 2'},
-      {lsp: 'vm2', chassis: 'hv2', type: 'representor', mtu: '1500', options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vf-num', value: '7'}], where: 'p.csv line 3'},
+    expect(validatePlugEntries(withDefaults(entries, defaults), providers, {force: false})).toEqual([
+      {lsp: 'vm1', chassis: 'hv1', type: 'representor', mtu: 9000, providerOptions: {'vif-plug:representor:vf-num': '1', 'vif-plug:representor:pf-mac': PF_MAC}, where: 'p.csv line 2'},
+      {lsp: 'vm2', chassis: 'hv2', type: 'representor', mtu: 1500, providerOptions: {'vif-plug:representor:pf-mac': '0c:42:a1:00:00:02', 'vif-plug:representor:vf-num': '7'}, where: 'p.csv line 3'},
     ])
+  })
+
+  it('checks the defaults like any option, naming the line', () => {
+    const entries = [{lsp: 'vm1', type: 'dummy', options: [], where: 'p.csv line 2'}]
+    expect(rejectionOf(withDefaults(entries, {chassis: 'hv1', options: [{name: 'pf-mac', value: PF_MAC}]}))).toMatch(/^p.csv line 2: provider dummy has no option "pf-mac"/)
   })
 })
