@@ -96,8 +96,10 @@ export async function commitPlans(nb: OvsdbClient, plans: readonly PortPlan[], o
   const changed = plans.filter((plan) => plan.changes.length > 0)
   if (changed.length === 0) return {committed: false}
   const transaction = nb.transaction()
+  const guardedPorts = new Map<number, string>()
   for (const plan of changed) {
     const where: Condition[] = [['_uuid', '==', plan.uuid]]
+    guardedPorts.set(transaction.operations.length, plan.lsp)
     transaction.wait(PORT_TABLE, where, ['name'], '==', [{name: plan.lsp}])
     transaction.mutate(PORT_TABLE, where, optionMutations(plan.changes))
   }
@@ -116,7 +118,7 @@ export async function commitPlans(nb: OvsdbClient, plans: readonly PortPlan[], o
     return {committed: true, ...(nbCfg === undefined ? {} : {nbCfg})}
   } catch (error) {
     if (error instanceof TransactionError && error.isConflict) {
-      const port = changed[Math.floor((error.opIndex ?? 0) / 2)]?.lsp
+      const port = error.opIndex === undefined ? undefined : guardedPorts.get(error.opIndex)
       throw new ValidationError(`${port ?? 'a port'} was deleted or renamed while this command ran; nothing was written: check the port and run it again`)
     }
 

@@ -13,7 +13,7 @@ export const lspArgs = {
 
 export const sharedFlags = {
   wait: Flags.string({
-    description: 'After writing, wait: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none). --timeout ends the wait with exit 4.',
+    description: 'After writing, wait: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none). --timeout ends the wait with exit 4. When nothing changes, only plugged has something to wait for.',
     options: [...WAIT_MODES],
     default: 'none',
   }),

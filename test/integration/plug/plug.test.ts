@@ -184,8 +184,8 @@ describe('plug and unplug against real OVN servers', () => {
   it('--wait plugged returns once the requested chassis has claimed the port and it is up', async () => {
     await addPorts('wp1')
     const plugging = cli('plug', 'wp1', '--chassis', 'hv2', '--type', 'dummy', '--wait', 'plugged', '--timeout', '30')
-    // The interface appears while plug is waiting, as a reconciler would create it.
-    await nbctl('--wait=sb', 'sync')
+    // The interface appears only once plug has written and is waiting, as a reconciler would create it.
+    await nbctl('--timeout=20', 'wait-until', 'Logical_Switch_Port', 'wp1', 'options:requested-chassis=hv2')
     await addInterface('hv2', 'wp1')
     const result = await plugging
     expect(result.exitCode).toBe(0)
@@ -308,11 +308,39 @@ describe('plug and unplug against real OVN servers', () => {
       expect(result.stderr).toMatch(/^ovn-vif-ctl: cannot reach the OVN_Northbound database at unix:\S*no\.sock \(.*\): check --nb-db\n$/)
     })
 
+    it('exits 2 with one line for a malformed remote', async () => {
+      const result = await runCli(['unplug', 'val1', '--nb-db', 'tcp:nowhere'])
+      expect(result.exitCode).toBe(2)
+      expect(result.stderr).toMatch(/^ovn-vif-ctl: --nb-db tcp:nowhere: bad OVSDB remote 'tcp:nowhere': .*\n$/)
+    })
+
+    it('validates the options of a provider loaded with --provider-module by its own checks', async () => {
+      const module = path.join(fileDir, 'vendor-provider.mjs')
+      await writeFile(module, `export default {
+  type: 'vendor-nic',
+  maintainedOptions: [],
+  optionSpecs: [{key: 'vif-plug:vendor-nic:slot', flag: 'slot', description: 'PCI slot.', required: true,
+    check: (value) => /^[0-9]+$/.test(value) ? undefined : 'slot "' + value + '" is not a slot number'}],
+  prepareCreate: () => ({ok: false, reason: 'not here'}),
+  prepareRemove: () => ({ok: true, value: undefined}),
+  inventory: async () => [],
+}
+`)
+      const before = await dumpNorthbound()
+      const refused = await cli('plug', 'val1', '--chassis', 'hv1', '--type', 'vendor-nic', '--provider-module', module, '--option', 'slot=a')
+      expect(refused.exitCode).toBe(3)
+      expect(refused.stderr).toBe('ovn-vif-ctl: slot "a" is not a slot number (option vif-plug:vendor-nic:slot)\n')
+      expect(await dumpNorthbound()).toBe(before)
+      const accepted = await cli('plug', 'val1', '--chassis', 'hv1', '--type', 'vendor-nic', '--provider-module', module, '--option', 'slot=2')
+      expect(accepted.exitCode).toBe(0)
+      expect(await options('val1')).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'vendor-nic', 'vif-plug:vendor-nic:slot': '2'})
+    })
+
     it('--force writes a type only ovn-controller knows, to a chassis not registered yet', async () => {
-      const result = await cli('plug', 'val1', '--chassis', 'hv9', '--type', 'vendor-nic', '--option', 'slot=2', '--force')
+      const result = await cli('plug', 'val1', '--chassis', 'hv9', '--type', 'other-nic', '--option', 'slot=2', '--force')
       expect(result.exitCode).toBe(0)
       expect(result.stdout).toContain('val1: note: chassis "hv9" is not registered in the Southbound DB')
-      expect(await options('val1')).toEqual({'requested-chassis': 'hv9', 'vif-plug-type': 'vendor-nic', 'vif-plug:vendor-nic:slot': '2'})
+      expect(await options('val1')).toEqual({'requested-chassis': 'hv9', 'vif-plug-type': 'other-nic', 'vif-plug:other-nic:slot': '2'})
     })
   })
 })
