@@ -48,9 +48,12 @@ export async function runWithOutput(
   let result: PlugResult
   try {
     result = await run({onPlanned: (planned) => output.log(renderChanges(planned)), onWaitProgress: (states) => progress.update(states)})
-  } finally {
-    progress.stop()
+  } catch (error) {
+    progress.stop('failed')
+    throw error
   }
+
+  progress.stop('done')
 
   const waited = renderWaitOutcome(result)
   if (waited) output.log(waited)

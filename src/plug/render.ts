@@ -36,7 +36,8 @@ export function renderWaitOutcome(result: PlugResult): string | undefined {
 
 export interface WaitProgress {
   update(states: readonly PortWaitState[]): void
-  stop(): void
+  /** Ends the display with how the wait ended, e.g. "done" or "failed". */
+  stop(outcome: string): void
 }
 
 /**
@@ -54,8 +55,8 @@ export function waitProgress(command: PlugResult['command'], interactive: boolea
         else ux.action.start(`Waiting for the ports to be ${goal}`, status)
         started = true
       },
-      stop() {
-        if (started) ux.action.stop()
+      stop(outcome) {
+        if (started) ux.action.stop(outcome)
       },
     }
   }

@@ -3,8 +3,8 @@ import {closeDatabases, commitPlans, openDatabases, type PlugDatabases, readSnap
 import type {OptionChange} from './diff.js'
 import {planPlug, planUnplug, type PlugSnapshot, type PortPlan} from './plan.js'
 import type {PlugRequest} from './request.js'
-import {waitForCfg, waitForPlugged, type WaitMode} from './wait.js'
-import type {PortWaitState} from './wait-state.js'
+import {waitForCfg, waitForPlugged} from './wait.js'
+import type {PortWaitState, WaitMode} from './wait-state.js'
 
 const MAX_PORTS_IN_COMMENT = 5
 

@@ -5,8 +5,6 @@ import {BINDING_COLUMNS, bindingRow, CHASSIS_COLUMNS, chassisRow} from './apply.
 import type {BindingRow, PortPlan} from './plan.js'
 import {type PortWaitState, portWaitState} from './wait-state.js'
 
-export {WAIT_MODES, type WaitMode} from './wait-state.js'
-
 export interface WaitOptions {
   /** 0 waits forever. */
   timeoutMs: number

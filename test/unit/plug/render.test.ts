@@ -52,7 +52,7 @@ describe('waitProgress without a terminal', () => {
       const pending = {lsp: 'vm2', done: false, detail: 'not claimed yet by hv1'}
       progress.update([{lsp: 'vm1', done: true, detail: 'plugged on hv1'}, pending])
       progress.update([{lsp: 'vm1', done: true, detail: 'plugged on hv1'}, {...pending, done: true, detail: 'plugged on hv1'}])
-      progress.stop()
+      progress.stop('done')
     } finally {
       write.mockRestore()
     }
