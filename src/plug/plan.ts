@@ -1,7 +1,7 @@
 import {ValidationError} from '../lib/errors.js'
 import {diffOwnedOptions, type OptionChange} from './diff.js'
 import {isOwnedOption, REQUESTED_CHASSIS} from './owned.js'
-import {desiredOptions, type PlugRequest} from './request.js'
+import {desiredOptions, type PlugRequest, rejection} from './request.js'
 import {didYouMean} from './suggest.js'
 
 /** A Northbound Logical_Switch_Port, reduced to what plug and unplug need. */
@@ -63,9 +63,8 @@ export function chassisName(chassis: readonly ChassisRow[], uuid: string): strin
 async function requirePorts(names: readonly {lsp: string; where?: string}[], snapshot: PlugSnapshot): Promise<void> {
   const missing = names.find(({lsp}) => !snapshot.ports.has(lsp))
   if (!missing) return
-  const prefix = missing.where ? `${missing.where}: ` : ''
   const suggestion = didYouMean(missing.lsp, await snapshot.allPortNames())
-  throw new ValidationError(`${prefix}no logical switch port "${missing.lsp}" in the Northbound DB${suggestion}; list ports with ovn-nbctl lsp-list SWITCH`)
+  throw rejection(missing.where, `no logical switch port "${missing.lsp}" in the Northbound DB${suggestion}; list ports with ovn-nbctl lsp-list SWITCH`)
 }
 
 function checkChassisKnown(request: PlugRequest, snapshot: PlugSnapshot, force: boolean, notes: string[]): ChassisRow | undefined {
@@ -99,7 +98,6 @@ function checkMove(request: PlugRequest, target: ChassisRow | undefined, snapsho
 export async function planPlug(requests: readonly PlugRequest[], snapshot: PlugSnapshot, options: {force: boolean}): Promise<PortPlan[]> {
   await requirePorts(requests, snapshot)
   return requests.map((request) => {
-    const prefix = request.where ? `${request.where}: ` : ''
     try {
       const port = snapshot.ports.get(request.lsp)!
       if (port.type !== '' && !options.force) {
@@ -112,7 +110,7 @@ export async function planPlug(requests: readonly PlugRequest[], snapshot: PlugS
       const changes = diffOwnedOptions(port.options, desiredOptions(request), isOwnedOption)
       return {lsp: request.lsp, uuid: port.uuid, changes, notes, claimBy: request.chassis}
     } catch (error) {
-      if (error instanceof ValidationError && prefix) throw new ValidationError(`${prefix}${error.message}`)
+      if (error instanceof ValidationError) throw rejection(request.where, error.message)
       throw error
     }
   })

@@ -56,7 +56,8 @@ const FLAG_FOR_OWNED_KEY: Readonly<Record<string, string>> = {
 const TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const BAD_KEY_CHARACTERS = /[=\s]/
 
-function rejection(where: string | undefined, problem: string): ValidationError {
+/** A rejection that names where the request came from (a file line), when it came from one. */
+export function rejection(where: string | undefined, problem: string): ValidationError {
   return new ValidationError(where ? `${where}: ${problem}` : problem)
 }
 
@@ -151,8 +152,8 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
 
   const missing = (specs ?? []).filter((spec) => spec.required && !(spec.key in providerOptions))
   if (missing.length > 0) {
-    const flags = missing.map((spec) => `--${spec.flag}`).join(', ')
-    throw new ValidationError(`provider ${type} needs ${flags}: ${missing.map((spec) => spec.description).join(' ')}`)
+    const names = missing.map((spec) => `${spec.flag} (--${spec.flag}, or a ${spec.flag} column)`).join(', ')
+    throw new ValidationError(`provider ${type} needs ${names}: ${missing.map((spec) => spec.description).join(' ')}`)
   }
 
   return {
@@ -167,7 +168,7 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
 
 /**
  * Validates every entry against the providers' option specs, or throws a ValidationError for
- * the first bad one (naming the LSP, or the file line): one bad entry rejects the whole batch.
+ * the first bad one (naming its file line, if any): one bad entry rejects the whole batch.
  */
 export function validatePlugEntries(entries: readonly RawPlugEntry[], providers: ProviderSpecs, settings: ValidationSettings): PlugRequest[] {
   const firstSeen = new Map<string, RawPlugEntry>()

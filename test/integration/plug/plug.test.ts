@@ -263,7 +263,7 @@ describe('plug and unplug against real OVN servers', () => {
       ['a VF number out of range', () => ['plug', 'val1', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', PF_MAC, '--vf-num', '70000'], 3,
         'vf-num "70000" is not an integer from 0 to 65535 (option vif-plug:representor:vf-num)'],
       ['a missing required provider option', () => ['plug', 'val1', '--chassis', 'hv1', '--type', 'representor', '--vf-num', '1'], 3,
-        /^provider representor needs --pf-mac: /],
+        /^provider representor needs pf-mac \(--pf-mac, or a pf-mac column\): MAC address of the host PF/],
       ['an MTU out of range', () => ['plug', 'val1', '--chassis', 'hv1', '--type', 'dummy', '--mtu', '67'], 3, 'mtu "67" is not an integer from 68 to 65535'],
       ['an unregistered chassis', () => ['plug', 'val1', '--chassis', 'hv9', '--type', 'dummy'], 3,
         'chassis "hv9" is not registered in the Southbound DB (by name or hostname) (did you mean "hv1" or "hv2"?); known chassis: hv1, hv2 (--force writes it anyway)'],

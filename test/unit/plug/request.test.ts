@@ -75,7 +75,7 @@ describe('validatePlugEntries', () => {
   })
 
   it('requires the provider\'s required options', () => {
-    expect(rejectionOf([representorEntry({options: [{name: 'vf-num', value: '1'}]})])).toMatch(/^provider representor needs --pf-mac: /)
+    expect(rejectionOf([representorEntry({options: [{name: 'vf-num', value: '1'}]})])).toMatch(/^provider representor needs pf-mac \(--pf-mac, or a pf-mac column\): MAC address of the host PF/)
   })
 
   it('rejects option names the provider does not list, suggesting close ones, unless forced', () => {
