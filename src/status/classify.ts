@@ -1,0 +1,269 @@
+import type {InventoryRow} from '../providers/report.js'
+import {type BindingView, IFACE_ID, type InterfaceView, OVN_PLUGGED, type ReconcileView, VIF_PLUG_TYPE} from '../reconcile/model.js'
+import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
+import {type StateCounts, STATES, type StatusRow, type StatusState} from './model.js'
+
+export const REQUESTED_CHASSIS = 'requested-chassis'
+
+export interface ChassisInfo {
+  uuid: string
+  name: string
+  hostname: string
+}
+
+/** A Northbound Logical_Switch_Port, reduced to what status reads. */
+export interface LogicalPortInfo {
+  name: string
+  type: string
+  options: Readonly<Record<string, string>>
+}
+
+export interface LocalStatusInput {
+  /** This chassis's name (system-id, or --chassis). */
+  chassisName: string
+  /** The reconciler's view, with every VIF Port_Binding of the Southbound DB (not only this chassis's). */
+  view: ReconcileView
+  /** planReconcile's entries for that view: status shows what reconcile would do, never its own rules. */
+  plan: readonly PlanEntry[]
+  chassis: readonly ChassisInfo[]
+  /** Northbound ports; undefined when the Northbound DB was not read. */
+  logicalPorts?: readonly LogicalPortInfo[]
+  /** What the providers could plug, by netdev. */
+  inventory: ReadonlyMap<string, InventoryRow>
+}
+
+export interface CentralStatusInput {
+  logicalPorts: readonly LogicalPortInfo[]
+  bindings: readonly BindingView[]
+  chassis: readonly ChassisInfo[]
+}
+
+function asksToBePlugged(port: {type: string; options: Readonly<Record<string, string>>}): boolean {
+  return port.type === '' && port.options[VIF_PLUG_TYPE] !== undefined
+}
+
+/** options:requested-chassis names chassis by name or hostname, comma-separated for multi-chassis ports. */
+function requestedNames(options: Readonly<Record<string, string>>): string[] {
+  return (options[REQUESTED_CHASSIS] ?? '').split(',').map((name) => name.trim()).filter(Boolean)
+}
+
+function namesChassis(options: Readonly<Record<string, string>>, chassis: {name: string; hostname?: string}): boolean {
+  return requestedNames(options).some((name) => name === chassis.name || (chassis.hostname !== undefined && name === chassis.hostname))
+}
+
+/** The fields every row of a port shows, whatever its state: what was asked, and what SB says of it. */
+function describePort(lport: string, options: Readonly<Record<string, string>>, binding: BindingView | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): Omit<StatusRow, 'state' | 'reason'> {
+  const type = options[VIF_PLUG_TYPE]
+  const prefix = type === undefined ? undefined : `vif-plug:${type}:`
+  const providerOptions = prefix === undefined ? [] : Object.entries(options).filter(([key]) => key.startsWith(prefix))
+  const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)?.name
+  const chassis = requested ?? (requestedNames(options).join(',') || undefined)
+  const claimedBy = binding?.chassis === undefined ? undefined : (chassisByUuid.get(binding.chassis)?.name ?? binding.chassis)
+  const mtu = mtuRequestOf(options)
+  return {
+    lport,
+    ...(chassis === undefined ? {} : {chassis}),
+    ...(claimedBy === undefined ? {} : {claimedBy}),
+    ...(binding?.up === undefined ? {} : {up: binding.up}),
+    ...(type === undefined ? {} : {type}),
+    ...(providerOptions.length === 0 ? {} : {options: Object.fromEntries(providerOptions.map(([key, value]) => [key.slice(prefix!.length), value]))}),
+    ...(mtu === undefined ? {} : {mtu}),
+  }
+}
+
+function describeInterface(iface: InterfaceView | undefined): Pick<StatusRow, 'interface' | 'ofport' | 'error'> {
+  if (!iface) return {}
+  return {
+    interface: iface.name,
+    ...(iface.ofport === undefined ? {} : {ofport: iface.ofport}),
+    ...(iface.error === undefined ? {} : {error: iface.error}),
+  }
+}
+
+function byLport(a: StatusRow, b: StatusRow): number {
+  if (a.lport !== b.lport) return a.lport < b.lport ? -1 : 1
+  const [x, y] = [a.interface ?? '', b.interface ?? '']
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** The netdev the provider resolves now, as the plan recorded it. */
+function resolvedNetdev(entry: PlanEntry): string | undefined {
+  if (entry.action && entry.action.kind !== 'remove') return entry.action.desired.name
+  return entry.outcome === 'unchanged' ? entry.interfaceName : undefined
+}
+
+/** A port the plan leaves alone: plugged only once ovs-vswitchd opened it and ovn-controller claimed it. */
+function settledState(iface: InterfaceView, binding: BindingView, chassisUuid: string, chassisByUuid: ReadonlyMap<string, ChassisInfo>): {state: StatusState; reason: string} {
+  if (iface.error !== undefined) return {state: 'pending', reason: `OVS reports an error on interface ${iface.name}: ${iface.error}`}
+  if (iface.ofport === undefined || iface.ofport < 0) return {state: 'pending', reason: `interface ${iface.name} has no OpenFlow port yet`}
+  if (binding.chassis === undefined) return {state: 'pending', reason: `plugged as ${iface.name}, not yet claimed by ovn-controller`}
+  if (binding.chassis !== chassisUuid) {
+    const claimer = chassisByUuid.get(binding.chassis)?.name ?? binding.chassis
+    return {state: 'pending', reason: `plugged as ${iface.name}, but the Port_Binding is claimed by chassis ${claimer}`}
+  }
+
+  return {state: 'plugged', reason: `plugged as ${iface.name} and claimed by this chassis`}
+}
+
+/** A wanted port's state from its plan entry: the primary one, plus any removal of a duplicate interface. */
+function wantedState(
+  primary: PlanEntry,
+  duplicates: readonly PlanEntry[],
+  iface: InterfaceView | undefined,
+  binding: BindingView,
+  chassisUuid: string,
+  chassisByUuid: ReadonlyMap<string, ChassisInfo>,
+): {state: StatusState; reason: string} {
+  const netdev = resolvedNetdev(primary)
+  switch (primary.outcome) {
+    case 'unchanged':
+      if (duplicates.length > 0) return {state: 'pending', reason: `not reconciled yet: ${duplicates.map((entry) => `${entry.reason} (${entry.interfaceName})`).join('; ')}`}
+      return settledState(iface!, binding, chassisUuid, chassisByUuid)
+    case 'create':
+      return {state: 'pending', reason: `not reconciled yet: reconcile would plug ${netdev}`}
+    case 'update':
+      return {state: 'pending', reason: `not reconciled yet: reconcile would update interface ${primary.interfaceName} (${primary.reason})`}
+    case 'replace':
+      return {state: 'conflict', reason: `plugged as ${iface?.name} but the provider now resolves ${netdev}; reconcile will replace it`}
+    case 'conflict':
+      return {state: 'conflict', reason: primary.reason}
+    default:
+      return {state: 'pending', reason: primary.reason}
+  }
+}
+
+function orphanReason(entry: PlanEntry, iface: InterfaceView | undefined, inventory: ReadonlyMap<string, InventoryRow>): string {
+  const held = iface ? inventory.get(iface.name) : undefined
+  return held ? `${entry.reason}; ${held.provider} netdev ${held.netdev} stays in use until it is unplugged` : entry.reason
+}
+
+/**
+ * Local mode: one row per logical port requested for this chassis and per interface plugged
+ * here for a port that is not (an orphan), each state following from reconcile's own plan.
+ */
+export function classifyLocal(input: LocalStatusInput): StatusRow[] {
+  const {view, chassisName} = input
+  const chassisByUuid = new Map(input.chassis.map((chassis) => [chassis.uuid, chassis]))
+  const here = {name: chassisName, hostname: view.chassisUuid === undefined ? undefined : chassisByUuid.get(view.chassisUuid)?.hostname}
+  const bindings = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
+  const interfaces = new Map(view.interfaces.map((iface) => [iface.name, iface]))
+  const pluggedFor = new Map<string, InterfaceView>()
+  for (const iface of view.interfaces) {
+    const lport = iface.externalIds[IFACE_ID]
+    if (lport !== undefined && iface.externalIds[OVN_PLUGGED] !== undefined && !pluggedFor.has(lport)) pluggedFor.set(lport, iface)
+  }
+
+  const unknownChassis = `requested chassis ${chassisName} is unknown in the Southbound DB: ovn-controller has not registered this chassis`
+
+  const entriesByLport = new Map<string, PlanEntry[]>()
+  for (const entry of input.plan) entriesByLport.set(entry.lport, [...(entriesByLport.get(entry.lport) ?? []), entry])
+
+  const rows: StatusRow[] = []
+  for (const [lport, entries] of entriesByLport) {
+    const binding = bindings.get(lport)
+    const options = binding?.options ?? {}
+    // Only a port wanted here gets an entry that is neither a removal nor a kept orphan.
+    const primary = entries.find((entry) => entry.outcome !== 'remove' && entry.outcome !== 'kept')
+    if (primary && binding && view.chassisUuid !== undefined) {
+      const duplicates = entries.filter((entry) => entry !== primary)
+      const iface =
+        primary.action?.kind === 'replace' ? primary.action.current : primary.interfaceName === undefined ? pluggedFor.get(lport) : interfaces.get(primary.interfaceName)
+      const netdev = resolvedNetdev(primary)
+      rows.push({
+        ...describePort(lport, options, binding, chassisByUuid),
+        ...wantedState(primary, duplicates, iface, binding, view.chassisUuid, chassisByUuid),
+        ...describeInterface(iface),
+        ...(netdev === undefined ? {} : {netdev}),
+      })
+      continue
+    }
+
+    for (const entry of entries) {
+      const iface = entry.interfaceName === undefined ? undefined : interfaces.get(entry.interfaceName)
+      const requestedHere = view.chassisUuid === undefined && binding !== undefined && asksToBePlugged(binding) && namesChassis(options, here)
+      const held = iface ? input.inventory.get(iface.name) : undefined
+      rows.push({
+        ...describePort(lport, options, binding, chassisByUuid),
+        ...(requestedHere ? {state: 'pending', reason: unknownChassis} : {state: 'orphaned', reason: orphanReason(entry, iface, input.inventory)}),
+        ...(binding ? {} : {type: iface?.externalIds[OVN_PLUGGED]}),
+        ...describeInterface(iface),
+        ...(held ? {netdev: held.netdev} : {}),
+      })
+    }
+  }
+
+  const shown = new Set(rows.map((row) => row.lport))
+  for (const binding of view.bindings) {
+    if (shown.has(binding.logicalPort) || !asksToBePlugged(binding) || !namesChassis(binding.options, here)) continue
+    // Requested here by name, yet SB resolved no requested_chassis (or another one): our Chassis row is missing.
+    if (binding.requestedChassis !== undefined && binding.requestedChassis === view.chassisUuid) continue
+    rows.push({...describePort(binding.logicalPort, binding.options, binding, chassisByUuid), state: 'pending', reason: unknownChassis})
+    shown.add(binding.logicalPort)
+  }
+
+  for (const port of input.logicalPorts ?? []) {
+    if (shown.has(port.name) || bindings.has(port.name) || !asksToBePlugged(port) || !namesChassis(port.options, here)) continue
+    rows.push({...describePort(port.name, port.options, undefined, chassisByUuid), state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'})
+  }
+
+  return rows.sort(byLport)
+}
+
+/** --all-chassis: from the central databases only, whether each requested port is claimed where it was asked to be. */
+export function classifyCentral(input: CentralStatusInput): StatusRow[] {
+  const chassisByUuid = new Map(input.chassis.map((chassis) => [chassis.uuid, chassis]))
+  const bindings = new Map(input.bindings.map((binding) => [binding.logicalPort, binding]))
+  const rows: StatusRow[] = []
+  for (const port of input.logicalPorts) {
+    if (!asksToBePlugged(port)) continue
+    const binding = bindings.get(port.name)
+    const row = describePort(port.name, port.options, binding, chassisByUuid)
+    rows.push({...row, ...centralState(port, binding, row, chassisByUuid)})
+  }
+
+  return rows.sort(byLport)
+}
+
+function centralState(port: LogicalPortInfo, binding: BindingView | undefined, row: Omit<StatusRow, 'state' | 'reason'>, chassisByUuid: ReadonlyMap<string, ChassisInfo>): {state: StatusState; reason: string} {
+  if (requestedNames(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
+  if (!binding) return {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}
+  if (binding.requestedChassis === undefined || !chassisByUuid.has(binding.requestedChassis)) {
+    return {state: 'pending', reason: `requested chassis ${row.chassis} is unknown in the Southbound DB: is ovn-controller running there?`}
+  }
+
+  if (binding.chassis === undefined) return {state: 'pending', reason: `not claimed yet: not plugged on ${row.chassis}, or its ovn-controller has not bound it`}
+  if (binding.chassis !== binding.requestedChassis) return {state: 'pending', reason: `claimed by chassis ${row.claimedBy}, not by its requested chassis ${row.chassis}`}
+  if (binding.up === false) return {state: 'pending', reason: `claimed by ${row.chassis} but not up yet`}
+  return {state: 'plugged', reason: `claimed by ${row.chassis} and up`}
+}
+
+/**
+ * Why a logical port named on the command line has no row, or undefined when it does. Ports
+ * not requested here are not "pending": they are not this chassis's business at all.
+ */
+export function absentReason(lport: string, rows: readonly StatusRow[], known: {logicalPorts?: readonly LogicalPortInfo[]; bindings: readonly BindingView[]; chassisName?: string}): string | undefined {
+  if (rows.some((row) => row.lport === lport)) return undefined
+  const port = known.logicalPorts?.find((candidate) => candidate.name === lport) ?? known.bindings.find((binding) => binding.logicalPort === lport)
+  if (!port) return `no logical port ${lport}`
+  if (port.type !== '') return `logical port ${lport} is not a VIF (type ${port.type})`
+  if (port.options[VIF_PLUG_TYPE] === undefined) return `logical port ${lport} does not ask to be plugged (no options:${VIF_PLUG_TYPE})`
+  const requested = requestedNames(port.options).join(',') || 'no chassis'
+  return `logical port ${lport} is requested for ${requested}, not for ${known.chassisName ?? 'this chassis'}: see --all-chassis`
+}
+
+export function countStates(rows: readonly StatusRow[]): StateCounts {
+  const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as StateCounts
+  for (const row of rows) counts[row.state]++
+  return counts
+}
+
+/** Counts per requested chassis; ports requested for none are under ''. */
+export function countByChassis(rows: readonly StatusRow[]): Record<string, StateCounts> {
+  const groups = new Map<string, StatusRow[]>()
+  for (const row of rows) groups.set(row.chassis ?? '', [...(groups.get(row.chassis ?? '') ?? []), row])
+  return Object.fromEntries([...groups.keys()].sort().map((chassis) => [chassis, countStates(groups.get(chassis)!)]))
+}
+
+export function isHealthy(rows: readonly StatusRow[]): boolean {
+  return rows.every((row) => row.state === 'plugged')
+}

@@ -1,0 +1,45 @@
+/**
+ * What `status` reports per logical port, as plain data. The JSON and CSV formats are these
+ * fields (documented in docs/status.md); keep them stable.
+ */
+
+export const STATES = ['plugged', 'pending', 'orphaned', 'conflict'] as const
+export type StatusState = (typeof STATES)[number]
+
+export interface StatusRow {
+  lport: string
+  state: StatusState
+  /** Why the port is in this state, for a person to act on. */
+  reason: string
+  /** The requested chassis (its Chassis name when SB knows it, else as options:requested-chassis says). */
+  chassis?: string
+  /** The chassis that claimed the Port_Binding. */
+  claimedBy?: string
+  /** Port_Binding.up. */
+  up?: boolean
+  /** options:vif-plug-type. */
+  type?: string
+  /** The provider's options (vif-plug:<type>:KEY), keyed by KEY. */
+  options?: Record<string, string>
+  /** options:vif-plug-mtu-request, when it is a valid MTU. */
+  mtu?: number
+  /** The Interface on the integration bridge carrying this lport (local mode). */
+  interface?: string
+  ofport?: number
+  /** The Interface's OVS error column. */
+  error?: string
+  /** The netdev the provider resolves for this lport now (local mode). */
+  netdev?: string
+}
+
+export type StateCounts = Record<StatusState, number>
+
+export interface StatusReport {
+  mode: 'local' | 'all-chassis'
+  /** The chassis shown, in local mode. */
+  chassis?: string
+  rows: StatusRow[]
+  counts: StateCounts
+  /** Counts per requested chassis, with --all-chassis. */
+  byChassis?: Record<string, StateCounts>
+}
