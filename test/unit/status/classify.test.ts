@@ -190,7 +190,7 @@ describe('classifyLocal', () => {
   })
 
   it('pending: in the Northbound DB, requested here, but not in the Southbound DB yet', () => {
-    const logicalPorts = [
+    const logicalPorts: LogicalPortInfo[] = [
       {name: 'fresh', type: '', options: {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'}},
       {name: 'elsewhere', type: '', options: {'requested-chassis': 'hv2', 'vif-plug-type': 'dummy'}},
       {name: 'plain', type: '', options: {'requested-chassis': 'hv1'}},
@@ -319,7 +319,7 @@ describe('classifyCentral', () => {
 })
 
 describe('absentReason', () => {
-  const known = {
+  const known: Parameters<typeof absentReason>[2] = {
     chassisName: 'hv1',
     logicalPorts: [
       {name: 'there', type: '', options: {'requested-chassis': 'hv2', 'vif-plug-type': 'dummy'}},
