@@ -1,4 +1,4 @@
-import {ConnectionError as OvsdbConnectionError, FramingError, NotLeaderError, OvsdbClient, RemoteSyntaxError, TimeoutError} from '../ovsdb/index.js'
+import {type ConnectOptions, ConnectionError as OvsdbConnectionError, FramingError, NotLeaderError, OvsdbClient, RemoteSyntaxError, TimeoutError} from '../ovsdb/index.js'
 import type {ConnectionSettings} from './connection.js'
 import {ConnectionError, UserError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -9,14 +9,22 @@ const REQUEST_TIMEOUT_WHEN_UNLIMITED_MS = 60_000
 /**
  * Connects to one database for a command, turning the library's errors into operator errors:
  * a bad remote is a usage error naming the flag, anything else a connection error (exit 4).
+ * `overrides` are for long-running readers (reconnect) and optional databases (a shorter timeout).
  */
-export async function connectDatabase(remote: string, database: string, settings: ConnectionSettings, flag: string): Promise<OvsdbClient> {
+export async function connectDatabase(
+  remote: string,
+  database: string,
+  settings: ConnectionSettings,
+  flag: string,
+  overrides: Pick<ConnectOptions, 'reconnect' | 'timeoutMs'> = {},
+): Promise<OvsdbClient> {
   try {
     return await OvsdbClient.connect(remote, {
       database,
       timeoutMs: settings.timeoutMs || REQUEST_TIMEOUT_WHEN_UNLIMITED_MS,
       leaderOnly: settings.leaderOnly,
       ...(settings.tls ? {tls: settings.tls} : {}),
+      ...overrides,
     })
   } catch (error) {
     if (error instanceof RemoteSyntaxError) throw new UserError(`${flag} ${remote}: ${error.message}`, ExitCode.Usage)

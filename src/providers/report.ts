@@ -92,7 +92,7 @@ export function renderInventoryTable(rows: readonly InventoryRow[], columns: rea
   return table.toString()
 }
 
-function csvField(value: string): string {
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }
 

@@ -96,6 +96,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.chassisName
   }
 
+  /** The Southbound connection, for readers (status) that need more of that database than this chassis's bindings. */
+  get southbound(): OvsdbClient {
+    return this.sb
+  }
+
   get integrationBridge(): string {
     return chassisIdentity(this.ovsTables).integrationBridge
   }

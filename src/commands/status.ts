@@ -1,0 +1,148 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {ValidationError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {connectionFlags, connectionSettings} from '../lib/flags.js'
+import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
+import {loadProviders, ProviderRegistry} from '../providers/registry.js'
+import {countByChassis, countStates, isHealthy} from '../status/classify.js'
+import {StatusSource} from '../status/gather.js'
+import {STATES, type StatusReport, type StatusState} from '../status/model.js'
+import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat} from '../status/render.js'
+import {watchStatus} from '../status/watch.js'
+
+export default class Status extends BaseCommand {
+  private watching = false
+
+  static override summary = 'Show, per logical port, whether it is plugged, pending, orphaned or in conflict, and why.'
+  static override description = `Local mode (the default) shows this chassis as \`reconcile\` finds it: the Southbound Port_Bindings requested here, the interfaces on the integration bridge of the local Open_vSwitch DB, and what each VIF plug provider resolves; every state follows from the plan reconcile would make. The Northbound DB is read when reachable, to also show ports ovn-northd has not copied to the Southbound DB yet.
+
+--all-chassis reads the Northbound and Southbound DBs only (from any host with access to them; no local OVS DB) and judges each requested port by its Port_Binding: claimed by its requested chassis and up. It cannot see interfaces, so it never reports orphaned or conflict. It adds counts per chassis.
+
+States:
+  plugged   our interface is on the bridge (external_ids ovn-plugged, iface-id) with an ofport and no error, and this chassis claimed the Port_Binding
+  pending   requested here but not plugged yet; the reason says what is missing (no provider, the provider lookup failed, not reconciled yet, an OVS interface error, not claimed yet, chassis unknown...)
+  orphaned  an interface we plugged whose logical port is gone or requested elsewhere
+  conflict  a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
+
+Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
+
+Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned or in conflict, 3 for an unknown column or a named port that is not requested here, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0.`
+
+  static override examples = [
+    {description: 'This chassis, as a table', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Only what needs attention', command: '<%= config.bin %> <%= command.id %> --state pending --state orphaned --state conflict'},
+    {description: 'Two ports, as JSON, for a script', command: '<%= config.bin %> <%= command.id %> vm1-eth0 vm2-eth0 -f json'},
+    {description: 'Every chassis, from any host that reaches the central databases', command: '<%= config.bin %> <%= command.id %> --all-chassis --nb-db tcp:10.0.0.1:6641 --sb-db tcp:10.0.0.1:6642'},
+    {description: 'Chosen columns as CSV', command: '<%= config.bin %> <%= command.id %> -f csv --columns lport,state,interface,netdev'},
+    {description: 'Keep redrawing as things change', command: '<%= config.bin %> <%= command.id %> --watch'},
+  ]
+
+  static override strict = false
+  static override args = {
+    lport: Args.string({description: 'Logical ports to show (repeatable; default: all that concern this chassis).'}),
+  }
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    ...connectionFlags,
+    ...providerFlags,
+    ...representorSourceFlags,
+    chassis: Flags.string({description: 'This chassis\'s name (default: the local external_ids:system-id).', exclusive: ['all-chassis']}),
+    'all-chassis': Flags.boolean({description: 'Every chassis, from the Northbound and Southbound DBs only.'}),
+    state: Flags.string({description: 'Show only ports in this state (repeatable, or comma-separated).', options: [...STATES], multiple: true, delimiter: ','}),
+    format: Flags.string({char: 'f', description: 'Output format.', options: [...FORMATS], default: 'table'}),
+    columns: Flags.string({description: `Columns for table and csv, comma-separated: ${COLUMN_NAMES.join(', ')}.`, multiple: true, delimiter: ','}),
+    watch: Flags.boolean({char: 'w', description: 'Redraw on every change until SIGINT/SIGTERM.'}),
+    color: Flags.boolean({description: 'Colour the states on a terminal; --no-color never does.', default: true, allowNo: true}),
+    'batch-ms': Flags.integer({description: 'With --watch: redraw once for changes arriving within this many milliseconds.', default: 100, min: 0, hidden: true}),
+  }
+
+  async run(): Promise<Record<string, unknown> | undefined> {
+    const {argv, flags} = await this.parse(Status)
+    const lports = argv as string[]
+    const columns = flags.columns ? parseColumns(flags.columns) : undefined
+    const states = flags.state as StatusState[] | undefined
+    const settings = connectionSettings(flags)
+    // --all-chassis never asks a provider anything: do not run devlink for nothing.
+    const providers = flags['all-chassis'] ? new ProviderRegistry([]) : await loadProviders(providerRegistryOptions(flags))
+    try {
+      const source = await StatusSource.open({
+        settings,
+        providers,
+        scope: flags['all-chassis'] ? {kind: 'all-chassis'} : {kind: 'local', northbound: 'optional', ...(flags.chassis ? {chassis: flags.chassis} : {})},
+        reconnect: flags.watch,
+        warn: (message) => this.warn(message),
+      })
+      try {
+        await source.whenComplete(settings.timeoutMs)
+        // Named ports are checked once: in a watch, one deleted meanwhile simply has no row.
+        const first = selectRows(source.report(), source, lports, states, {checkNamed: true})
+        const select = (report: StatusReport) => selectRows(report, source, lports, states, {checkNamed: false})
+        const format = flags.format as StatusFormat
+        const print = (report: StatusReport) => this.log(this.render(report, format, columns ?? DEFAULT_COLUMNS[report.mode], flags.color))
+        if (flags.watch) {
+          await this.watch(source, (report) => print(select(report)), format, flags['batch-ms'])
+          return undefined
+        }
+
+        const report = first
+        if (!isHealthy(report.rows)) process.exitCode = ExitCode.NotConverged
+        if (this.jsonEnabled()) return jsonReport(report)
+        print(report)
+        return undefined
+      } finally {
+        await source.close()
+      }
+    } finally {
+      await providers.destroy()
+    }
+  }
+
+  private render(report: StatusReport, format: StatusFormat, columns: readonly string[], colour: boolean): string {
+    if (format === 'json') return JSON.stringify(jsonReport(report), null, this.watching ? 0 : 2)
+    if (format === 'csv') return renderCsv(report.rows, columns)
+    return renderTable(report, columns, colourFor(colour, process.stdout))
+  }
+
+  private async watch(source: StatusSource, print: (report: StatusReport) => void, format: StatusFormat, batchMs: number): Promise<void> {
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+    this.watching = true
+    // On a terminal the table is redrawn in place; elsewhere each rendering follows the last (JSON: one per line).
+    const redrawInPlace = format === 'table' && process.stdout.isTTY
+    try {
+      await watchStatus(source, {
+        batchMs,
+        signal: controller.signal,
+        render: (report) => {
+          if (redrawInPlace) process.stdout.write('\u001B[H\u001B[2J')
+          else if (format !== 'json') this.log(`--- ${new Date().toISOString()}`)
+          print(report)
+        },
+      })
+    } finally {
+      process.off('SIGTERM', stop)
+      process.off('SIGINT', stop)
+    }
+  }
+}
+
+/** The rows asked for (named ports, states) with their counts; a named port without a row is an error saying why. */
+function selectRows(
+  report: StatusReport,
+  source: StatusSource,
+  lports: readonly string[],
+  states: readonly StatusState[] | undefined,
+  {checkNamed}: {checkNamed: boolean},
+): StatusReport {
+  const absent = checkNamed ? source.absentReasons(lports, report.rows) : []
+  if (absent.length > 0) throw new ValidationError(absent.join('; '))
+  const named = new Set(lports)
+  const rows = report.rows.filter((row) => (named.size === 0 || named.has(row.lport)) && (!states || states.includes(row.state)))
+  return {...report, rows, counts: countStates(rows), ...(report.byChassis ? {byChassis: countByChassis(rows)} : {})}
+}

@@ -1,0 +1,186 @@
+import {EventEmitter} from 'node:events'
+
+import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {connectDatabase, databaseError} from '../lib/database.js'
+import type {Monitor, MonitorRequests, OvsdbClient, Row} from '../ovsdb/index.js'
+import type {ProviderRegistry} from '../providers/registry.js'
+import {collectInventory, type InventoryRow} from '../providers/report.js'
+import {planReconcile} from '../reconcile/plan.js'
+import {Reconciler} from '../reconcile/reconciler.js'
+import {bindingView, SB_COLUMNS} from '../reconcile/view.js'
+import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
+import type {StatusReport, StatusRow} from './model.js'
+
+/** An unreachable optional Northbound DB must not hold up a status on a chassis for long. */
+const OPTIONAL_NB_TIMEOUT_MS = 3000
+
+export type StatusScope =
+  | {kind: 'local'; chassis?: string; northbound: 'optional' | 'skip'}
+  | {kind: 'all-chassis'}
+
+export interface StatusSourceOptions {
+  settings: ConnectionSettings
+  providers: ProviderRegistry
+  scope: StatusScope
+  /** Keep connections up through server restarts (--watch). */
+  reconnect: boolean
+  /** Something the operator should know that does not stop the command (an unreachable optional DB). */
+  warn(message: string): void
+}
+
+const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: ['name', 'type', 'options']}}
+// Only VIFs can ask to be plugged: router, localnet and other ports stay on the server.
+const SB_REQUEST: MonitorRequests = {
+  Chassis: {columns: ['name', 'hostname']},
+  Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['type', '==', '']]},
+}
+
+function logicalPortInfo(row: Row): LogicalPortInfo {
+  return {name: row.name as string, type: row.type as string, options: (row.options ?? {}) as Record<string, string>}
+}
+
+function chassisInfo(row: Row): ChassisInfo {
+  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string}
+}
+
+async function monitor(client: OvsdbClient, requests: MonitorRequests): Promise<Monitor> {
+  try {
+    return await client.monitor(requests)
+  } catch (error) {
+    throw databaseError(error, `cannot read the ${client.database} database`)
+  }
+}
+
+/**
+ * The live data `status` reports from: in local mode the reconciler's view of this chassis
+ * (the same connections, chassis and bridge `reconcile` uses) plus the Southbound and, when
+ * reachable, Northbound ports; with --all-chassis the two central databases only. Emits
+ * 'changed' on any database or provider change, for --watch.
+ */
+export class StatusSource extends EventEmitter<{changed: []}> {
+  private inventory = new Map<string, InventoryRow>()
+  private readonly cleanups: Array<() => unknown> = []
+
+  private constructor(
+    private readonly options: StatusSourceOptions,
+    private readonly sbMonitor: Monitor,
+    private readonly nbMonitor: Monitor | undefined,
+    private readonly reconciler: Reconciler | undefined,
+    private readonly clients: OvsdbClient[],
+  ) {
+    super()
+  }
+
+  static async open(options: StatusSourceOptions): Promise<StatusSource> {
+    const {settings, scope, reconnect} = options
+    if (scope.kind === 'all-chassis') {
+      const nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect})
+      let sb: OvsdbClient | undefined
+      try {
+        sb = await connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings, '--sb-db', {reconnect})
+        const source = new StatusSource(options, await monitor(sb, SB_REQUEST), await monitor(nb, LSP_REQUEST), undefined, [nb, sb])
+        source.listen()
+        return source
+      } catch (error) {
+        await Promise.allSettled([nb.close(), sb?.close()])
+        throw error
+      }
+    }
+
+    const reconciler = await Reconciler.open({
+      settings,
+      ...(scope.chassis ? {chassis: scope.chassis} : {}),
+      providers: options.providers,
+      replace: true,
+      dryRun: true,
+      reconnect,
+    })
+    try {
+      const sbMonitor = await monitor(reconciler.southbound, SB_REQUEST)
+      const nb = scope.northbound === 'optional' ? await StatusSource.optionalNorthbound(options) : undefined
+      const source = new StatusSource(options, sbMonitor, nb && (await monitor(nb, LSP_REQUEST)), reconciler, nb ? [nb] : [])
+      await source.loadInventory()
+      source.listen()
+      return source
+    } catch (error) {
+      await reconciler.close()
+      throw error
+    }
+  }
+
+  private static async optionalNorthbound(options: StatusSourceOptions): Promise<OvsdbClient | undefined> {
+    const {settings, reconnect} = options
+    try {
+      const timeoutMs = Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)
+      return await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect, timeoutMs})
+    } catch (error) {
+      options.warn(`${(error as Error).message}; ports not yet in the Southbound DB are not shown`)
+      return undefined
+    }
+  }
+
+  private async loadInventory(): Promise<void> {
+    const rows = await collectInventory(this.options.providers, {strict: false, onSkip: () => {}})
+    this.inventory = new Map(rows.map((row) => [row.netdev, row]))
+  }
+
+  private listen(): void {
+    const changed = () => this.emit('changed')
+    for (const monitor of [this.sbMonitor, this.nbMonitor]) monitor?.on('change', changed)
+    this.reconciler?.on('changed', changed)
+    for (const {provider} of this.options.providers.entries) {
+      if (!provider.onChange) continue
+      this.cleanups.push(provider.onChange(() => void this.loadInventory().then(changed, changed)))
+    }
+  }
+
+  async whenComplete(timeoutMs: number): Promise<void> {
+    await this.reconciler?.whenComplete(timeoutMs)
+  }
+
+  get chassis(): string | undefined {
+    return this.reconciler?.chassis
+  }
+
+  private get logicalPorts(): LogicalPortInfo[] | undefined {
+    return this.nbMonitor ? [...this.nbMonitor.replica.table('Logical_Switch_Port').rows()].map(logicalPortInfo) : undefined
+  }
+
+  private get bindings() {
+    return [...this.sbMonitor.replica.table('Port_Binding').rows()].map(bindingView)
+  }
+
+  /** Every row as things stand now, and the counts. */
+  report(): StatusReport {
+    const chassis = [...this.sbMonitor.replica.table('Chassis').rows()].map(chassisInfo)
+    const logicalPorts = this.logicalPorts
+    if (!this.reconciler) {
+      const rows = classifyCentral({logicalPorts: logicalPorts ?? [], bindings: this.bindings, chassis})
+      return {mode: 'all-chassis', rows, counts: countStates(rows), byChassis: countByChassis(rows)}
+    }
+
+    // The reconciler's own view holds this chassis's bindings only; with all of them, orphans say where their port went.
+    const view = {...this.reconciler.view(), bindings: this.bindings}
+    const plan = planReconcile(view, this.options.providers, {replace: true})
+    const rows = classifyLocal({
+      chassisName: this.reconciler.chassis,
+      view,
+      plan: plan.entries,
+      chassis,
+      ...(logicalPorts ? {logicalPorts} : {}),
+      inventory: this.inventory,
+    })
+    return {mode: 'local', chassis: this.reconciler.chassis, rows, counts: countStates(rows)}
+  }
+
+  /** For lports named on the command line: why each one without a row has none. */
+  absentReasons(lports: readonly string[], rows: readonly StatusRow[]): string[] {
+    const known = {bindings: this.bindings, ...(this.logicalPorts ? {logicalPorts: this.logicalPorts} : {}), ...(this.chassis ? {chassisName: this.chassis} : {})}
+    return lports.flatMap((lport) => absentReason(lport, rows, known) ?? [])
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.cleanups) cleanup()
+    await Promise.allSettled([this.reconciler?.close(), ...this.clients.map((client) => client.close())])
+  }
+}

@@ -1,0 +1,117 @@
+import {Chalk, type ChalkInstance} from 'chalk'
+
+import {ValidationError} from '../lib/errors.js'
+import {csvField} from '../providers/report.js'
+import {type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
+
+export const FORMATS = ['table', 'json', 'csv'] as const
+export type StatusFormat = (typeof FORMATS)[number]
+
+/** Column name (as --columns and the CSV header spell it) -> the row's value as text. */
+const COLUMNS: Readonly<Record<string, (row: StatusRow) => string>> = {
+  lport: (row) => row.lport,
+  state: (row) => row.state,
+  chassis: (row) => row.chassis ?? '',
+  'claimed-by': (row) => row.claimedBy ?? '',
+  up: (row) => (row.up === undefined ? '' : String(row.up)),
+  type: (row) => row.type ?? '',
+  options: (row) => Object.entries(row.options ?? {}).map(([key, value]) => `${key}=${value}`).join(' '),
+  mtu: (row) => (row.mtu === undefined ? '' : String(row.mtu)),
+  interface: (row) => row.interface ?? '',
+  ofport: (row) => (row.ofport === undefined ? '' : String(row.ofport)),
+  error: (row) => row.error ?? '',
+  netdev: (row) => row.netdev ?? '',
+  reason: (row) => row.reason,
+}
+
+export const COLUMN_NAMES = Object.keys(COLUMNS)
+export const DEFAULT_COLUMNS: Readonly<Record<StatusReport['mode'], readonly string[]>> = {
+  local: ['lport', 'state', 'chassis', 'type', 'interface', 'ofport', 'up', 'reason'],
+  'all-chassis': ['lport', 'state', 'chassis', 'claimed-by', 'up', 'type', 'reason'],
+}
+
+/** The --columns value as a list, each checked. */
+export function parseColumns(values: readonly string[]): string[] {
+  const unknown = values.filter((column) => !(column in COLUMNS))
+  if (unknown.length > 0) throw new ValidationError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; choose from ${COLUMN_NAMES.join(', ')}`)
+  return [...values]
+}
+
+const STATE_COLOURS: Readonly<Record<StatusState, (chalk: ChalkInstance) => ChalkInstance>> = {
+  plugged: (chalk) => chalk.green,
+  pending: (chalk) => chalk.yellow,
+  orphaned: (chalk) => chalk.magenta,
+  conflict: (chalk) => chalk.red,
+}
+
+/** Colour only on a terminal, and never with NO_COLOR set or --no-color. */
+export function colourFor(wanted: boolean, stream: {isTTY?: boolean}, env: Readonly<Record<string, string | undefined>> = process.env): ChalkInstance {
+  const enabled = wanted && stream.isTTY === true && !env.NO_COLOR
+  return new Chalk({level: enabled ? 1 : 0})
+}
+
+export function describeCounts(counts: StateCounts): string {
+  return STATES.map((state) => `${counts[state]} ${state}`).join(', ')
+}
+
+function summary(report: StatusReport): string[] {
+  const where = report.mode === 'local' ? `on chassis ${report.chassis}` : 'on all chassis'
+  const lines = [`${report.rows.length} port${report.rows.length === 1 ? '' : 's'} ${where}: ${describeCounts(report.counts)}`]
+  for (const [chassis, counts] of Object.entries(report.byChassis ?? {})) lines.push(`  ${chassis || '(no chassis)'}: ${describeCounts(counts)}`)
+  return lines
+}
+
+/**
+ * Aligned columns without borders (like `ovn-nbctl show`, cheap for 10,000 rows), the state
+ * in its colour, then the summary.
+ */
+export function renderTable(report: StatusReport, columns: readonly string[], chalk: ChalkInstance): string {
+  if (report.rows.length === 0) return summary(report).join('\n')
+  const cells = report.rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))
+  const header = columns.map((column) => column.toUpperCase())
+  const widths = columns.map((_, index) => Math.max(header[index]!.length, ...cells.map((line) => line[index]!.length)))
+  const stateIndex = columns.indexOf('state')
+  const format = (line: readonly string[], row?: StatusRow) =>
+    line
+      .map((cell, index) => {
+        // The last column is not padded, so lines carry no trailing spaces.
+        const padded = index === line.length - 1 ? cell : cell.padEnd(widths[index]!)
+        return row && index === stateIndex ? STATE_COLOURS[row.state](chalk)(padded) : padded
+      })
+      .join('  ')
+  return [chalk.bold(format(header)), ...cells.map((line, index) => format(line, report.rows[index])), '', ...summary(report)].join('\n')
+}
+
+export function renderCsv(rows: readonly StatusRow[], columns: readonly string[]): string {
+  return [columns, ...rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))].map((fields) => fields.map(csvField).join(',')).join('\n')
+}
+
+/** The JSON row: every field present, null when unknown, so consumers need no existence checks. */
+function jsonRow(row: StatusRow): Record<string, unknown> {
+  return {
+    lport: row.lport,
+    state: row.state,
+    reason: row.reason,
+    chassis: row.chassis ?? null,
+    claimedBy: row.claimedBy ?? null,
+    up: row.up ?? null,
+    type: row.type ?? null,
+    options: row.options ?? {},
+    mtu: row.mtu ?? null,
+    interface: row.interface ?? null,
+    ofport: row.ofport ?? null,
+    error: row.error ?? null,
+    netdev: row.netdev ?? null,
+  }
+}
+
+/** The documented JSON document (docs/status.md), for -f json and --json alike. */
+export function jsonReport(report: StatusReport): Record<string, unknown> {
+  return {
+    mode: report.mode,
+    chassis: report.chassis ?? null,
+    counts: report.counts,
+    ...(report.byChassis ? {byChassis: report.byChassis} : {}),
+    rows: report.rows.map(jsonRow),
+  }
+}
