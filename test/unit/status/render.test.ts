@@ -1,0 +1,69 @@
+import {Chalk} from 'chalk'
+import {describe, expect, it} from 'vitest'
+
+import type {StatusReport} from '../../../src/status/model.js'
+import {colourFor, DEFAULT_COLUMNS, jsonReport, parseColumns, renderCsv, renderTable} from '../../../src/status/render.js'
+
+const report: StatusReport = {
+  mode: 'local',
+  chassis: 'hv1',
+  rows: [
+    {lport: 'a', state: 'plugged', reason: 'plugged as a and claimed by this chassis', chassis: 'hv1', type: 'dummy', interface: 'a', ofport: 3, up: true},
+    {lport: 'vm-2', state: 'pending', reason: 'no VF representor for pf-mac 0c:42:a1:00:00:01 vf 3, "really"', type: 'representor', options: {'pf-mac': '0c:42:a1:00:00:01', 'vf-num': '3'}},
+  ],
+  counts: {plugged: 1, pending: 1, orphaned: 0, conflict: 0},
+}
+
+describe('status renderers', () => {
+  it('aligns a table without trailing spaces and ends with the summary', () => {
+    expect(renderTable(report, DEFAULT_COLUMNS.local, new Chalk({level: 0})).split('\n')).toEqual([
+      'LPORT  STATE    CHASSIS  TYPE         INTERFACE  OFPORT  UP    REASON',
+      'a      plugged  hv1      dummy        a          3       true  plugged as a and claimed by this chassis',
+      'vm-2   pending           representor                           no VF representor for pf-mac 0c:42:a1:00:00:01 vf 3, "really"',
+      '',
+      '2 ports on chassis hv1: 1 plugged, 1 pending, 0 orphaned, 0 conflict',
+    ])
+  })
+
+  it('colours each state differently, only when asked, on a terminal, without NO_COLOR', () => {
+    const coloured = renderTable(report, ['lport', 'state'], new Chalk({level: 1}))
+    expect(coloured).toContain('\u001B[32mplugged\u001B[39m')
+    expect(coloured).toContain('\u001B[33mpending\u001B[39m')
+    expect(colourFor(true, {isTTY: true}, {}).level).toBe(1)
+    expect(colourFor(true, {isTTY: true}, {NO_COLOR: '1'}).level).toBe(0)
+    expect(colourFor(true, {isTTY: false}, {}).level).toBe(0)
+    expect(colourFor(false, {isTTY: true}, {}).level).toBe(0)
+  })
+
+  it('writes CSV with a header, quoting where needed, options as key=value pairs', () => {
+    expect(renderCsv(report.rows, parseColumns(['lport', 'state', 'options', 'ofport', 'reason'])).split('\n')).toEqual([
+      'lport,state,options,ofport,reason',
+      'a,plugged,,3,plugged as a and claimed by this chassis',
+      'vm-2,pending,pf-mac=0c:42:a1:00:00:01 vf-num=3,,"no VF representor for pf-mac 0c:42:a1:00:00:01 vf 3, ""really"""',
+    ])
+  })
+
+  it('rejects unknown columns, naming the known ones', () => {
+    expect(() => parseColumns(['lport', 'colour'])).toThrow(/unknown column colour; choose from lport, state, chassis/)
+  })
+
+  it('gives every JSON row every field, null when unknown', () => {
+    const json = jsonReport(report) as {rows: unknown[]}
+    expect(json).toMatchObject({mode: 'local', chassis: 'hv1', counts: report.counts})
+    expect(json.rows[1]).toEqual({
+      lport: 'vm-2',
+      state: 'pending',
+      reason: expect.any(String),
+      chassis: null,
+      claimedBy: null,
+      up: null,
+      type: 'representor',
+      options: {'pf-mac': '0c:42:a1:00:00:01', 'vf-num': '3'},
+      mtu: null,
+      interface: null,
+      ofport: null,
+      error: null,
+      netdev: null,
+    })
+  })
+})
