@@ -1,3 +1,4 @@
+import {type Mutation, type NamedUuid, setDelete, setInsert} from '../ovsdb/datum.js'
 import type {Transaction} from '../ovsdb/transaction.js'
 import type {InterfaceView} from './model.js'
 import type {DesiredInterface, PlanAction} from './plan.js'
@@ -22,21 +23,21 @@ function guardUnchanged(tx: Transaction, iface: InterfaceView): void {
   tx.wait('Interface', [['_uuid', '==', iface.uuid]], GUARDED_INTERFACE_COLUMNS, '==', [asRead])
 }
 
-function addCreate(tx: Transaction, bridgeUuid: string, desired: DesiredInterface, index: number): void {
-  // Guard: nobody created an interface with this name since we read (a duplicate name cannot commit).
-  tx.wait('Interface', [['name', '==', desired.name]], ['name'], '==', [])
+/**
+ * Creating needs no guard: Interface.name is a unique index in the schema, so a row created
+ * with the same name since we read makes the server refuse the whole transaction.
+ */
+function addCreate(tx: Transaction, desired: DesiredInterface, index: number): NamedUuid {
   const iface = tx.insert(
     'Interface',
     {name: desired.name, type: desired.type, options: desired.options, external_ids: desired.externalIds, mtu_request: desired.mtuRequest},
     {uuidName: `iface${index}`},
   )
-  const port = tx.insert('Port', {name: desired.name, interfaces: [iface]}, {uuidName: `port${index}`})
-  tx.mutate('Bridge', [['_uuid', '==', bridgeUuid]], [['ports', 'insert', [port]]])
+  return tx.insert('Port', {name: desired.name, interfaces: [iface]}, {uuidName: `port${index}`})
 }
 
-function addRemove(tx: Transaction, bridgeUuid: string, current: InterfaceView): void {
+function addRemove(tx: Transaction, current: InterfaceView): void {
   guardUnchanged(tx, current)
-  tx.mutate('Bridge', [['_uuid', '==', bridgeUuid]], [['ports', 'delete', [current.portUuid]]])
   tx.delete('Port', [['_uuid', '==', current.portUuid]])
   tx.delete('Interface', [['_uuid', '==', current.uuid]])
 }
@@ -44,15 +45,18 @@ function addRemove(tx: Transaction, bridgeUuid: string, current: InterfaceView):
 /**
  * Adds the whole plan to one transaction. Every row the plan read is guarded with a wait, so
  * a concurrent change makes the transaction fail as a whole (and the caller re-plans) instead
- * of committing a decision made on stale data.
+ * of committing a decision made on stale data. Port rows deleted here are still in
+ * Bridge.ports until the final mutation; the server checks references only at commit.
  */
 export function addPlanToTransaction(tx: Transaction, actions: readonly PlanAction[], target: ApplyTarget): void {
   tx.comment(`ovn-vif-ctl reconcile: ${actions.length} change(s)`)
   if (target.lock) tx.assert(target.lock)
+  const removedPorts: string[] = []
+  const createdPorts: NamedUuid[] = []
   actions.forEach((action, index) => {
     switch (action.kind) {
       case 'create':
-        addCreate(tx, target.bridgeUuid, action.desired, index)
+        createdPorts.push(addCreate(tx, action.desired, index))
         break
       case 'update': {
         guardUnchanged(tx, action.current)
@@ -67,13 +71,19 @@ export function addPlanToTransaction(tx: Transaction, actions: readonly PlanActi
       }
 
       case 'replace':
-        // Remove first: the new name is guarded free after the old row is gone in this transaction.
-        addRemove(tx, target.bridgeUuid, action.current)
-        addCreate(tx, target.bridgeUuid, action.desired, index)
+        addRemove(tx, action.current)
+        removedPorts.push(action.current.portUuid)
+        createdPorts.push(addCreate(tx, action.desired, index))
         break
       case 'remove':
-        addRemove(tx, target.bridgeUuid, action.current)
+        addRemove(tx, action.current)
+        removedPorts.push(action.current.portUuid)
         break
     }
   })
+  // One mutation of Bridge.ports for the whole plan: the server copies the set once, not once per port.
+  const mutations: Mutation[] = []
+  if (removedPorts.length > 0) mutations.push(setDelete('ports', removedPorts))
+  if (createdPorts.length > 0) mutations.push(setInsert('ports', createdPorts))
+  if (mutations.length > 0) tx.mutate('Bridge', [['_uuid', '==', target.bridgeUuid]], mutations)
 }

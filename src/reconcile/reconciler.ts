@@ -3,7 +3,7 @@ import {EventEmitter} from 'node:events'
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {ConnectionError, UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {type ConnectOptions, type Monitor, OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
+import {type ConnectOptions, ConstraintViolation, type Monitor, OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
@@ -212,8 +212,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         notifyProviders(plan, this.options.providers)
         return {plan, applied: true, converged: !plan.entries.some(isUnsettled)}
       } catch (error) {
-        // A failed guard: someone changed what we read. Wait for the update, then re-plan.
-        if (!(error instanceof TransactionError) || error.error !== 'timed out' || attempt >= MAX_CONFLICT_RETRIES) throw error
+        // Someone changed what we read (a failed wait guard, or an interface created meanwhile
+        // with a name we wanted): wait for the update, then re-plan.
+        if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error
         await this.nextChange(1000)
       }
     }
@@ -254,6 +255,10 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   async close(): Promise<void> {
     await Promise.allSettled([this.sb.close(), this.ovs.close()])
   }
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof ConstraintViolation || (error instanceof TransactionError && error.error === 'timed out')
 }
 
 function ovsTablesOf(monitor: Monitor): OvsTables {

@@ -35,13 +35,12 @@ const current: InterfaceView = {
 }
 
 describe('addPlanToTransaction', () => {
-  it('creates Interface and Port and adds the Port to br-int, guarded against a same-named row', () => {
+  it('creates Interface and Port and adds the Port to br-int (a same-named row fails the unique name index)', () => {
     const tx = transaction()
     addPlanToTransaction(tx, [{kind: 'create', lport: 'lsp1', desired}], {bridgeUuid: BRIDGE, lock: 'ovn_vif_ctl_reconcile'})
     expect(tx.operations).toEqual([
       {op: 'comment', comment: 'ovn-vif-ctl reconcile: 1 change(s)'},
       {op: 'assert', lock: 'ovn_vif_ctl_reconcile'},
-      {op: 'wait', table: 'Interface', where: [['name', '==', 'vf3']], columns: ['name'], until: '==', rows: [], timeout: 0},
       {
         op: 'insert',
         table: 'Interface',
@@ -88,14 +87,38 @@ describe('addPlanToTransaction', () => {
     expect(tx.operations.map((op) => `${op.op} ${op.table ?? ''}`.trim())).toEqual([
       'comment',
       'wait Interface',
-      'mutate Bridge',
       'delete Port',
       'delete Interface',
-      'wait Interface',
       'insert Interface',
       'insert Port',
       'mutate Bridge',
     ])
-    expect(tx.operations[2]).toEqual({op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', BRIDGE]]], mutations: [['ports', 'delete', ['uuid', PORT]]]})
+    expect(tx.operations[6]).toEqual({
+      op: 'mutate',
+      table: 'Bridge',
+      where: [['_uuid', '==', ['uuid', BRIDGE]]],
+      mutations: [
+        ['ports', 'delete', ['uuid', PORT]],
+        ['ports', 'insert', ['named-uuid', 'port0']],
+      ],
+    })
+  })
+
+  it('changes Bridge.ports with one mutation however many ports a plan adds and removes', () => {
+    const tx = transaction()
+    const creates = ['a', 'b', 'c'].map((name) => ({kind: 'create' as const, lport: name, desired: {...desired, name}}))
+    addPlanToTransaction(tx, [...creates, {kind: 'remove', lport: 'lsp1', current}], {bridgeUuid: BRIDGE})
+    const bridgeMutations = tx.operations.filter((op) => op.table === 'Bridge')
+    expect(bridgeMutations).toEqual([
+      {
+        op: 'mutate',
+        table: 'Bridge',
+        where: [['_uuid', '==', ['uuid', BRIDGE]]],
+        mutations: [
+          ['ports', 'delete', ['uuid', PORT]],
+          ['ports', 'insert', ['set', [['named-uuid', 'port0'], ['named-uuid', 'port1'], ['named-uuid', 'port2']]]],
+        ],
+      },
+    ])
   })
 })

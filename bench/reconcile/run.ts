@@ -1,0 +1,241 @@
+/**
+ * Benchmark: `ovn-vif-ctl reconcile` against ovn-controller's own vif-plug module, side by
+ * side in one sandbox: chassis hv1 is plugged by ovn-vif-ctl (its ovn-controller runs without
+ * vif-plug), chassis hv2 by ovn-controller --enable-dummy-vif-plug. For each N:
+ *   (a) one NB transaction requests N lports on hv1 and N on hv2: the time until all N
+ *       interfaces exist on each chassis (watcher vs ovn-controller), and their ratio;
+ *   (b) one-shot `reconcile` wall time from a cold start, N lports requested, none plugged;
+ *   (c) peak RSS of the watcher;
+ *   (d) one NB transaction deletes every lport: the time until hv1 (and hv2) have none plugged.
+ * Prints a table and writes bench/results/reconcile.json. Numbers only; nothing asserts them.
+ *
+ *   npm run build && npx tsx bench/reconcile/run.ts [N ...]      (default: 1000 10000)
+ */
+import {spawn} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
+import {run} from '../../src/sandbox/daemon.js'
+import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const runJs = path.join(root, 'bin', 'run.js')
+/** How long to wait for a side to plug before reporting it as not done. */
+const GIVE_UP_MS = 120_000
+/** ovn-controller 23.03 may never unplug after a bulk delete (it waits for an unrelated change): stop waiting after this. */
+const UNPLUG_GIVE_UP_MS = 10_000
+
+interface Measured {
+  n: number
+  plugWatcherMs: number | null
+  plugOvnControllerMs: number | null
+  oneShotMs: number
+  oneShotPeakRssMb: number
+  watcherPeakRssMb: number
+  unplugWatcherMs: number | null
+  unplugOvnControllerMs: number | null
+}
+
+/** A child process whose peak RSS (VmHWM, a high-water mark) is sampled until it exits. */
+function runTracked(args: string[], env: NodeJS.ProcessEnv): {exited: Promise<{code: number | null; wallMs: number}>; peakKb: () => number; output: () => string; stop: () => void} {
+  const started = performance.now()
+  const child = spawn(process.execPath, [runJs, ...args], {env: {...process.env, ...env}})
+  let peakKb = 0
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const sample = setInterval(() => {
+    readFile(`/proc/${child.pid}/status`, 'utf8')
+      .then((status) => {
+        const match = /VmHWM:\s+(\d+) kB/.exec(status)
+        if (match) peakKb = Math.max(peakKb, Number(match[1]))
+      })
+      .catch(() => undefined)
+  }, 10)
+  const exited = new Promise<{code: number | null; wallMs: number}>((resolve) =>
+    child.on('exit', (code) => {
+      clearInterval(sample)
+      resolve({code, wallMs: performance.now() - started})
+    }),
+  )
+  return {exited, peakKb: () => peakKb, output: () => output, stop: () => child.kill('SIGTERM')}
+}
+
+/** Resolves with the time (from `since`) at which `count()` first equals `target`, or null after giveUpMs. */
+function whenCount(monitor: Monitor, count: () => number, target: number, since: number, giveUpMs = GIVE_UP_MS): Promise<number | null> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (count() !== target) return false
+      cleanup()
+      resolve(performance.now() - since)
+      return true
+    }
+
+    const timer = setTimeout(() => {
+      cleanup()
+      resolve(null)
+    }, giveUpMs)
+    const cleanup = () => {
+      clearTimeout(timer)
+      monitor.off('change', check)
+    }
+
+    monitor.on('change', check)
+    check()
+  })
+}
+
+async function pluggedCounter(db: string): Promise<{client: OvsdbClient; monitor: Monitor; count: () => number}> {
+  const client = await OvsdbClient.connect(db, {database: 'Open_vSwitch', timeoutMs: 60_000})
+  const monitor = await client.monitor({Interface: {columns: ['external_ids']}})
+  const count = () => {
+    let plugged = 0
+    for (const row of monitor.replica.table('Interface').rows()) {
+      if ((row.external_ids as Record<string, string>)['ovn-plugged'] !== undefined) plugged++
+    }
+
+    return plugged
+  }
+
+  return {client, monitor, count}
+}
+
+/** One NB transaction: a switch per chassis, with n lports each requested for that chassis. */
+async function requestPorts(nb: OvsdbClient, n: number, chassis: string[], tag: string): Promise<void> {
+  const tx = nb.transaction()
+  for (const name of chassis) {
+    const ports = Array.from({length: n}, (_, index) =>
+      tx.insert('Logical_Switch_Port', {
+        name: `${tag}-${name}-${index}`,
+        options: {'requested-chassis': name, 'vif-plug-type': 'dummy', 'vif-plug-mtu-request': '1500'},
+      }),
+    )
+    tx.insert('Logical_Switch', {name: `${tag}-${name}`, ports})
+  }
+
+  await tx.commit()
+}
+
+async function deleteSwitches(nb: OvsdbClient, names: string[]): Promise<void> {
+  const tx = nb.transaction()
+  for (const name of names) tx.delete('Logical_Switch', [['name', '==', name]])
+  await tx.commit()
+}
+
+async function waitForSb(sb: OvsdbClient, count: number): Promise<void> {
+  const monitor = await sb.monitor({Port_Binding: {columns: ['logical_port', 'requested_chassis']}})
+  const ready = () => [...monitor.replica.table('Port_Binding').rows()].filter((row) => row.requested_chassis !== undefined).length === count
+  await new Promise<void>((resolve) => {
+    if (ready()) resolve()
+    monitor.on('change', () => ready() && resolve())
+  })
+  await monitor.cancel()
+}
+
+/**
+ * Waits until every ovs-vswitchd has applied its database (ovs-vsctl sync) and every
+ * ovn-controller has caught up with NB (ovn-nbctl --wait=hv sync), so one step's aftermath
+ * does not load the next step's measurement.
+ */
+async function settle(sandbox: Sandbox): Promise<void> {
+  for (const chassis of sandbox.chassis) await run('ovs-vsctl', [`--db=${chassis.db}`, '--timeout=120', 'sync'])
+  await run('ovn-nbctl', [`--db=${sandbox.nbDb}`, '--timeout=120', '--wait=hv', 'sync'])
+}
+
+async function measure(n: number): Promise<Measured> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-bench-'))
+  const sandbox: Sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
+  const [hv1, hv2] = sandbox.chassis as [Sandbox['chassis'][0], Sandbox['chassis'][0]]
+  const nb = await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: 120_000})
+  const sb = await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000})
+  const ours = await pluggedCounter(hv1.db)
+  const theirs = await pluggedCounter(hv2.db)
+  const env = {OVS_RUNDIR: hv1.dir}
+  try {
+    // (b) one-shot from a cold start: N requested on hv1, nothing plugged yet.
+    await requestPorts(nb, n, ['hv1'], 'cold')
+    await waitForSb(sb, n)
+    const oneShot = runTracked(['reconcile', '--json'], env)
+    const {code, wallMs: oneShotMs} = await oneShot.exited
+    if (code !== 0 || ours.count() !== n) throw new Error(`one-shot reconcile exited ${code} with ${ours.count()} of ${n} plugged:\n${oneShot.output().slice(0, 2000)}`)
+    const oneShotPeakKb = oneShot.peakKb()
+    await deleteSwitches(nb, ['cold-hv1'])
+    await waitForSb(sb, 0)
+    const cleanup = runTracked(['reconcile'], env)
+    await cleanup.exited
+    await settle(sandbox)
+
+    // (a) and (c): the watcher on hv1 against ovn-controller on hv2, fed by one NB transaction.
+    const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], env)
+    while (!/acquired the/.test(watcher.output())) await new Promise((resolve) => setTimeout(resolve, 10))
+    await settle(sandbox)
+    const t0 = performance.now()
+    const plugWatcher = whenCount(ours.monitor, ours.count, n, t0)
+    const plugOvnController = whenCount(theirs.monitor, theirs.count, n, t0)
+    await requestPorts(nb, n, ['hv1', 'hv2'], 'hot')
+    const [plugWatcherMs, plugOvnControllerMs] = await Promise.all([plugWatcher, plugOvnController])
+    await settle(sandbox)
+
+    // (d) one NB transaction deletes them all.
+    const t1 = performance.now()
+    const unplugWatcher = whenCount(ours.monitor, ours.count, 0, t1)
+    const unplugOvnController = whenCount(theirs.monitor, theirs.count, 0, t1, UNPLUG_GIVE_UP_MS)
+    await deleteSwitches(nb, ['hot-hv1', 'hot-hv2'])
+    const [unplugWatcherMs, unplugOvnControllerMs] = await Promise.all([unplugWatcher, unplugOvnController])
+    const watcherPeakKb = watcher.peakKb()
+    watcher.stop()
+    await watcher.exited
+    return {
+      n,
+      plugWatcherMs,
+      plugOvnControllerMs,
+      oneShotMs,
+      oneShotPeakRssMb: oneShotPeakKb / 1024,
+      watcherPeakRssMb: watcherPeakKb / 1024,
+      unplugWatcherMs,
+      unplugOvnControllerMs,
+    }
+  } finally {
+    await Promise.allSettled([nb.close(), sb.close(), ours.client.close(), theirs.client.close()])
+    await stopSandbox(dir)
+  }
+}
+
+function ms(value: number | null, giveUpMs = GIVE_UP_MS): string {
+  return value === null ? `> ${giveUpMs / 1000} s` : `${(value / 1000).toFixed(3)} s`
+}
+
+function ratio(a: number | null, b: number | null): string {
+  return a === null || b === null ? 'n/a' : (a / b).toFixed(2)
+}
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+const results: Measured[] = []
+for (const n of sizes.length > 0 ? sizes : [1000, 10_000]) {
+  process.stderr.write(`measuring N=${n}...\n`)
+  results.push(await measure(n))
+}
+
+console.log('N       (a) plug: ours  ovn-controller  ratio   (b) one-shot  RSS     (c) watcher RSS  (d) unplug: ours  ovn-controller')
+for (const r of results) {
+  console.log(
+    [
+      String(r.n).padEnd(7),
+      ms(r.plugWatcherMs).padStart(15),
+      ms(r.plugOvnControllerMs).padStart(15),
+      ratio(r.plugWatcherMs, r.plugOvnControllerMs).padStart(7),
+      ms(r.oneShotMs).padStart(14),
+      `${r.oneShotPeakRssMb.toFixed(0)} MB`.padStart(7),
+      `${r.watcherPeakRssMb.toFixed(0)} MB`.padStart(17),
+      ms(r.unplugWatcherMs).padStart(18),
+      ms(r.unplugOvnControllerMs, UNPLUG_GIVE_UP_MS).padStart(15),
+    ].join(' '),
+  )
+}
+
+console.log('targets: (a) ratio <= 1.0; (b) <= 1.5 s at 10,000; (c) <= 150 MB at 10,000; (d) <= 2 s at 10,000')
+await mkdir(path.join(root, 'bench', 'results'), {recursive: true})
+await writeFile(path.join(root, 'bench', 'results', 'reconcile.json'), JSON.stringify({date: new Date().toISOString(), results}, null, 2) + '\n')
