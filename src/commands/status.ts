@@ -74,7 +74,8 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
         providers,
         scope: flags['all-chassis'] ? {kind: 'all-chassis'} : {kind: 'local', northbound: 'optional', ...(flags.chassis ? {chassis: flags.chassis} : {})},
         reconnect: flags.watch,
-        warn: (message) => this.warn(message),
+        // One plain line, as scripts read stderr: oclif's warn() wraps and decorates it.
+        warn: (message) => this.logToStderr(`ovn-vif-ctl: warning: ${message}`),
       })
       try {
         await source.whenComplete(settings.timeoutMs)
