@@ -70,6 +70,15 @@ describe('monitors against a real ovsdb-server', () => {
     await monitor.cancel()
   })
 
+  it('matches rows satisfying any of its where clauses (ovsdb-server ORs monitor conditions)', async () => {
+    const a = await insertParent('or-a')
+    const b = await insertParent('or-b')
+    await insertParent('or-c')
+    const monitor = await client.monitor({Parent: {columns: ['name'], where: [['name', '==', 'or-a'], ['name', '==', 'or-b']]}})
+    expect([...monitor.replica.table('Parent').rows()].map((row) => row._uuid).sort()).toEqual([a, b].sort())
+    await monitor.cancel()
+  })
+
   it('stops updating a cancelled monitor, and the server accepts its id being cancelled', async () => {
     const monitor = await client.monitor({Child: {}})
     const changes = record(monitor)
