@@ -1,32 +1,9 @@
-import {mkdtempSync} from 'node:fs'
 import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {ConnectionError, FramingError, RpcError, TimeoutError} from '../../../src/ovsdb/errors.js'
-import {JsonSplitter} from '../../../src/ovsdb/framing.js'
 import {RpcConnection} from '../../../src/ovsdb/rpc.js'
-
-/** A scripted peer: hands each message the client sends to `onMessage`, which may write back raw text. */
-async function fakeServer(onMessage: (message: Record<string, unknown>, reply: (text: string) => void) => void) {
-  const socketPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'ovsdb-rpc-')), 's.sock')
-  const received: Record<string, unknown>[] = []
-  const server = net.createServer((socket) => {
-    const splitter = new JsonSplitter()
-    socket.on('data', (chunk: Buffer) => {
-      for (const message of splitter.push(chunk) as Record<string, unknown>[]) {
-        received.push(message)
-        onMessage(message, (text) => socket.write(text))
-      }
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve))
-  const client = await new Promise<net.Socket>((resolve) => {
-    const socket = net.connect(socketPath, () => resolve(socket))
-  })
-  return {server, client, received}
-}
+import {type Handler, startFakeServer} from './fake-server.js'
 
 describe('RpcConnection', () => {
   const cleanups: (() => Promise<void> | void)[] = []
@@ -34,14 +11,17 @@ describe('RpcConnection', () => {
     for (const cleanup of cleanups.splice(0)) await cleanup()
   })
 
-  async function connect(onMessage: Parameters<typeof fakeServer>[0], options: {probeIntervalMs?: number; maxMessageBytes?: number} = {}) {
-    const {server, client, received} = await fakeServer(onMessage)
-    const rpc = new RpcConnection(client, {remote: 'unix:test', ...options})
+  async function connect(onMessage: Handler, options: {probeIntervalMs?: number; maxMessageBytes?: number} = {}) {
+    const server = await startFakeServer(onMessage)
+    const socket = await new Promise<net.Socket>((resolve) => {
+      const connected = net.connect(server.socketPath, () => resolve(connected))
+    })
+    const rpc = new RpcConnection(socket, {remote: 'unix:test', ...options})
     cleanups.push(async () => {
       await rpc.close()
-      server.close()
+      await server.close()
     })
-    return {rpc, received}
+    return {rpc, received: server.received}
   }
 
   it('matches replies to requests by id, also out of order and split across writes', async () => {

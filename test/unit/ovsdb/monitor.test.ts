@@ -1,0 +1,62 @@
+import {readFileSync} from 'node:fs'
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {OvsdbClient} from '../../../src/ovsdb/index.js'
+import {errorReply, type Message, reply, startFakeServer} from './fake-server.js'
+import {TEST_SCHEMA_FILE} from './fixtures.js'
+
+const SCHEMA = JSON.parse(readFileSync(TEST_SCHEMA_FILE, 'utf8')) as unknown
+const P1 = '11111111-1111-4111-8111-111111111111'
+
+/**
+ * A server without _Server (like OVS before 2.9) that knows only the given monitor methods and
+ * answers them with one Parent row; `afterReply` is written right behind the monitor reply.
+ */
+async function oldServer(methods: string[], afterReply = '') {
+  return startFakeServer((message: Message, send) => {
+    const {id, method, params} = message as {id: unknown; method: string; params: unknown[]}
+    if (method === 'get_schema') send(params[0] === 'Test' ? reply(id, SCHEMA) : errorReply(id, 'unknown database'))
+    else if (!methods.includes(method)) send(errorReply(id, 'unknown method'))
+    else if (method === 'monitor') send(reply(id, {Parent: {[P1]: {new: {name: 'v1', i: 1}}}}) + afterReply)
+    else send(reply(id, {Parent: {[P1]: {initial: {name: 'v2', i: 1}}}}) + afterReply)
+  })
+}
+
+describe('OvsdbClient.monitor against older servers', () => {
+  const cleanups: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+
+  async function connect(methods: string[], afterReply?: string) {
+    const server = await oldServer(methods, afterReply)
+    cleanups.push(() => server.close())
+    const client = await OvsdbClient.connect(server.remote, {database: 'Test', probeIntervalMs: 0})
+    cleanups.push(() => client.close())
+    return {client, server}
+  }
+
+  it('falls back from monitor_cond_since to monitor_cond on "unknown method"', async () => {
+    const {client, server} = await connect(['monitor_cond'])
+    const monitor = await client.monitor({Parent: {columns: ['name', 'i'], where: [['i', '>', 0]]}})
+    expect(monitor.method).toBe('monitor_cond')
+    expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'v2', i: 1})
+    expect(server.received.map((m) => m.method).filter((m) => String(m).startsWith('monitor'))).toEqual(['monitor_cond_since', 'monitor_cond'])
+  })
+
+  it('falls back to plain monitor, and refuses where clauses it cannot send', async () => {
+    const {client} = await connect(['monitor'])
+    const monitor = await client.monitor({Parent: {columns: ['name', 'i']}})
+    expect(monitor.method).toBe('monitor')
+    expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'v1', i: 1})
+    await expect(client.monitor({Parent: {where: [['i', '>', 0]]}})).rejects.toThrow('drop its where clause')
+  })
+
+  it('applies an update that arrives right behind the monitor reply after the reply, not before', async () => {
+    const update = JSON.stringify({method: 'update2', params: ['m1', {Parent: {[P1]: {modify: {i: 2}}}}], id: null})
+    const {client} = await connect(['monitor_cond'], update)
+    const monitor = await client.monitor({Parent: {columns: ['name', 'i']}})
+    // Both arrived in one chunk; applied in arrival order the modify would hit an empty replica and be lost.
+    expect(monitor.replica.table('Parent').get(P1)).toMatchObject({i: 2})
+  })
+})
