@@ -1,3 +1,4 @@
+import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
@@ -13,6 +14,7 @@ interface Entry {
 }
 
 const INTERFACE_COLUMNS = ['name', 'type', 'options', 'external_ids', 'mtu_request'] as const
+const NETDEV_PROVIDER = fileURLToPath(new URL('../../fixtures/reconcile/netdev-provider.mjs', import.meta.url))
 
 describe('reconcile, one-shot, against real servers', () => {
   // hv1: ovn-vif-ctl is the only plugger; hv2: ovn-controller plugs with its own dummy provider.
@@ -24,7 +26,7 @@ describe('reconcile, one-shot, against real servers', () => {
 
   /** Creates the lports on a switch with the given options, and waits until SB has them. */
   async function requestPlug(lports: string[], options: Record<string, string>, switchName = 'sw0'): Promise<void> {
-    const settings = Object.entries(options).map(([key, value]) => `options:${key}=${value}`)
+    const settings = Object.entries(options).map(([key, value]) => `options:"${key}"=${value}`)
     const commands = lports.flatMap((lport) => ['--', 'lsp-add', switchName, lport, '--', 'set', 'Logical_Switch_Port', lport, ...settings])
     await nbctl('--may-exist', 'ls-add', switchName, ...commands)
     await nbctl('--wait=sb', 'sync')
@@ -167,6 +169,72 @@ describe('reconcile, one-shot, against real servers', () => {
 
     expect(withoutNames(ours)).toEqual(withoutNames(theirs))
     expect(withoutNames(ours)).toEqual({type: 'internal', options: {'vif-plug-dummy-option': 'value'}, mtu_request: 1400, external_ids: {'ovn-plugged': 'dummy'}})
+  })
+
+  it('updates a leftover interface with the wanted name instead of committing a duplicate name', async () => {
+    // Both names cut to the same 15-byte netdev name: the second lport finds the first one's port.
+    await requestPlug(['dupname-abcdef-1'], {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    await reconcile()
+    const leftover = await interfaceNamed('dupname-abcdef-')
+    expect(leftover?.external_ids).toEqual({'iface-id': 'dupname-abcdef-1', 'ovn-plugged': 'dummy'})
+
+    await nbctl('lsp-del', 'dupname-abcdef-1')
+    await requestPlug(['dupname-abcdef-2'], {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    const result = await reconcile()
+    expect(result.exitCode).toBe(0)
+    expect(entriesFor(result.entries, 'dupname')).toEqual([
+      expect.objectContaining({lport: 'dupname-abcdef-2', result: 'updated', interface: 'dupname-abcdef-', reason: 'external_ids:iface-id'}),
+    ])
+    expect((await interfaces()).filter((row) => row.name === 'dupname-abcdef-')).toHaveLength(1)
+    expect((await interfaceNamed('dupname-abcdef-'))?.external_ids).toEqual({'iface-id': 'dupname-abcdef-2', 'ovn-plugged': 'dummy'})
+
+    // Two lports wanting one netdev: the first keeps it, the other is a conflict.
+    await requestPlug(['dupname-abcdef-3'], {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    const contested = await reconcile()
+    expect(contested.exitCode).toBe(1)
+    expect(entriesFor(contested.entries, 'dupname')).toEqual([
+      expect.objectContaining({lport: 'dupname-abcdef-2', result: 'unchanged'}),
+      expect.objectContaining({lport: 'dupname-abcdef-3', result: 'conflict', reason: 'netdev dupname-abcdef- is also wanted by lport dupname-abcdef-2'}),
+    ])
+    await nbctl('--wait=sb', 'lsp-del', 'dupname-abcdef-2', '--', 'lsp-del', 'dupname-abcdef-3')
+    await reconcile()
+  })
+
+  it('replaces a port whose netdev changed, or keeps ovn-controller\'s refusal with --no-replace', async () => {
+    const provider = ['--provider-module', NETDEV_PROVIDER]
+    await requestPlug(['moving1'], {'requested-chassis': 'hv1', 'vif-plug-type': 'netdev', 'vif-plug:netdev:name': 'vf-old'})
+    const created = await reconcile(...provider)
+    expect(entriesFor(created.entries, 'moving')).toEqual([expect.objectContaining({result: 'created', interface: 'vf-old'})])
+
+    await nbctl('--wait=sb', 'set', 'Logical_Switch_Port', 'moving1', 'options:"vif-plug:netdev:name"=vf-new')
+    const refused = await reconcile(...provider, '--no-replace')
+    expect(refused.exitCode).toBe(1)
+    expect(entriesFor(refused.entries, 'moving')).toEqual([
+      expect.objectContaining({result: 'conflict', interface: 'vf-old', reason: expect.stringContaining('plugged as vf-old but the provider now resolves vf-new')}),
+    ])
+    expect(await interfaceNamed('vf-old')).toBeDefined()
+
+    const replaced = await reconcile(...provider)
+    expect(replaced.exitCode).toBe(0)
+    expect(entriesFor(replaced.entries, 'moving')).toEqual([
+      expect.objectContaining({result: 'replaced', interface: 'vf-new', reason: 'netdev changed from vf-old to vf-new'}),
+    ])
+    const names = (await interfaces()).map((row) => row.name)
+    expect(names).toContain('vf-new')
+    expect(names).not.toContain('vf-old')
+    expect((await interfaceNamed('vf-new'))?.external_ids).toEqual({'iface-id': 'moving1', 'ovn-plugged': 'netdev'})
+    await nbctl('--wait=sb', 'lsp-del', 'moving1')
+    await reconcile(...provider)
+  })
+
+  it('leaves a type without a provider pending, and says so', async () => {
+    await requestPlug(['noprov1'], {'requested-chassis': 'hv1', 'vif-plug-type': 'smartnic-x'})
+    const result = await reconcile()
+    expect(result.exitCode).toBe(1)
+    expect(entriesFor(result.entries, 'noprov')).toEqual([
+      expect.objectContaining({lport: 'noprov1', result: 'pending', reason: "no VIF plug provider for vif-plug-type 'smartnic-x'"}),
+    ])
+    await nbctl('--wait=sb', 'lsp-del', 'noprov1')
   })
 
   it('names the fix when the local database cannot be reached', async () => {
