@@ -1,0 +1,285 @@
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {connectDatabase} from '../lib/database.js'
+import {ConnectionError} from '../lib/errors.js'
+import type {OvsdbClient, Row} from '../ovsdb/index.js'
+import type {ProviderRegistry} from '../providers/registry.js'
+import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
+import {StatusSource} from '../status/gather.js'
+import type {StatusRow} from '../status/model.js'
+import type {CheckOutcome} from './report.js'
+
+export interface DoctorOptions {
+  settings: ConnectionSettings
+  providers: ProviderRegistry
+  /** How long ovn-controller may take to catch up with the Southbound nb_cfg. */
+  controllerWaitMs: number
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+const OPTIONAL_NB_TIMEOUT_MS = 3000
+const NB_CFG_POLL_MS = 200
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+async function select(client: OvsdbClient, table: string, columns: readonly string[], where: [string, '==', string][] = []): Promise<Row[]> {
+  return (await client.transaction().select(table, where, columns).commit()).rows(0)
+}
+
+/** Whether a process runs: signal 0 checks without sending anything (EPERM: it runs, as another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Where ovn-controller's pidfile may be: next to the local DB socket, then $OVN_RUNDIR, then $OVS_RUNDIR. */
+function pidfileCandidates(ovsDb: string, env: Readonly<Record<string, string | undefined>>): string[] {
+  const dirs = [
+    ...(ovsDb.startsWith('unix:') ? [path.dirname(ovsDb.slice('unix:'.length))] : []),
+    env.OVN_RUNDIR || '/var/run/ovn',
+    env.OVS_RUNDIR || '/var/run/openvswitch',
+  ]
+  return [...new Set(dirs)].map((dir) => path.join(dir, 'ovn-controller.pid'))
+}
+
+async function readPidfile(candidates: readonly string[]): Promise<{file: string; pid: number} | undefined> {
+  for (const file of candidates) {
+    const text = await readFile(file, 'utf8').catch(() => undefined)
+    const pid = Number.parseInt(text ?? '', 10)
+    if (pid > 0) return {file, pid}
+  }
+
+  return undefined
+}
+
+/**
+ * The checks, in order; each either runs or is skipped because one it depends on did not pass.
+ * Connections are opened one at a time, as each check needs them, and all closed at the end.
+ */
+export async function runDoctor(options: DoctorOptions): Promise<CheckOutcome[]> {
+  const {settings, providers} = options
+  const env = options.env ?? process.env
+  const outcomes: CheckOutcome[] = []
+  const passed = new Set<string>()
+  const clients: OvsdbClient[] = []
+  const check = async (id: string, title: string, needs: readonly string[], run: () => Promise<Omit<CheckOutcome, 'id' | 'title'>>) => {
+    const missing = needs.find((need) => !passed.has(need))
+    const outcome = missing
+      ? {result: 'skip' as const, detail: `skipped: needs a passing ${outcomes.find((previous) => previous.id === missing)?.title ?? missing} check`}
+      : await run()
+    outcomes.push({id, title, ...outcome})
+    if (outcome.result === 'pass' || outcome.result === 'warn') passed.add(id)
+  }
+
+  let identity: ChassisIdentity | undefined
+  let bridges: string[] = []
+  let interfaceErrors: Array<{name: string; error: string}> = []
+  let sb: OvsdbClient | undefined
+  let chassisRow: Row | undefined
+  let rows: StatusRow[] | undefined
+  let gatherError: unknown
+
+  try {
+    await check('ovs-db', 'local OVS DB', [], async () => {
+      try {
+        const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', settings, '--db')
+        clients.push(ovs)
+        const [root, bridgeRows, interfaces] = await Promise.all([
+          select(ovs, 'Open_vSwitch', ['external_ids']),
+          select(ovs, 'Bridge', ['name']),
+          select(ovs, 'Interface', ['name', 'error']),
+        ])
+        identity = chassisIdentity({Open_vSwitch: {rows: () => root, get: () => undefined}})
+        bridges = bridgeRows.map((row) => row.name as string)
+        interfaceErrors = interfaces.flatMap((row) => (row.error === undefined ? [] : [{name: row.name as string, error: row.error as string}]))
+        return {result: 'pass', detail: `${settings.ovsDb} answers`}
+      } catch (error) {
+        return {
+          result: 'fail',
+          detail: message(error),
+          fix: 'start ovsdb-server (systemctl start openvswitch-switch), or point --db or $OVS_RUNDIR at its socket',
+          unreachable: true,
+        }
+      }
+    })
+
+    await check('system-id', 'system-id', ['ovs-db'], async () =>
+      identity?.systemId
+        ? {result: 'pass', detail: `external_ids:system-id is ${identity.systemId}`}
+        : {
+            result: 'fail',
+            detail: 'the Open_vSwitch row has no external_ids:system-id, so ovn-controller cannot register a chassis',
+            fix: 'ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME (the chassis name)',
+          },
+    )
+
+    await check('integration-bridge', 'integration bridge', ['ovs-db'], async () => {
+      const bridge = identity!.integrationBridge
+      return bridges.includes(bridge)
+        ? {result: 'pass', detail: `${bridge} exists`}
+        : {result: 'fail', detail: `${bridge} does not exist`, fix: `start ovn-controller, which creates it, or ovs-vsctl add-br ${bridge}`}
+    })
+
+    const sbRemote = southboundRemote(settings, identity?.ovnRemote, env)
+    const sbSource = settings.sbDbFlag ? '--sb-db' : identity?.ovnRemote ? 'external_ids:ovn-remote' : '$OVN_SB_DB (or the default socket)'
+    await check('southbound', 'Southbound DB', [], async () => {
+      try {
+        sb = await connectDatabase(sbRemote, 'OVN_Southbound', settings, '--sb-db')
+        clients.push(sb)
+        return {result: 'pass', detail: `${sbRemote} (from ${sbSource}) answers`}
+      } catch (error) {
+        return {
+          result: 'fail',
+          detail: `${message(error)} (the remote comes from ${sbSource})`,
+          fix: `check ${sbSource} (ovs-vsctl get Open_vSwitch . external_ids:ovn-remote) and that the Southbound ovsdb-server runs`,
+          unreachable: true,
+        }
+      }
+    })
+
+    await check('chassis', 'Chassis row', ['system-id', 'southbound'], async () => {
+      ;[chassisRow] = await select(sb!, 'Chassis', ['name'], [['name', '==', identity!.systemId!]])
+      return chassisRow
+        ? {result: 'pass', detail: `the Southbound DB has chassis ${identity!.systemId}`}
+        : {
+            result: 'fail',
+            detail: `the Southbound DB has no Chassis row named ${identity!.systemId}`,
+            fix: 'start (or restart) ovn-controller on this host: it registers the chassis; its log says why it could not',
+          }
+    })
+
+    await check('ovn-controller', 'ovn-controller', ['chassis'], () => checkController(sb!, identity!.systemId!, options, env))
+
+    await check('northbound', 'Northbound DB', [], async () => {
+      try {
+        const nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
+        clients.push(nb)
+        return {result: 'pass', detail: `${settings.nbDb} answers`}
+      } catch (error) {
+        return {
+          result: 'warn',
+          detail: `${message(error)}; optional on a chassis, but status cannot show ports not yet in the Southbound DB`,
+          fix: 'set --nb-db or $OVN_NB_DB if this host should reach it',
+        }
+      }
+    })
+
+    const statusNeeds = ['system-id', 'integration-bridge', 'southbound']
+    if (statusNeeds.every((need) => passed.has(need))) {
+      try {
+        rows = await classifyHere(options)
+      } catch (error) {
+        gatherError = error
+      }
+    }
+
+    for (const entry of providers.entries) {
+      await check(`provider:${entry.provider.type}`, `provider ${entry.provider.type}`, [], async () => checkProvider(entry, rows))
+    }
+
+    const fromStatus = (judge: (rows: StatusRow[]) => Omit<CheckOutcome, 'id' | 'title'>) => async () =>
+      rows
+        ? judge(rows)
+        : {result: 'fail' as const, detail: `cannot classify the ports: ${message(gatherError)}`, unreachable: gatherError instanceof ConnectionError}
+
+    await check('orphans', 'orphaned ports', statusNeeds, fromStatus((all) => {
+      const orphans = all.filter((row) => row.state === 'orphaned')
+      return orphans.length === 0
+        ? {result: 'pass', detail: 'none'}
+        : {result: 'warn', detail: `${orphans.length}: ${orphans.map((row) => row.interface ?? row.lport).join(', ')}`, fix: 'ovn-vif-ctl reconcile unplugs them (ovn-vif-ctl status --state orphaned says why each is one)'}
+    }))
+
+    await check('conflicts', 'ports in conflict', statusNeeds, fromStatus((all) => {
+      const conflicts = all.filter((row) => row.state === 'conflict')
+      return conflicts.length === 0
+        ? {result: 'pass', detail: 'none'}
+        : {result: 'fail', detail: `${conflicts.length}: ${conflicts.map((row) => row.lport).join(', ')}`, fix: 'ovn-vif-ctl status --state conflict says what is in the way of each'}
+    }))
+
+    await check('interface-errors', 'interface errors', ['ovs-db'], async () =>
+      interfaceErrors.length === 0
+        ? {result: 'pass', detail: 'no interface has an OVS error'}
+        : {
+            result: 'fail',
+            detail: interfaceErrors.map(({name, error}) => `${name}: ${error}`).join('; '),
+            fix: 'see ovs-vsctl list Interface NAME and the ovs-vswitchd log; a plugged port shows as pending in ovn-vif-ctl status',
+          },
+    )
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.close()))
+  }
+
+  return outcomes
+}
+
+async function classifyHere(options: DoctorOptions): Promise<StatusRow[]> {
+  const source = await StatusSource.open({
+    settings: options.settings,
+    providers: options.providers,
+    scope: {kind: 'local', northbound: 'skip'},
+    reconnect: false,
+    warn: () => {},
+  })
+  try {
+    await source.whenComplete(options.settings.timeoutMs)
+    return source.report().rows
+  } finally {
+    await source.close()
+  }
+}
+
+function checkProvider(entry: ProviderRegistry['entries'][number], rows: readonly StatusRow[] | undefined): Omit<CheckOutcome, 'id' | 'title'> {
+  const {type} = entry.provider
+  const users = rows?.filter((row) => row.type === type && row.state !== 'orphaned').length ?? 0
+  const use = rows ? `${users} port${users === 1 ? '' : 's'} requested here use${users === 1 ? 's' : ''} it` : 'its use here is unknown'
+  if (entry.initFailure) {
+    return {
+      result: users > 0 || !rows ? 'fail' : 'warn',
+      detail: `failed to initialise: ${entry.initFailure.reason}; ${use}`,
+      fix: users > 0 || !rows ? `fix what the provider needs, or load only the providers in use (--provider)` : `not needed now; --provider TYPE loads only the providers in use`,
+    }
+  }
+
+  return {result: 'pass', detail: `ready; ${use}`}
+}
+
+/**
+ * ovn-controller copies SB_Global.nb_cfg into its Chassis_Private row once it has processed
+ * that state: lagging for longer than the wait means it is stuck or gone. Its pidfile, when
+ * found, tells dead from busy at once.
+ */
+async function checkController(sb: OvsdbClient, systemId: string, options: DoctorOptions, env: Readonly<Record<string, string | undefined>>): Promise<Omit<CheckOutcome, 'id' | 'title'>> {
+  const candidates = pidfileCandidates(options.settings.ovsDb, env)
+  const pidfile = await readPidfile(candidates)
+  const start = 'start ovn-controller (systemctl start ovn-controller) and see its log'
+  if (pidfile && !isRunning(pidfile.pid)) {
+    return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix: start, unreachable: true}
+  }
+
+  const deadline = Date.now() + options.controllerWaitMs
+  let target = 0
+  let applied: number | undefined
+  for (;;) {
+    const [global] = await select(sb, 'SB_Global', ['nb_cfg'])
+    const [own] = await select(sb, 'Chassis_Private', ['nb_cfg'], [['name', '==', systemId]])
+    target = (global?.nb_cfg as number | undefined) ?? 0
+    applied = own?.nb_cfg as number | undefined
+    if ((applied !== undefined && applied >= target) || Date.now() >= deadline) break
+    await new Promise((resolve) => setTimeout(resolve, NB_CFG_POLL_MS))
+  }
+
+  const who = pidfile ? `running (pid ${pidfile.pid})` : `no pidfile in ${candidates.map((file) => path.dirname(file)).join(', ')}`
+  const progress = `has applied nb_cfg ${applied ?? 'none'} of ${target}`
+  if (applied !== undefined && applied >= target) return {result: 'pass', detail: `${who}; ${progress}`}
+  const waited = `${options.controllerWaitMs / 1000} s`
+  if (pidfile) return {result: 'warn', detail: `${who} but ${progress} after ${waited}: busy, or cut off from the Southbound DB`, fix: 'see the ovn-controller log'}
+  return {result: 'fail', detail: `${who}, and it ${progress} after ${waited}`, fix: start, unreachable: true}
+}
