@@ -4,13 +4,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {NotLeaderError, OvsdbClient} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {type ClusterMember, killOvsdbServer, type OvsdbCluster, startOvsdbCluster, stopOvsdbCluster} from '../../../src/sandbox/ovsdb-server.js'
-import {testDir, until} from './helpers.js'
+import {TEST_SCHEMA_FILE, testDir, until} from './helpers.js'
 
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 const DATABASE = 'OVN_Northbound'
 
-async function role(member: ClusterMember): Promise<string | undefined> {
-  const status = await run('ovs-appctl', ['-t', member.ctl, 'cluster/status', DATABASE]).catch(() => '')
+async function role(member: ClusterMember, database = DATABASE): Promise<string | undefined> {
+  const status = await run('ovs-appctl', ['-t', member.ctl, 'cluster/status', database]).catch(() => '')
   return /^Role: (\w+)/m.exec(status)?.[1]
 }
 
@@ -73,5 +73,39 @@ describe('a 3-member clustered OVN Northbound database', () => {
     const refused = await OvsdbClient.connect(follower.tcpRemote, {database: DATABASE, timeoutMs: 1000}).catch((error: unknown) => error)
     expect(refused).toBeInstanceOf(NotLeaderError)
     expect((refused as Error).message).toContain(`${follower.tcpRemote}: not the cluster leader`)
+  })
+})
+
+describe('a clustered database whose leader leaves the cluster', () => {
+  let cluster: OvsdbCluster
+  let dir: string
+
+  beforeAll(async () => {
+    dir = await testDir('leave')
+    cluster = await startOvsdbCluster({dir, schemaFile: TEST_SCHEMA_FILE, database: 'Test', size: 3})
+  })
+  afterAll(async () => {
+    if (cluster) await stopOvsdbCluster(cluster)
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('sees it in _Server and moves to the new leader, even without the reconnect option', async () => {
+    const client = await OvsdbClient.connect(cluster.remotes, {database: 'Test', timeoutMs: 20_000})
+    try {
+      const leader = cluster.members.find((member) => member.tcpRemote === client.remote)!
+      const disconnected = new Promise<unknown>((resolve) => client.once('disconnected', resolve))
+      const moved = new Promise<string>((resolve) => client.once('connected', resolve))
+      // The server process stays up, its clients connected: only _Server tells that it is no longer the leader.
+      await run('ovs-appctl', ['-t', leader.ctl, 'cluster/leave', 'Test'])
+      expect(await disconnected).toBeInstanceOf(NotLeaderError)
+      const newRemote = await moved
+      expect(newRemote).not.toBe(leader.tcpRemote)
+      expect(await role(cluster.members.find((member) => member.tcpRemote === newRemote)!, 'Test')).toBe('leader')
+      const tx = client.transaction()
+      tx.insert('Parent', {name: 'after-leave'})
+      await tx.commit()
+    } finally {
+      await client.close()
+    }
   })
 })
