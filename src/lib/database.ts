@@ -3,9 +3,6 @@ import type {ConnectionSettings} from './connection.js'
 import {ConnectionError, UserError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 
-// The client has no "forever" for a request; --timeout 0 means forever only for waits.
-const REQUEST_TIMEOUT_WHEN_UNLIMITED_MS = 60_000
-
 /**
  * Connects to one database for a command, turning the library's errors into operator errors:
  * a bad remote is a usage error naming the flag, anything else a connection error (exit 4).
@@ -21,7 +18,7 @@ export async function connectDatabase(
   try {
     return await OvsdbClient.connect(remote, {
       database,
-      timeoutMs: settings.timeoutMs || REQUEST_TIMEOUT_WHEN_UNLIMITED_MS,
+      timeoutMs: settings.timeoutMs,
       leaderOnly: settings.leaderOnly,
       ...(settings.tls ? {tls: settings.tls} : {}),
       ...overrides,

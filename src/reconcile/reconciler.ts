@@ -1,9 +1,10 @@
 import {EventEmitter} from 'node:events'
 
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
-import {ConnectionError, UserError, ValidationError} from '../lib/errors.js'
+import {connectDatabase} from '../lib/database.js'
+import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {type ConnectOptions, ConstraintViolation, type Monitor, OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
+import {ConstraintViolation, type Monitor, type OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
@@ -65,8 +66,8 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
   static async open(options: ReconcilerOptions): Promise<Reconciler> {
     const {settings} = options
-    const common = {timeoutMs: settings.timeoutMs, reconnect: options.reconnect, ...(settings.tls ? {tls: settings.tls} : {})}
-    const ovs = await connect(settings.ovsDb, 'Open_vSwitch', {...common, leaderOnly: false}, '--db')
+    // The local Open_vSwitch DB is never clustered: no leader to look for.
+    const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', {...settings, leaderOnly: false}, '--db', {reconnect: options.reconnect})
     try {
       const ovsMonitor = await ovs.monitor(
         Object.fromEntries(Object.entries(OVS_COLUMNS).map(([table, columns]) => [table, {columns: [...columns]}])),
@@ -80,7 +81,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       }
 
       const sbRemote = southboundRemote(settings, identity.ovnRemote)
-      const sb = await connect(sbRemote, 'OVN_Southbound', {...common, leaderOnly: settings.leaderOnly}, '--sb-db')
+      const sb = await connectDatabase(sbRemote, 'OVN_Southbound', settings, '--sb-db', {reconnect: options.reconnect})
       const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
       const reconciler = new Reconciler(options, ovs, ovsMonitor, sb, chassisMonitor)
       reconciler.chassisName = chassisName
@@ -287,19 +288,4 @@ function notifyProviders(plan: Plan, providers: ProviderLookup): void {
   }
 
   for (const [type, committed] of byType) providers.get(type)?.finish?.(committed)
-}
-
-async function connect(
-  remote: string,
-  database: string,
-  options: Omit<ConnectOptions, 'database'>,
-  flag: string,
-): Promise<OvsdbClient> {
-  try {
-    return await OvsdbClient.connect(remote, {...options, database})
-  } catch (error) {
-    if (error instanceof UserError) throw error
-    const message = error instanceof Error ? error.message : String(error)
-    throw new ConnectionError(`cannot reach the ${database} database at ${remote} (${message}): check ${flag}`)
-  }
 }
