@@ -372,6 +372,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       if (locked) this.emit('locked', name)
     }
     for (const monitor of this.monitors.values()) {
+      // One that was never established is still being set up by its own monitor() call.
+      if (monitor.method === undefined) continue
       await monitor.establish(call).catch((error: unknown) => {
         if (session.rpc.closed) return
         if (monitor.listenerCount('error') > 0) monitor.emit('error', error as Error)

@@ -14,6 +14,8 @@ export interface FakeServer {
   socketPath: string
   /** Every message any client sent, in order. */
   received: Message[]
+  /** Drops every client connection, as a server restart would. */
+  dropConnections(): void
   close(): Promise<void>
 }
 
@@ -39,6 +41,9 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
     remote: `unix:${socketPath}`,
     socketPath,
     received,
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy()
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => server.close(resolve))

@@ -1,12 +1,13 @@
 import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {OvsdbClient} from '../../../src/ovsdb/index.js'
+import {OvsdbClient, type RowChange} from '../../../src/ovsdb/index.js'
 import {errorReply, type Message, reply, startFakeServer} from './fake-server.js'
 import {TEST_SCHEMA_FILE} from './fixtures.js'
 
 const SCHEMA = JSON.parse(readFileSync(TEST_SCHEMA_FILE, 'utf8')) as unknown
 const P1 = '11111111-1111-4111-8111-111111111111'
+const P2 = '22222222-2222-4222-8222-222222222222'
 
 /**
  * A server without _Server (like OVS before 2.9) that knows only the given monitor methods and
@@ -58,5 +59,39 @@ describe('OvsdbClient.monitor against older servers', () => {
     const monitor = await client.monitor({Parent: {columns: ['name', 'i']}})
     // Both arrived in one chunk; applied in arrival order the modify would hit an empty replica and be lost.
     expect(monitor.replica.table('Parent').get(P1)).toMatchObject({i: 2})
+  })
+})
+
+describe('monitor_cond_since resume', () => {
+  it('tracks the transaction id of update3 and resumes from it after a reconnect, applying only the changes', async () => {
+    let monitorRequests = 0
+    const update3 = JSON.stringify({method: 'update3', params: ['m1', 'txn-2', {Parent: {[P2]: {insert: {name: 'b'}}}}], id: null})
+    const server = await startFakeServer((message, send) => {
+      const {id, method, params} = message as {id: unknown; method: string; params: unknown[]}
+      if (method === 'get_schema') send(params[0] === 'Test' ? reply(id, SCHEMA) : errorReply(id, 'unknown database'))
+      else if (method === 'monitor_cond_since' && ++monitorRequests === 1) send(reply(id, [false, 'txn-1', {Parent: {[P1]: {initial: {name: 'a'}}}}]) + update3)
+      else if (method === 'monitor_cond_since') send(reply(id, [true, 'txn-3', {Parent: {[P1]: {modify: {name: 'a2'}}}}]))
+      else send(errorReply(id, 'unknown method'))
+    })
+    const client = await OvsdbClient.connect(server.remote, {database: 'Test', probeIntervalMs: 0, reconnect: {minBackoffMs: 10, maxBackoffMs: 20}})
+    try {
+      const monitor = await client.monitor({Parent: {columns: ['name']}})
+      const changes: RowChange[] = []
+      const completions: boolean[] = []
+      monitor.on('change', (change) => changes.push(change))
+      monitor.on('complete', ({resumed}) => completions.push(resumed))
+      // The update3 came right behind the reply: applied before monitor() resolved.
+      expect(monitor.replica.table('Parent').get(P2)).toEqual({_uuid: P2, name: 'b'})
+
+      server.dropConnections()
+      await expect.poll(() => completions).toEqual([true])
+      const resumeRequest = server.received.filter((m) => m.method === 'monitor_cond_since')[1]!
+      expect((resumeRequest.params as unknown[])[3]).toBe('txn-2')
+      expect(changes.map(({kind, uuid}) => [kind, uuid])).toEqual([['modify', P1]])
+      expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'a2'})
+    } finally {
+      await client.close()
+      await server.close()
+    }
   })
 })
