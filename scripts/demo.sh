@@ -17,10 +17,32 @@ trap 'cli sandbox stop --dir "$dir" >/dev/null 2>&1 || true' EXIT
 
 step "Start a sandbox: NB and SB ovsdb-servers, ovn-northd, two chassis with OVS and ovn-controller"
 cli sandbox start --dir "$dir" --chassis hv1,hv2
-eval "$(cli sandbox env --dir "$dir")"
+eval "$(cli sandbox env --dir "$dir" --chassis hv1)"
 
 step "The chassis registered in the Southbound DB"
 ovn-sbctl show
+
+step "The CMS side: a logical switch with three ports (ovn-nbctl)"
+ovn-nbctl ls-add sw0 -- lsp-add sw0 vm1 -- lsp-add sw0 vm2 -- lsp-add sw0 vm3
+ovn-nbctl show sw0
+
+step "Ask OVN to plug them on hv1 (ovn-vif-ctl plug; the sandbox has no NIC, so the dummy provider)"
+cli plug vm1 vm2 --chassis hv1 --type dummy --mtu 1500
+cli plug vm3 --chassis hv1 --type dummy --mtu 9000 --dry-run
+cli plug vm3 --chassis hv1 --type dummy --mtu 9000 --wait sb
+
+step "On hv1: plug what is requested there (ovn-vif-ctl reconcile)"
+cli reconcile
+
+step "ovn-controller claims the ports: each Port_Binding is up"
+ovn-sbctl --timeout=20 wait-until Port_Binding vm1 up=true
+ovn-sbctl --timeout=20 wait-until Port_Binding vm3 up=true
+ovn-sbctl --columns=logical_port,up,chassis list Port_Binding | paste - - - - | sort
+
+step "Unplug vm2 and reconcile again: its interface is removed"
+cli unplug vm2 --wait sb
+cli reconcile
+ovs-vsctl --columns=name,external_ids,mtu_request list Interface | grep -v '^$' | paste - - - | grep ovn-plugged
 
 step "Stop the sandbox"
 trap - EXIT
