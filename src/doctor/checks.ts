@@ -30,14 +30,20 @@ async function select(client: OvsdbClient, table: string, columns: readonly stri
   return (await client.transaction().select(table, where, columns).commit()).rows(0)
 }
 
-/** Whether a process runs: signal 0 checks without sending anything (EPERM: it runs, as another user). */
-function isRunning(pid: number): boolean {
+/**
+ * Whether a process runs: signal 0 checks without sending anything (EPERM: it runs, as another
+ * user). A zombie (killed, not yet reaped by its parent) answers signal 0 too: /proc tells.
+ */
+async function isRunning(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
+
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
+  // The state follows the parenthesised command name, which may itself hold spaces or parentheses.
+  return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
 }
 
 /** Where ovn-controller's pidfile may be: next to the local DB socket, then $OVN_RUNDIR, then $OVS_RUNDIR. */
@@ -260,7 +266,7 @@ async function checkController(sb: OvsdbClient, systemId: string, options: Docto
   const candidates = pidfileCandidates(options.settings.ovsDb, env)
   const pidfile = await readPidfile(candidates)
   const start = 'start ovn-controller (systemctl start ovn-controller) and see its log'
-  if (pidfile && !isRunning(pidfile.pid)) {
+  if (pidfile && !(await isRunning(pidfile.pid))) {
     return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix: start, unreachable: true}
   }
 

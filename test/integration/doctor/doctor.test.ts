@@ -1,0 +1,148 @@
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {describe, expect, it} from 'vitest'
+
+import {run} from '../../../src/sandbox/daemon.js'
+import {killSandboxDaemon} from '../../../src/sandbox/sandbox.js'
+import {runCli} from '../../helpers/cli.js'
+import {useSandbox} from '../../helpers/sandbox.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const initFails = path.resolve(here, '../../fixtures/providers/modules/init-fails.mjs')
+
+interface Check {
+  id: string
+  result: string
+  detail: string
+  fix?: string
+}
+
+describe('doctor against real servers, breaking one thing at a time', () => {
+  const sandbox = useSandbox({chassis: ['hv1']})
+  const hv1 = () => sandbox().chassis[0]!
+  const vsctl = (...args: string[]) => run('ovs-vsctl', [`--db=${hv1().db}`, ...args])
+  const nbctl = (...args: string[]) => run('ovn-nbctl', [`--db=${sandbox().nbDb}`, ...args])
+
+  /** Runs doctor on hv1 with only the dummy provider; `flags` replace those defaults. */
+  async function doctor(flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<{exitCode: number; checks: Record<string, Check>}> {
+    const all = {'--db': hv1().db, '--nb-db': sandbox().nbDb, '--provider': 'dummy', '--controller-wait': '1', ...flags}
+    const result = await runCli(['doctor', '--json', ...Object.entries(all).flat()], {env})
+    const parsed = JSON.parse(result.stdout) as {checks: Check[]}
+    return {exitCode: result.exitCode, checks: Object.fromEntries(parsed.checks.map((check) => [check.id, check]))}
+  }
+
+  const results = (checks: Record<string, Check>) => Object.fromEntries(Object.entries(checks).map(([id, check]) => [id, check.result]))
+
+  it('passes every check on a healthy chassis, and prints one line per check', async () => {
+    const {exitCode, checks} = await doctor()
+    expect(results(checks)).toEqual({
+      'ovs-db': 'pass',
+      'system-id': 'pass',
+      'integration-bridge': 'pass',
+      southbound: 'pass',
+      chassis: 'pass',
+      'ovn-controller': 'pass',
+      northbound: 'pass',
+      'provider:dummy': 'pass',
+      orphans: 'pass',
+      conflicts: 'pass',
+      'interface-errors': 'pass',
+    })
+    expect(exitCode).toBe(0)
+    const text = await runCli(['doctor', '--db', hv1().db, '--nb-db', sandbox().nbDb, '--provider', 'dummy'])
+    expect(text.stdout).toMatch(/^PASS {2}ovn-controller +running \(pid \d+\); has applied nb_cfg \d+ of \d+$/m)
+  })
+
+  it('fails an unreachable local OVS DB with exit 4 and skips what depends on it', async () => {
+    const {exitCode, checks} = await doctor({'--db': 'unix:/nonexistent/db.sock'})
+    expect(checks['ovs-db']).toMatchObject({result: 'fail', fix: expect.stringContaining('start ovsdb-server')})
+    expect(checks['system-id']).toMatchObject({result: 'skip', detail: 'skipped: needs a passing local OVS DB check'})
+    expect(checks['integration-bridge']?.result).toBe('skip')
+    expect(exitCode).toBe(4)
+  })
+
+  it('warns, not fails, when the Northbound DB is not reachable', async () => {
+    const {exitCode, checks} = await doctor({'--nb-db': 'unix:/nonexistent/nb.sock'})
+    expect(checks.northbound).toMatchObject({result: 'warn', detail: expect.stringMatching(/cannot reach the OVN_Northbound database/)})
+    expect(exitCode).toBe(1)
+  })
+
+  it('fails a provider whose init throws when a port requested here uses it, and warns about an unused one (devlink missing)', async () => {
+    await nbctl('ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'flaky1', '--', 'set', 'Logical_Switch_Port', 'flaky1', 'options:requested-chassis=hv1', 'options:vif-plug-type=flaky')
+    await nbctl('--wait=sb', 'sync')
+    const {exitCode, checks} = await doctor({'--provider-module': initFails, '--provider': 'dummy,flaky'})
+    expect(checks['provider:flaky']).toMatchObject({result: 'fail', detail: 'failed to initialise: no flaky NIC found; 1 port requested here uses it'})
+    expect(exitCode).toBe(1)
+    await nbctl('--wait=sb', 'lsp-del', 'flaky1')
+
+    const noDevlink = await doctor({'--provider': 'dummy,representor'}, {PATH: '/nonexistent'})
+    expect(noDevlink.checks['provider:representor']).toMatchObject({
+      result: 'warn',
+      detail: 'failed to initialise: devlink not found: install the iproute2 package (apt-get install iproute2); 0 ports requested here use it',
+    })
+  })
+
+  it('warns about an orphan, fails a conflict and an interface with an OVS error', async () => {
+    await nbctl('lsp-add', 'sw0', 'orphan1', '--', 'set', 'Logical_Switch_Port', 'orphan1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await nbctl('lsp-add', 'sw0', 'taken1', '--', 'set', 'Logical_Switch_Port', 'taken1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await nbctl('--wait=sb', 'sync')
+    await runCli(['reconcile', '--db', hv1().db, '--provider', 'dummy'])
+    await nbctl('--wait=sb', 'lsp-del', 'orphan1')
+    await vsctl('del-port', 'br-int', 'taken1', '--', 'add-port', 'br-int', 'tap-foreign', '--', 'set', 'Interface', 'tap-foreign', 'type=internal', 'external_ids:iface-id=taken1')
+    await vsctl('add-port', 'br-int', 'broken0', '--', 'set', 'Interface', 'broken0', 'type=no-such-type').catch(() => undefined)
+
+    const {exitCode, checks} = await doctor()
+    expect(checks.orphans).toMatchObject({result: 'warn', detail: '1: orphan1', fix: expect.stringContaining('ovn-vif-ctl reconcile')})
+    expect(checks.conflicts).toMatchObject({result: 'fail', detail: '1: taken1'})
+    expect(checks['interface-errors']).toMatchObject({result: 'fail', detail: expect.stringMatching(/^broken0: could not open network device broken0/)})
+    expect(exitCode).toBe(1)
+
+    await vsctl('del-port', 'br-int', 'broken0', '--', 'del-port', 'br-int', 'tap-foreign', '--', 'del-port', 'br-int', 'orphan1')
+    await nbctl('--wait=sb', 'lsp-del', 'taken1')
+  })
+
+  it('fails an unreachable Southbound DB (ovn-remote at a dead socket) with exit 4', async () => {
+    const remote = (await vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-remote')).trim()
+    await vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=unix:/nonexistent/sb.sock')
+    try {
+      const {exitCode, checks} = await doctor()
+      expect(checks.southbound).toMatchObject({result: 'fail', detail: expect.stringContaining('(the remote comes from external_ids:ovn-remote)')})
+      expect(checks.chassis?.result).toBe('skip')
+      expect(checks['ovn-controller']?.result).toBe('skip')
+      expect(checks.orphans).toMatchObject({result: 'skip', detail: 'skipped: needs a passing Southbound DB check'})
+      expect(exitCode).toBe(4)
+    } finally {
+      await vsctl('set', 'Open_vSwitch', '.', `external_ids:ovn-remote=${remote}`)
+    }
+  })
+
+  // From here on ovn-controller stays dead, so it cannot repair what the next tests break.
+  it('fails a dead ovn-controller with exit 4', async () => {
+    await killSandboxDaemon(sandbox(), 'hv1/ovn-controller')
+    const {exitCode, checks} = await doctor()
+    expect(checks['ovn-controller']).toMatchObject({result: 'fail', detail: expect.stringMatching(/^not running: .*ovn-controller\.pid names pid \d+, which has exited$/)})
+    expect(exitCode).toBe(4)
+  })
+
+  it('fails a missing Chassis row', async () => {
+    await run('ovn-sbctl', [`--db=${sandbox().sbDb}`, 'chassis-del', 'hv1'])
+    const {exitCode, checks} = await doctor()
+    expect(checks.chassis).toMatchObject({result: 'fail', detail: 'the Southbound DB has no Chassis row named hv1', fix: expect.stringContaining('ovn-controller')})
+    expect(checks['ovn-controller']?.result).toBe('skip')
+    expect(exitCode).toBe(1)
+  })
+
+  it('fails a missing integration bridge, then a missing system-id', async () => {
+    await vsctl('del-br', 'br-int')
+    const noBridge = await doctor()
+    expect(noBridge.checks['integration-bridge']).toMatchObject({result: 'fail', detail: 'br-int does not exist', fix: expect.stringContaining('ovs-vsctl add-br br-int')})
+    expect(noBridge.checks.conflicts?.result).toBe('skip')
+
+    await vsctl('remove', 'Open_vSwitch', '.', 'external_ids', 'system-id')
+    const {exitCode, checks} = await doctor()
+    expect(checks['system-id']).toMatchObject({result: 'fail', fix: 'ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME (the chassis name)'})
+    expect(checks.chassis).toMatchObject({result: 'skip', detail: 'skipped: needs a passing system-id check'})
+    expect(exitCode).toBe(1)
+  })
+})

@@ -1,0 +1,20 @@
+import {Chalk} from 'chalk'
+import {describe, expect, it} from 'vitest'
+
+import {type CheckOutcome, doctorExitCode, renderOutcomes} from '../../../src/doctor/report.js'
+
+const pass: CheckOutcome = {id: 'a', title: 'first', result: 'pass', detail: 'fine'}
+
+describe('doctor report', () => {
+  it('exits with the worst result: 0 all pass, 1 a warning or a reachable failure, 4 an unreachable one', () => {
+    expect(doctorExitCode([pass])).toBe(0)
+    expect(doctorExitCode([pass, {...pass, result: 'warn'}])).toBe(1)
+    expect(doctorExitCode([pass, {...pass, result: 'fail'}, {...pass, result: 'skip'}])).toBe(1)
+    expect(doctorExitCode([{...pass, result: 'warn'}, {...pass, result: 'fail', unreachable: true}])).toBe(4)
+  })
+
+  it('prints one line per check and the fix under it', () => {
+    const text = renderOutcomes([pass, {id: 'b', title: 'second one', result: 'fail', detail: 'broken', fix: 'mend it'}], new Chalk({level: 0}))
+    expect(text.split('\n')).toEqual(['PASS  first       fine', 'FAIL  second one  broken', '                  fix: mend it'])
+  })
+})
