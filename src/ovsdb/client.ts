@@ -176,7 +176,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   /** Starts a monitor (monitor_cond_since, else monitor_cond, else monitor) and resolves once its replica is complete. */
   async monitor(requests: MonitorRequests, options: MonitorOptions = {}): Promise<Monitor> {
     const id = `m${this.nextMonitorId++}`
-    const monitor = new Monitor(id, this.database, this.schema, requests, options, (method, params) => this.request(method, params), (m) => this.monitors.delete(m.id))
+    const monitor = new Monitor(id, this.database, this.schema, requests, options, (method, params) => this.request(method, params), (m) => this.cancelMonitor(m))
     this.monitors.set(id, monitor)
     try {
       await monitor.establish((method, params) => this.request(method, params))
@@ -185,6 +185,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       throw error
     }
     return monitor
+  }
+
+  private async cancelMonitor(monitor: Monitor): Promise<void> {
+    this.monitors.delete(monitor.id)
+    // Without a connection there is nothing to cancel: the next session will not re-establish it.
+    await this.session?.rpc.call('monitor_cancel', [monitor.id], this.timeoutMs).catch((error: unknown) => {
+      if (error instanceof RpcError) throw error
+    })
   }
 
   /** Asks for a lock: true if this client holds it now, else it is queued and 'locked' fires when it gets it. */
@@ -326,7 +334,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       {Database: {columns: ['name', 'model', 'connected', 'leader', 'index'], where: [['name', '==', this.database]]}},
       {},
       call,
-      () => undefined,
+      () => Promise.resolve(),
     )
     await monitor.establish(call)
     const database = (): Row | undefined => monitor.replica.table('Database').rows().next().value

@@ -68,7 +68,8 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     options: MonitorOptions,
     /** Sends on the client's current connection, waiting for one if reconnecting. */
     private readonly call: Call,
-    private readonly onCancel: (monitor: Monitor) => void,
+    /** Forgets the monitor and cancels it on the server, if connected. */
+    private readonly onCancel: (monitor: Monitor) => Promise<void>,
   ) {
     super()
     this.tables = new Map()
@@ -116,11 +117,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     if (this.cancelled) return
     this.cancelled = true
     this.markIncomplete()
-    this.onCancel(this)
-    await this.call('monitor_cancel', [this.id]).catch((error: unknown) => {
-      // Gone with the connection is as good as cancelled.
-      if (error instanceof RpcError) throw error
-    })
+    await this.onCancel(this)
   }
 
   /** Establishes (or re-establishes, after a reconnect) this monitor on a connection. */

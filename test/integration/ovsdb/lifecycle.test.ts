@@ -47,6 +47,25 @@ describe('connection life', () => {
     expect(events).toEqual(['disconnected', 'connected'])
   })
 
+  it('cancels a monitor at once while disconnected, and does not bring it back on reconnect', async () => {
+    const client = await OvsdbClient.connect(server().unixRemote, {database: 'Test', reconnect: {minBackoffMs: 20, maxBackoffMs: 100}, timeoutMs: 30_000})
+    clients.push(client)
+    const monitor = await client.monitor({Parent: {columns: ['name']}})
+    const size = monitor.replica.table('Parent').size
+    await killOvsdbServer(server())
+    await until(() => client.isConnected, (connected) => !connected, 'the client to notice')
+    await monitor.cancel()
+    const back = new Promise((resolve) => client.once('connected', resolve))
+    await restartOvsdbServer(server())
+    await back
+    const tx = client.transaction()
+    tx.insert('Parent', {name: 'unseen'})
+    await tx.commit()
+    await client.echo()
+    expect(monitor.replica.table('Parent').size).toBe(size)
+    expect(monitor.isComplete).toBe(false)
+  })
+
   it('fails requests at once when disconnected without the reconnect option', async () => {
     const client = await OvsdbClient.connect(server().unixRemote, {database: 'Test'})
     clients.push(client)
