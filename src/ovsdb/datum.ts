@@ -80,12 +80,10 @@ function encodeAtom(target: Target, base: BaseType, value: unknown, role: string
       break
     case 'string': {
       if (typeof value !== 'string') fail(target, `${what}must be a string, got ${describe(value)}`)
-      const length = [...value].length
-      if (target.constraints && base.minLength !== undefined && length < base.minLength) {
-        fail(target, `${what}${describe(value)} is shorter than ${base.minLength} characters`)
-      }
-      if (target.constraints && base.maxLength !== undefined && length > base.maxLength) {
-        fail(target, `${what}${describe(value)} is longer than ${base.maxLength} characters`)
+      if (target.constraints && (base.minLength !== undefined || base.maxLength !== undefined)) {
+        const length = [...value].length
+        if (base.minLength !== undefined && length < base.minLength) fail(target, `${what}${describe(value)} is shorter than ${base.minLength} characters`)
+        if (base.maxLength !== undefined && length > base.maxLength) fail(target, `${what}${describe(value)} is longer than ${base.maxLength} characters`)
       }
       wire = value
       break
@@ -131,10 +129,12 @@ function checkSize(target: Target, type: ColumnType, count: number, noun: string
 }
 
 function checkUnique(target: Target, atoms: readonly WireAtom[], noun: string): void {
-  const seen = new Set<string>()
+  if (atoms.length < 2) return
+  // The atoms of one column share a type, so a uuid's text cannot collide with a string.
+  const seen = new Set<unknown>()
   for (const atom of atoms) {
-    const key = JSON.stringify(atom)
-    if (seen.has(key)) fail(target, `has the ${noun} ${key} twice`)
+    const key = Array.isArray(atom) ? atom[1] : atom
+    if (seen.has(key)) fail(target, `has the ${noun} ${JSON.stringify(atom)} twice`)
     seen.add(key)
   }
 }
