@@ -1,0 +1,89 @@
+/**
+ * `status` at scale: one sandbox chassis with 10,000 requested and reconciled lports; times
+ * `ovn-vif-ctl status` against `ovs-vsctl show` and `ovn-sbctl show` on the same data, and
+ * `ovn-vif-ctl --version` against `node -e 0`. Targets: status <= 1 s; --version <= 2x node.
+ * Run after `npm run build`: npx tsx bench/status/run.ts [lports]
+ */
+import {execFile} from 'node:child_process'
+import {mkdtemp} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {run} from '../../src/sandbox/daemon.js'
+import {startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const cli = path.join(root, 'bin', 'run.js')
+const LPORTS = Number(process.argv[2] ?? 10_000)
+const BATCH = 1000
+const RUNS = 5
+
+function execute(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, {env: {...process.env, ...env}, maxBuffer: 256 * 1024 * 1024}, (error) => {
+      // status exits 1 while a port is pending: still a complete run.
+      if (error && typeof error.code !== 'number') reject(error)
+      else resolve()
+    })
+  })
+}
+
+/** The median wall time of RUNS runs, in milliseconds. */
+async function time(args: readonly [string, ...string[]], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  const samples: number[] = []
+  for (let index = 0; index < RUNS; index++) {
+    const started = performance.now()
+    await execute(args[0], args.slice(1), env)
+    samples.push(performance.now() - started)
+  }
+
+  return samples.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-status-'))
+const sandbox = await startSandbox({dir, chassis: ['hv1']})
+try {
+  const [hv1] = sandbox.chassis
+  const nbctl = (...args: string[]) => run('ovn-nbctl', [`--db=${sandbox.nbDb}`, ...args])
+  await nbctl('ls-add', 'sw0')
+  for (let start = 0; start < LPORTS; start += BATCH) {
+    const commands = Array.from({length: Math.min(BATCH, LPORTS - start)}, (_, offset) => `p${start + offset}`).flatMap((lport) => [
+      '--', 'lsp-add', 'sw0', lport,
+      '--', 'set', 'Logical_Switch_Port', lport, 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy',
+    ])
+    await nbctl(...commands)
+  }
+
+  await nbctl('--wait=sb', 'sync')
+  let started = performance.now()
+  await execute(process.execPath, [cli, 'reconcile', '--db', hv1!.db])
+  console.log(`${LPORTS} lports requested and reconciled (reconcile: ${(performance.now() - started).toFixed(0)} ms)`)
+  started = performance.now()
+  await nbctl('--timeout=120', '--wait=hv', 'sync')
+  console.log(`ovn-controller caught up in ${(performance.now() - started).toFixed(0)} ms`)
+
+  const env = {OVN_NB_DB: sandbox.nbDb, OVN_SB_DB: sandbox.sbDb}
+  const status = await time([process.execPath, cli, 'status', '--db', hv1!.db, '--provider', 'dummy'], env)
+  const statusJson = await time([process.execPath, cli, 'status', '--db', hv1!.db, '--provider', 'dummy', '-f', 'json'], env)
+  const allChassis = await time([process.execPath, cli, 'status', '--all-chassis'], env)
+  const vsctl = await time(['ovs-vsctl', `--db=${hv1!.db}`, 'show'])
+  const sbctl = await time(['ovn-sbctl', `--db=${sandbox.sbDb}`, 'show'])
+  const version = await time([process.execPath, cli, '--version'])
+  const node = await time([process.execPath, '-e', '0'])
+
+  const row = (name: string, ms: number, against?: [string, number]) =>
+    console.log(`${name.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms${against ? `   ${(ms / against[1]).toFixed(2)}x ${against[0]}` : ''}`)
+  console.log(`\nmedian of ${RUNS} runs, ${LPORTS} lports on one chassis`)
+  row('ovs-vsctl show', vsctl)
+  row('ovn-sbctl show', sbctl)
+  row('ovn-vif-ctl status (table)', status, ['ovs-vsctl show', vsctl])
+  row('ovn-vif-ctl status (table)', status, ['ovn-sbctl show', sbctl])
+  row('ovn-vif-ctl status -f json', statusJson, ['ovn-sbctl show', sbctl])
+  row('ovn-vif-ctl status --all-chassis', allChassis, ['ovn-sbctl show', sbctl])
+  row('node -e 0', node)
+  row('ovn-vif-ctl --version', version, ['node -e 0', node])
+  console.log(`\ntargets: status <= 1000 ms (${status <= 1000 ? 'met' : 'missed'}); --version <= 2x node (${version <= 2 * node ? 'met' : 'missed'})`)
+} finally {
+  await stopSandbox(dir)
+}
