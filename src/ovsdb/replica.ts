@@ -18,10 +18,15 @@ type WireRow = Record<string, unknown>
 /** <table-updates> (monitor) or <table-updates2> (monitor_cond, monitor_cond_since). */
 export type TableUpdates = Record<string, Record<string, unknown>>
 
+/** Equality of decoded values: arrays are sets of atoms, so their order does not matter. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a)) {
+    const elements = new Set<unknown>(b as unknown[])
+    return a.length === elements.size && a.every((element) => elements.has(element))
+  }
   const keysA = Object.keys(a)
   const keysB = Object.keys(b)
   if (keysA.length !== keysB.length) return false

@@ -94,6 +94,18 @@ describe('Replica with update (monitor) and update3 bodies', () => {
 })
 
 describe('Replica.replaceAll (resync)', () => {
+  it('does not report a set whose elements only came in another order', () => {
+    const replica = newReplica()
+    replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}})
+    // Toggling 1 off and on leaves [2, 1]; the server sends its own order on resync.
+    replica.applyUpdate2({Parent: {[P1]: {modify: {numbers: 1}}}})
+    replica.applyUpdate2({Parent: {[P1]: {modify: {numbers: 1}}}})
+    expect(replica.table('Parent').get(P1)!.numbers).toEqual([2, 1])
+    expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}}, 2)).toEqual([])
+    expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 3]]}}}}, 2)).toHaveLength(1)
+  })
+
+
   it('reports only the difference, with vanished rows as deletes', () => {
     const replica = newReplica()
     replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'same'}}, [P2]: {initial: {name: 'vanishes'}}}, Child: {[C1]: {initial: {name: 'old'}}}})
