@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the sandbox and the tests run (openvswitch-switch ovn-central
-# ovn-host, and openssl for the TLS tests)
+# ovn-host, openssl for the TLS tests, groff-base to render the man page, zsh to check its
+# completion script, systemd and man-db for systemd-analyze verify of the unit and its man page)
 # when any of their programs is missing. As root it installs them without starting the system
 # services; otherwise it prints the exact command to run and fails.
 set -euo pipefail
 
-packages="openvswitch-switch ovn-central ovn-host openssl"
-needed=(ovsdb-server ovsdb-tool ovsdb-client ovs-vsctl ovs-vswitchd ovn-nbctl ovn-sbctl ovn-northd ovn-controller openssl)
+packages="openvswitch-switch ovn-central ovn-host openssl groff-base zsh systemd man-db"
+needed=(ovsdb-server ovsdb-tool ovsdb-client ovs-vsctl ovs-vswitchd ovn-nbctl ovn-sbctl ovn-northd ovn-controller openssl groff zsh systemd-analyze man)
 
 missing=()
 for program in "${needed[@]}"; do

@@ -1,0 +1,126 @@
+import {execFile} from 'node:child_process'
+import path from 'node:path'
+import {promisify} from 'node:util'
+
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {ROOT} from '../../../scripts/gen-man.js'
+import {run} from '../../../src/sandbox/daemon.js'
+import {ExitCode} from '../../../src/lib/exit-codes.js'
+import {runCli} from '../../helpers/cli.js'
+import {useSandbox} from '../../helpers/sandbox.js'
+
+const BIN = path.join(ROOT, 'bin', 'run.js')
+const UNREACHABLE_NB = 'unix:/nonexistent/ovnnb_db.sock'
+
+/** The words bash makes of a line: split at spaces, with each = a word of its own (COMP_WORDBREAKS). */
+function bashWords(line: string): string[] {
+  return line.split(' ').flatMap((word) => word.split(/(=)/)).filter((word, index, words) => word !== '' || index === words.length - 1)
+}
+
+/**
+ * Runs the bash completion function on a command line as bash would on TAB (a trailing space
+ * starts a new word), with the CLI under test as the command; returns the candidates.
+ */
+async function bashComplete(script: string, line: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const harness = `${script}
+COMP_LINE=$1
+shift
+COMP_WORDS=("$@")
+COMP_WORDS[0]=${BIN}
+COMP_CWORD=$((\${#COMP_WORDS[@]} - 1))
+_ovn_vif_ctl
+printf '%s\\n' "\${COMPREPLY[@]}"`
+  const {stdout} = await promisify(execFile)('bash', ['-c', harness, 'bash', line, ...bashWords(line)], {env: {...process.env, ...env}})
+  return stdout.split('\n').filter(Boolean)
+}
+
+/**
+ * Runs the zsh completion function with zsh's completion builtins replaced by stubs that print
+ * what they were given: which command it found, and what it would offer.
+ */
+async function zshComplete(script: string, line: string): Promise<string> {
+  const harness = `${script}
+_describe() { print -r -- "commands: \${(j: :)\${(@)\${(P)4}%%:*}}" }
+_arguments() { print -r -- "arguments for: \${words[*]}"; print -rl -- "$@" }
+line=$1
+words=(\${=line})
+[[ $line == *' ' ]] && words+=('')
+CURRENT=\${#words}
+_ovn_vif_ctl`
+  const {stdout} = await promisify(execFile)('zsh', ['-f', '-c', harness, 'zsh', line])
+  return stdout
+}
+
+describe('shell completion', () => {
+  let bash = ''
+  let zsh = ''
+  beforeAll(async () => {
+    const [bashResult, zshResult] = await Promise.all([runCli(['completion', 'bash']), runCli(['completion', 'zsh'])])
+    expect(bashResult.exitCode).toBe(0)
+    expect(zshResult.exitCode).toBe(0)
+    bash = bashResult.stdout
+    zsh = zshResult.stdout
+  })
+
+  it('registers itself for ovn-vif-ctl in both shells', () => {
+    expect(bash).toContain('complete -o default -F _ovn_vif_ctl ovn-vif-ctl')
+    expect(zsh.split('\n')[0]).toBe('#compdef ovn-vif-ctl')
+    expect(zsh).toContain('compdef _ovn_vif_ctl ovn-vif-ctl')
+  })
+
+  it('is a zsh script zsh can parse', async () => {
+    await expect(promisify(execFile)('zsh', ['-n', '-c', zsh])).resolves.toBeDefined()
+  })
+
+  it('completes commands, then subcommands, in bash', async () => {
+    expect(await bashComplete(bash, 'ovn-vif-ctl ')).toEqual(['completion', 'doctor', 'help', 'plug', 'providers', 'reconcile', 'sandbox', 'status', 'unplug'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl re')).toEqual(['reconcile'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl sandbox st')).toEqual(['start', 'status', 'stop'])
+  })
+
+  it('completes the flags of the command on the line, and the values a flag lists, in bash', async () => {
+    expect(await bashComplete(bash, 'ovn-vif-ctl reconcile --w')).toEqual(['--watch'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl plug vm1 --vf')).toEqual(['--vf-num'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl status --format ')).toEqual(['table', 'json', 'csv'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl reconcile --log-format=j')).toEqual(['json'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl plug vm1 --wait p')).toEqual(['plugged'])
+  })
+
+  it('finds the command and offers its flags in zsh', async () => {
+    expect(await zshComplete(zsh, 'ovn-vif-ctl ')).toContain('commands: completion doctor help plug providers reconcile sandbox status unplug')
+    expect(await zshComplete(zsh, 'ovn-vif-ctl sandbox ')).toContain('commands: env start status stop')
+    const plug = await zshComplete(zsh, 'ovn-vif-ctl plug vm1 --')
+    expect(plug).toContain('arguments for: ovn-vif-ctl vm1 --')
+    expect(plug).toContain("--wait=[After writing, wait\\: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none)]:value:(none sb hv plugged)")
+    expect(plug).toContain('*:logical switch port:_ovn_vif_ctl_lsp_names')
+  })
+
+  describe('of logical switch port names', () => {
+    const sandbox = useSandbox({controller: false})
+
+    beforeAll(async () => {
+      await run('ovn-nbctl', [`--db=${sandbox().nbDb}`, 'ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'vm2', '--', 'lsp-add', 'sw0', 'vm1', '--', 'lsp-add', 'sw0', 'web-1'])
+    })
+
+    it('lists them sorted, one per line, with `complete lsp`', async () => {
+      const {stdout, exitCode} = await runCli(['complete', 'lsp', '--nb-db', sandbox().nbDb])
+      expect(exitCode).toBe(0)
+      expect(stdout).toBe('vm1\nvm2\nweb-1\n')
+    })
+
+    it('offers them for the port arguments of plug, unplug and status, from $OVN_NB_DB or the line\'s --nb-db', async () => {
+      expect(await bashComplete(bash, 'ovn-vif-ctl plug v', {OVN_NB_DB: sandbox().nbDb})).toEqual(['vm1', 'vm2'])
+      expect(await bashComplete(bash, 'ovn-vif-ctl unplug vm1 w', {OVN_NB_DB: sandbox().nbDb})).toEqual(['web-1'])
+      expect(await bashComplete(bash, `ovn-vif-ctl status --nb-db ${sandbox().nbDb} `, {OVN_NB_DB: UNREACHABLE_NB})).toEqual(['vm1', 'vm2', 'web-1'])
+    })
+
+    it('offers nothing, and prints nothing, when the Northbound DB cannot be reached', async () => {
+      expect(await bashComplete(bash, 'ovn-vif-ctl plug ', {OVN_NB_DB: UNREACHABLE_NB})).toEqual([])
+      const {stdout, stderr, exitCode} = await runCli(['complete', 'lsp', '--nb-db', UNREACHABLE_NB])
+      expect(exitCode).toBe(ExitCode.Connection)
+      expect(stdout).toBe('')
+      expect(stderr.trim().split('\n')).toHaveLength(1)
+    })
+  })
+})

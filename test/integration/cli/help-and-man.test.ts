@@ -1,0 +1,95 @@
+import {execFile} from 'node:child_process'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {promisify} from 'node:util'
+
+import {describe, expect, it} from 'vitest'
+
+import {generateManPage, MAN_PAGE, ROOT} from '../../../scripts/gen-man.js'
+import {EXIT_CODE_MEANINGS, ExitCode} from '../../../src/lib/exit-codes.js'
+import {runCli} from '../../helpers/cli.js'
+
+interface ManifestCommand {
+  id: string
+  hidden?: boolean
+  aliases: string[]
+  examples?: unknown[]
+  flags: Record<string, {name: string; hidden?: boolean}>
+}
+
+async function visibleCommands(): Promise<ManifestCommand[]> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
+  return Object.values(manifest.commands).filter((command) => !command.hidden && !command.aliases.includes(command.id))
+}
+
+const spoken = (id: string) => id.replaceAll(':', ' ')
+
+describe('help', () => {
+  it('lists the topics and commands', async () => {
+    const {stdout, exitCode} = await runCli(['help'])
+    expect(exitCode).toBe(0)
+    expect(stdout).toMatch(/^TOPICS\n {2}providers .*\n {2}sandbox /m)
+    for (const command of ['completion', 'doctor', 'plug', 'reconcile', 'status', 'unplug']) expect(stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'))
+    expect(stdout).not.toMatch(/^ {2}complete /m)
+  })
+
+  it('shows examples in the --help of every command', async () => {
+    const commands = await visibleCommands()
+    const results = await Promise.all(commands.map(async (command) => ({id: spoken(command.id), ...(await runCli([...spoken(command.id).split(' '), '--help']))})))
+    for (const {id, stdout, exitCode} of results) {
+      expect(exitCode, id).toBe(0)
+      expect(stdout, id).toContain(`$ ovn-vif-ctl ${id}`)
+      expect(stdout, id).toMatch(/^EXAMPLES\n/m)
+    }
+  })
+})
+
+describe('a mistyped command', () => {
+  it('is a usage error in one line that suggests the closest command', async () => {
+    const {stdout, stderr, exitCode} = await runCli(['reconcle', '--dry-run'])
+    expect(exitCode).toBe(ExitCode.Usage)
+    expect(stdout).toBe('')
+    expect(stderr).toBe("ovn-vif-ctl: 'reconcle' is not a command. Did you mean 'ovn-vif-ctl reconcile'? See 'ovn-vif-ctl help'.\n")
+  })
+
+  it('names the subcommand of a topic', async () => {
+    const {stderr, exitCode} = await runCli(['sandbox', 'strat'])
+    expect(exitCode).toBe(ExitCode.Usage)
+    expect(stderr).toContain("Did you mean 'ovn-vif-ctl sandbox start'?")
+  })
+})
+
+describe('the man page', () => {
+  // The build regenerates the page, so the one that counts is the one git has (staged or committed).
+  it('is checked in as the command metadata gives it', async () => {
+    const {stdout: checkedIn} = await promisify(execFile)('git', ['show', `:${path.relative(ROOT, MAN_PAGE)}`], {cwd: ROOT, maxBuffer: 10_000_000})
+    expect(checkedIn, 'man/ovn-vif-ctl.8 is stale: run `npm run man` and commit it').toBe(await generateManPage())
+  })
+
+  it('renders without a groff warning', async () => {
+    const {stdout, stderr} = await promisify(execFile)('groff', ['-ww', '-man', '-Tutf8', '-P-cbou', MAN_PAGE])
+    expect(stderr).toBe('')
+    expect(stdout).toContain('EXIT STATUS')
+  })
+
+  it('documents every command and flag', async () => {
+    const page = await readFile(MAN_PAGE, 'utf8')
+    for (const command of await visibleCommands()) {
+      expect(page).toContain(`.SS "ovn\\-vif\\-ctl ${spoken(command.id).replaceAll('-', '\\-')}"`)
+      for (const flag of Object.values(command.flags).filter((flag) => !flag.hidden)) {
+        expect(page, `${command.id} --${flag.name}`).toMatch(new RegExp(String.raw`\\-\\-(\[no\\-\])?${flag.name.replaceAll('-', String.raw`\\-`)}\b`))
+      }
+    }
+
+    for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'ENVIRONMENT', 'EXIT STATUS', 'FILES', 'EXAMPLES', 'SEE ALSO']) expect(page).toMatch(new RegExp(`^\\.SH ${section}$`, 'm'))
+    for (const variable of ['OVN_NB_DB', 'OVN_SB_DB', 'OVS_RUNDIR', 'OVN_RUNDIR', 'NO_COLOR']) expect(page).toContain(`\\fB${variable}\\fR`)
+  })
+})
+
+describe('the exit codes documented in markdown', () => {
+  const table = ['| code | meaning |', '| --- | --- |', ...Object.entries(ExitCode).map(([key, code]) => `| ${code} | ${EXIT_CODE_MEANINGS[key as keyof typeof ExitCode]} |`)].join('\n')
+
+  it.each(['README.md', 'docs/exit-codes.md'])('are those of src/lib/exit-codes.ts in %s', async (file) => {
+    expect(await readFile(path.join(ROOT, file), 'utf8')).toContain(`\n${table}\n`)
+  })
+})
