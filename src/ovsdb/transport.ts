@@ -14,6 +14,11 @@ export interface TlsFiles {
   privateKey?: string
   certificate?: string
   caCert?: string
+  /**
+   * false accepts any server certificate, and caCert is then not needed: insecure (anyone on the
+   * path can pose as the server), for a deployment whose CA is not at hand. Default true.
+   */
+  verifyServer?: boolean
 }
 
 const EXPLANATIONS: Record<string, string> = {
@@ -40,15 +45,16 @@ export function explainSocketError(remote: string, error: unknown): ConnectionEr
 }
 
 async function tlsOptions(files: TlsFiles | undefined, remote: string): Promise<tls.ConnectionOptions> {
-  const {privateKey, certificate, caCert} = files ?? {}
-  if (!privateKey || !certificate || !caCert) {
-    const missing = Object.entries({privateKey, certificate, caCert}).filter(([, file]) => !file).map(([name]) => name)
+  const {privateKey, certificate, caCert, verifyServer = true} = files ?? {}
+  if (!privateKey || !certificate || (verifyServer && !caCert)) {
+    const wanted = verifyServer ? {privateKey, certificate, caCert} : {privateKey, certificate}
+    const missing = Object.entries(wanted).filter(([, file]) => !file).map(([name]) => name)
     throw new ConnectionError(`${remote}: an ssl: remote needs TLS files; missing ${missing.join(', ')}`, remote)
   }
   try {
-    const [key, cert, ca] = await Promise.all([readFile(privateKey), readFile(certificate), readFile(caCert)])
+    const [key, cert, ca] = await Promise.all([readFile(privateKey), readFile(certificate), caCert ? readFile(caCert) : undefined])
     // Like OVS, trust is the CA signature alone: certificates name no host, so no host name check.
-    return {key, cert, ca, rejectUnauthorized: true, checkServerIdentity: () => undefined}
+    return {key, cert, ...(ca ? {ca} : {}), rejectUnauthorized: verifyServer, checkServerIdentity: () => undefined}
   } catch (error) {
     throw new ConnectionError(`${remote}: cannot read TLS file: ${(error as Error).message}`, remote, undefined, {cause: error})
   }

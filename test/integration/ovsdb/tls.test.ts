@@ -3,29 +3,9 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ConnectionError, OvsdbClient} from '../../../src/ovsdb/index.js'
-import {run} from '../../../src/sandbox/daemon.js'
 import {freePort, type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
+import {type KeyPair, makeCert} from '../../helpers/certificates.js'
 import {TEST_SCHEMA_FILE, testDir} from './helpers.js'
-
-interface KeyPair {
-  key: string
-  cert: string
-}
-
-/** Makes a self-signed CA, or a certificate signed by `ca`, with openssl. */
-async function makeCert(dir: string, name: string, ca?: KeyPair): Promise<KeyPair> {
-  const key = path.join(dir, `${name}.key`)
-  const cert = path.join(dir, `${name}.pem`)
-  const subject = `/CN=${name}`
-  if (!ca) {
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', subject])
-    return {key, cert}
-  }
-  const csr = path.join(dir, `${name}.csr`)
-  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject])
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '1'])
-  return {key, cert}
-}
 
 describe('ssl: remotes', () => {
   let dir: string
@@ -75,6 +55,15 @@ describe('ssl: remotes', () => {
     const error = await OvsdbClient.connect(impostor, {database: 'Test', tls: {privateKey: client.key, certificate: client.cert, caCert: ca.cert}}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConnectionError)
     expect((error as Error).message).toBe(`${impostor}: TLS: the server certificate is not signed by the given CA certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`)
+  })
+
+  it('with verifyServer false, needs no CA certificate and accepts any server certificate', async () => {
+    const ovsdb = await OvsdbClient.connect(impostor, {database: 'Test', tls: {privateKey: client.key, certificate: client.cert, verifyServer: false}})
+    try {
+      expect(await ovsdb.echo('unverified')).toEqual(['unverified'])
+    } finally {
+      await ovsdb.close()
+    }
   })
 
   it('says which TLS file is missing', async () => {
