@@ -19,6 +19,8 @@ export interface TlsFiles {
   privateKey?: string
   certificate?: string
   caCert?: string
+  /** false only with --no-verify-server: any server certificate is accepted. */
+  verifyServer: boolean
 }
 
 type Env = Readonly<Record<string, string | undefined>>

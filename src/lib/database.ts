@@ -1,4 +1,4 @@
-import {type ConnectOptions, ConnectionError as OvsdbConnectionError, FramingError, NotLeaderError, OvsdbClient, RemoteSyntaxError, TimeoutError} from '../ovsdb/index.js'
+import {type ConnectOptions, ConnectionError as OvsdbConnectionError, FramingError, NotLeaderError, OvsdbClient, parseRemotes, RemoteSyntaxError, TimeoutError} from '../ovsdb/index.js'
 import type {ConnectionSettings} from './connection.js'
 import {ConnectionError, UserError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -16,6 +16,7 @@ export async function connectDatabase(
   overrides: Pick<ConnectOptions, 'reconnect' | 'timeoutMs'> = {},
 ): Promise<OvsdbClient> {
   try {
+    if (parseRemotes(remote).some((parsed) => parsed.kind === 'ssl')) checkTlsSettings(remote, settings, flag)
     return await OvsdbClient.connect(remote, {
       database,
       timeoutMs: settings.timeoutMs,
@@ -26,6 +27,31 @@ export async function connectDatabase(
   } catch (error) {
     if (error instanceof RemoteSyntaxError) throw new UserError(`${flag} ${remote}: ${error.message}`, ExitCode.Usage)
     throw databaseError(error, `cannot reach the ${database} database at ${remote}`, `check ${flag}`)
+  }
+}
+
+let warnedUnverified = false
+
+/**
+ * What an ssl: remote needs, as a usage error naming the flags before anything is tried. Without
+ * --ca-cert the server could be anyone, so leaving it out takes an explicit --no-verify-server,
+ * which warns (once per process) on stderr.
+ */
+function checkTlsSettings(remote: string, settings: ConnectionSettings, flag: string): void {
+  const tls = settings.tls ?? {verifyServer: true}
+  const missing = [
+    ...(tls.privateKey ? [] : ['--private-key']),
+    ...(tls.certificate ? [] : ['--certificate']),
+    ...(tls.caCert || !tls.verifyServer ? [] : ['--ca-cert']),
+  ]
+  if (missing.length > 0) {
+    const caHint = missing.includes('--ca-cert') ? ' (--no-verify-server skips checking the server, insecurely)' : ''
+    throw new UserError(`${flag} ${remote} is an ssl: remote: give ${missing.join(', ')}${caHint}`, ExitCode.Usage)
+  }
+
+  if (!tls.verifyServer && !warnedUnverified) {
+    warnedUnverified = true
+    process.stderr.write(`ovn-vif-ctl: warning: --no-verify-server: the certificate of ${remote} is not checked; anyone on the network path can pose as the database\n`)
   }
 }
 

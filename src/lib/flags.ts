@@ -23,9 +23,15 @@ export const connectionFlags = {
     description: 'The local Open_vSwitch DB. Default: unix:$OVS_RUNDIR/db.sock ($OVS_RUNDIR defaults to /var/run/openvswitch).',
     helpGroup,
   }),
-  'private-key': Flags.file({char: 'p', description: 'Private key file for ssl: remotes.', helpGroup}),
-  certificate: Flags.file({char: 'c', description: 'Certificate file for the private key, for ssl: remotes.', helpGroup}),
-  'ca-cert': Flags.file({char: 'C', description: 'CA certificate that must have signed the server\'s certificate, for ssl: remotes.', helpGroup}),
+  'private-key': Flags.file({char: 'p', description: 'Private key file for ssl: remotes.', exists: true, helpGroup}),
+  certificate: Flags.file({char: 'c', description: 'Certificate file for the private key, for ssl: remotes.', exists: true, helpGroup}),
+  'ca-cert': Flags.file({char: 'C', description: 'CA certificate that must have signed the server\'s certificate, for ssl: remotes.', exists: true, helpGroup}),
+  'verify-server': Flags.boolean({
+    description: 'For ssl: remotes, check that the server\'s certificate is signed by --ca-cert (required then). --no-verify-server accepts any server certificate, without --ca-cert, and warns: anyone on the network path can pose as the database.',
+    default: true,
+    allowNo: true,
+    helpGroup,
+  }),
   timeout: Flags.integer({
     description: 'Seconds to wait for a database to answer (and for --wait); 0 waits forever.',
     default: 30,
@@ -47,17 +53,19 @@ export interface ConnectionFlagValues {
   'private-key'?: string
   certificate?: string
   'ca-cert'?: string
+  'verify-server'?: boolean
   timeout: number
   'leader-only': boolean
 }
 
 export function connectionSettings(flags: ConnectionFlagValues, env: Readonly<Record<string, string | undefined>> = process.env): ConnectionSettings {
-  const tls = {privateKey: flags['private-key'], certificate: flags.certificate, caCert: flags['ca-cert']}
+  const files = {privateKey: flags['private-key'], certificate: flags.certificate, caCert: flags['ca-cert']}
+  const verifyServer = flags['verify-server'] !== false
   return {
     nbDb: flags['nb-db'] ?? defaultNbDb(env),
     ...(flags['sb-db'] ? {sbDbFlag: flags['sb-db']} : {}),
     ovsDb: flags.db ?? defaultOvsDb(env),
-    ...(Object.values(tls).some(Boolean) ? {tls} : {}),
+    ...(Object.values(files).some(Boolean) || !verifyServer ? {tls: {...files, verifyServer}} : {}),
     timeoutMs: flags.timeout === 0 ? FOREVER_MS : flags.timeout * 1000,
     leaderOnly: flags['leader-only'],
   }
