@@ -158,7 +158,7 @@ export async function startOvsdbCluster(options: {dir: string; schemaFile: strin
   const cluster = {members, remotes: members.map((member) => member.tcpRemote).join(',')}
   try {
     for (const member of members) await restartOvsdbServer(member)
-    await waitForClusterMembers(cluster, options.database)
+    await waitForCluster(members.map((member) => member.ctl), options.database)
   } catch (error) {
     await stopOvsdbCluster(cluster)
     throw error
@@ -167,21 +167,20 @@ export async function startOvsdbCluster(options: {dir: string; schemaFile: strin
 }
 
 /**
- * Waits until every member has joined and knows the leader. Until then the cluster is smaller
- * than it looks: killing one member could leave no majority.
+ * Waits until every member (given by its unixctl socket) has joined and knows the leader. Until
+ * then the cluster is smaller than it looks: killing one member could leave no majority.
  */
-async function waitForClusterMembers(cluster: OvsdbCluster, database: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForCluster(ctls: readonly string[], database: string, timeoutMs = 30_000): Promise<void> {
   const appctl = await binary('ovs-appctl')
   const deadline = Date.now() + timeoutMs
-  const size = cluster.members.length
   for (;;) {
-    const statuses = await Promise.all(cluster.members.map((member) => run(appctl, ['-t', member.ctl, 'cluster/status', database]).catch(() => '')))
+    const statuses = await Promise.all(ctls.map((ctl) => run(appctl, ['-t', ctl, 'cluster/status', database]).catch(() => '')))
     const joined = statuses.every((status) => {
       const servers = /^Servers:\n((?:\s+.*\n?)*)/m.exec(status)?.[1] ?? ''
-      return /^Status: cluster member$/m.test(status) && /^Leader: (?!unknown)/m.test(status) && servers.trim().split('\n').length === size
+      return /^Status: cluster member$/m.test(status) && /^Leader: (?!unknown)/m.test(status) && servers.trim().split('\n').length === ctls.length
     })
     if (joined) return
-    if (Date.now() > deadline) throw new Error(`the ${size}-member cluster did not form within ${timeoutMs} ms:\n${statuses.join('\n')}`)
+    if (Date.now() > deadline) throw new Error(`the ${ctls.length}-member cluster did not form within ${timeoutMs} ms:\n${statuses.join('\n')}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

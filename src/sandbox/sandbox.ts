@@ -6,12 +6,15 @@ import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {resolveSandboxBinaries, type SandboxBinary} from './binaries.js'
 import {type DaemonSpec, isOurDaemon, readPid, run, startDaemon, stopDaemon} from './daemon.js'
+import {freePort, type ServerTls, waitForCluster} from './ovsdb-server.js'
 
 export const STATE_FILE = 'sandbox.json'
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema'
 const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
 const CHASSIS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/
+/** Three members: the smallest cluster that keeps a majority when one of them is killed. */
+const CLUSTER_SIZE = 3
 
 export interface SandboxOptions {
   /** Where to put everything; created if missing. Default: a new temp dir. */
@@ -24,6 +27,16 @@ export interface SandboxOptions {
   controllerVifPlug?: boolean | string[]
   /** How long to wait for every chassis to register in SB. */
   registerTimeoutMs?: number
+  /**
+   * Run NB and SB each as a 3-member Raft cluster on loopback TCP ports instead of one server on
+   * a unix socket; northd, the chassis and the returned remotes name every member.
+   */
+  clustered?: boolean
+  /**
+   * Serve NB and SB over ssl: on loopback, and make northd and every ovn-controller connect
+   * with these files (one certificate for all of them, signed by caCert).
+   */
+  tls?: ServerTls
 }
 
 export interface SandboxChassis {
@@ -46,8 +59,11 @@ export interface SandboxDaemon {
 
 export interface Sandbox {
   dir: string
+  /** The remote(s) of the Northbound DB: unix:, or with clustered or tls a comma-separated tcp:/ssl: list. */
   nbDb: string
   sbDb: string
+  clustered: boolean
+  tls?: ServerTls
   chassis: SandboxChassis[]
   daemons: SandboxDaemon[]
 }
@@ -103,7 +119,10 @@ function wantsVifPlug(option: SandboxOptions['controllerVifPlug'], name: string)
 class SandboxStarter {
   readonly daemons: SandboxDaemon[] = []
 
-  constructor(private readonly bin: Record<SandboxBinary, string>) {}
+  constructor(
+    private readonly bin: Record<SandboxBinary, string>,
+    private readonly options: Pick<SandboxOptions, 'clustered' | 'tls'>,
+  ) {}
 
   async daemon(spec: Omit<DaemonSpec, 'pidfile' | 'logfile' | 'env'> & {rundir: string}): Promise<void> {
     // Recorded before the start, so a daemon that wrote its pidfile and then failed is still stopped.
@@ -116,21 +135,85 @@ class SandboxStarter {
     await startSandboxDaemon(daemon)
   }
 
+  /** The -p/-c/-C arguments every OVN client of an ssl: sandbox passes. */
+  private get tlsClientArgs(): string[] {
+    const {tls} = this.options
+    return tls ? ['-p', tls.privateKey, '-c', tls.certificate, '-C', tls.caCert] : []
+  }
+
+  private get tlsServerArgs(): string[] {
+    const {tls} = this.options
+    return tls ? [`--private-key=${tls.privateKey}`, `--certificate=${tls.certificate}`, `--ca-cert=${tls.caCert}`] : []
+  }
+
+  /** A loopback listening remote and its client remote: ssl when the sandbox has TLS, else tcp. */
+  private async loopbackRemote(): Promise<{listen: string; connect: string}> {
+    const port = await freePort()
+    const method = this.options.tls ? 'ssl' : 'tcp'
+    return {listen: `p${method}:${port}:127.0.0.1`, connect: `${method}:127.0.0.1:${port}`}
+  }
+
   async centralDb(rundir: string, kind: 'nb' | 'sb'): Promise<string> {
     await mkdir(rundir, {recursive: true})
+    const schema = kind === 'nb' ? NB_SCHEMA : SB_SCHEMA
+    const remote = this.options.clustered ? await this.clusteredDb(rundir, kind, schema) : await this.standaloneDb(rundir, kind, schema)
+    // The same first step ovn-nbctl init / ovn-sbctl init take: the one global row.
+    await run(this.bin[kind === 'nb' ? 'ovn-nbctl' : 'ovn-sbctl'], [...this.tlsClientArgs, `--db=${remote}`, 'init'], {env: daemonEnv(rundir)})
+    return remote
+  }
+
+  private async standaloneDb(rundir: string, kind: 'nb' | 'sb', schema: string): Promise<string> {
     const dbFile = path.join(rundir, `${kind}.db`)
     const socket = path.join(rundir, `${kind}.sock`)
-    await run(this.bin['ovsdb-tool'], ['create', dbFile, kind === 'nb' ? NB_SCHEMA : SB_SCHEMA])
+    await run(this.bin['ovsdb-tool'], ['create', dbFile, schema])
+    const network = this.options.tls ? await this.loopbackRemote() : undefined
     await this.daemon({
       name: `${kind}/ovsdb-server`,
       binary: this.bin['ovsdb-server'],
       rundir,
-      args: [`--remote=punix:${socket}`, `--unixctl=${path.join(rundir, 'ovsdb-server.ctl')}`, dbFile],
+      args: [
+        `--remote=punix:${socket}`,
+        ...(network ? [`--remote=${network.listen}`] : []),
+        `--unixctl=${path.join(rundir, 'ovsdb-server.ctl')}`,
+        ...this.tlsServerArgs,
+        dbFile,
+      ],
     })
-    const remote = `unix:${socket}`
-    // The same first step ovn-nbctl init / ovn-sbctl init take: the one global row.
-    await run(this.bin[kind === 'nb' ? 'ovn-nbctl' : 'ovn-sbctl'], [`--db=${remote}`, 'init'], {env: daemonEnv(rundir)})
-    return remote
+    return network?.connect ?? `unix:${socket}`
+  }
+
+  /** Members m0..m2, each in rundir/mN with its own unix socket too; Raft runs over plain loopback TCP. */
+  private async clusteredDb(rundir: string, kind: 'nb' | 'sb', schema: string): Promise<string> {
+    const database = kind === 'nb' ? 'OVN_Northbound' : 'OVN_Southbound'
+    const remotes: string[] = []
+    const ctls: string[] = []
+    let firstRaftRemote = ''
+    for (let index = 0; index < CLUSTER_SIZE; index++) {
+      const memberDir = path.join(rundir, `m${index}`)
+      await mkdir(memberDir, {recursive: true})
+      const dbFile = path.join(memberDir, `${kind}.db`)
+      const raftRemote = `tcp:127.0.0.1:${await freePort()}`
+      if (index === 0) {
+        firstRaftRemote = raftRemote
+        await run(this.bin['ovsdb-tool'], ['create-cluster', dbFile, schema, raftRemote])
+      } else {
+        await run(this.bin['ovsdb-tool'], ['join-cluster', dbFile, database, raftRemote, firstRaftRemote])
+      }
+
+      const network = await this.loopbackRemote()
+      const ctl = path.join(memberDir, 'ovsdb-server.ctl')
+      await this.daemon({
+        name: `${kind}/m${index}/ovsdb-server`,
+        binary: this.bin['ovsdb-server'],
+        rundir: memberDir,
+        args: [`--remote=punix:${path.join(memberDir, `${kind}.sock`)}`, `--remote=${network.listen}`, `--unixctl=${ctl}`, ...this.tlsServerArgs, dbFile],
+      })
+      remotes.push(network.connect)
+      ctls.push(ctl)
+    }
+
+    await waitForCluster(ctls, database)
+    return remotes.join(',')
   }
 
   async northd(rundir: string, nbDb: string, sbDb: string): Promise<void> {
@@ -139,7 +222,7 @@ class SandboxStarter {
       name: 'northd/ovn-northd',
       binary: this.bin['ovn-northd'],
       rundir,
-      args: [`--ovnnb-db=${nbDb}`, `--ovnsb-db=${sbDb}`, `--unixctl=${path.join(rundir, 'ovn-northd.ctl')}`],
+      args: [...this.tlsClientArgs, `--ovnnb-db=${nbDb}`, `--ovnsb-db=${sbDb}`, `--unixctl=${path.join(rundir, 'ovn-northd.ctl')}`],
     })
   }
 
@@ -196,7 +279,7 @@ class SandboxStarter {
       name: `${chassis.name}/ovn-controller`,
       binary: this.bin['ovn-controller'],
       rundir,
-      args: [...(chassis.vifPlug ? ['--enable-dummy-vif-plug'] : []), chassis.db],
+      args: [...this.tlsClientArgs, ...(chassis.vifPlug ? ['--enable-dummy-vif-plug'] : []), chassis.db],
     })
   }
 
@@ -204,7 +287,7 @@ class SandboxStarter {
     const deadline = Date.now() + timeoutMs
     let registered: string[] = []
     for (;;) {
-      const out = await run(this.bin['ovn-sbctl'], [`--db=${sbDb}`, '--bare', '--columns=name', 'list', 'Chassis'])
+      const out = await run(this.bin['ovn-sbctl'], [...this.tlsClientArgs, `--db=${sbDb}`, '--bare', '--columns=name', 'list', 'Chassis'])
       registered = out.split('\n').map((line) => line.trim()).filter(Boolean)
       if (names.every((name) => registered.includes(name))) return
       if (Date.now() > deadline) break
@@ -235,11 +318,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await mkdir(dir, {recursive: true})
   }
 
-  const starter = new SandboxStarter(bin)
+  const starter = new SandboxStarter(bin, options)
   const sandbox: Sandbox = {
     dir,
     nbDb: '',
     sbDb: '',
+    clustered: options.clustered ?? false,
+    ...(options.tls ? {tls: options.tls} : {}),
     chassis: names.map((name, index) => ({
       name,
       dir: path.join(dir, name),
