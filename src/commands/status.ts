@@ -74,6 +74,7 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
         providers,
         scope: flags['all-chassis'] ? {kind: 'all-chassis'} : {kind: 'local', northbound: 'optional', ...(flags.chassis ? {chassis: flags.chassis} : {})},
         reconnect: flags.watch,
+        lports,
         // One plain line, as scripts read stderr: oclif's warn() wraps and decorates it.
         warn: (message) => this.logToStderr(`ovn-vif-ctl: warning: ${message}`),
       })

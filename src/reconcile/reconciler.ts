@@ -3,6 +3,7 @@ import {EventEmitter} from 'node:events'
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
 import {UserError, ValidationError} from '../lib/errors.js'
+import {settleAll} from '../lib/settle.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {ConstraintViolation, type Monitor, type OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
@@ -57,7 +58,10 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   private constructor(
     private readonly options: ReconcilerOptions,
     private readonly ovs: OvsdbClient,
-    private readonly ovsMonitor: Monitor,
+    /** The Open_vSwitch root row: system-id, ovn-bridge, ovn-remote. */
+    private readonly rootMonitor: Monitor,
+    /** Bridge, Port and Interface rows. */
+    private readonly bridgeMonitor: Monitor,
     private readonly sb: OvsdbClient,
     private readonly chassisMonitor: Monitor,
   ) {
@@ -68,11 +72,10 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     const {settings} = options
     // The local Open_vSwitch DB is never clustered: no leader to look for.
     const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', {...settings, leaderOnly: false}, '--db', {reconnect: options.reconnect})
+    let sb: OvsdbClient | undefined
     try {
-      const ovsMonitor = await ovs.monitor(
-        Object.fromEntries(Object.entries(OVS_COLUMNS).map(([table, columns]) => [table, {columns: [...columns]}])),
-      )
-      const identity = chassisIdentity(ovsTablesOf(ovsMonitor))
+      const rootMonitor = await ovs.monitor({Open_vSwitch: {columns: [...OVS_COLUMNS.Open_vSwitch]}})
+      const identity = chassisIdentity({Open_vSwitch: rootMonitor.replica.table('Open_vSwitch')})
       const chassisName = options.chassis ?? identity.systemId
       if (!chassisName) {
         throw new ValidationError(
@@ -80,21 +83,33 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         )
       }
 
-      const sbRemote = southboundRemote(settings, identity.ovnRemote)
-      const sb = await connectDatabase(sbRemote, 'OVN_Southbound', settings, '--sb-db', {reconnect: options.reconnect})
-      const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
-      const reconciler = new Reconciler(options, ovs, ovsMonitor, sb, chassisMonitor)
+      // The bridge's rows and this chassis's Southbound rows are the slow reads: fetch them at once.
+      const {Open_vSwitch: _root, ...bridgeTables} = OVS_COLUMNS
+      const [bridgeMonitor, chassisMonitor] = await settleAll([
+        ovs.monitor(Object.fromEntries(Object.entries(bridgeTables).map(([table, columns]) => [table, {columns: [...columns]}]))),
+        (async () => {
+          sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.reconnect})
+          return sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
+        })(),
+      ])
+      const reconciler = new Reconciler(options, ovs, rootMonitor, bridgeMonitor, sb!, chassisMonitor)
       reconciler.chassisName = chassisName
       await reconciler.start()
       return reconciler
     } catch (error) {
-      await ovs.close()
+      await Promise.allSettled([ovs.close(), sb?.close()])
       throw error
     }
   }
 
   get chassis(): string {
     return this.chassisName
+  }
+
+  /** This chassis's hostname as registered in SB (requested-chassis may name it instead). */
+  get chassisHostname(): string | undefined {
+    const hostname = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)?.hostname
+    return typeof hostname === 'string' && hostname !== '' ? hostname : undefined
   }
 
   /** The Southbound connection, for readers (status) that need more of that database than this chassis's bindings. */
@@ -107,13 +122,18 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   }
 
   private get ovsTables(): OvsTables {
-    return ovsTablesOf(this.ovsMonitor)
+    const root = this.rootMonitor.replica
+    const bridge = this.bridgeMonitor.replica
+    return {Open_vSwitch: root.table('Open_vSwitch'), Bridge: bridge.table('Bridge'), Port: bridge.table('Port'), Interface: bridge.table('Interface')}
   }
 
   private async start(): Promise<void> {
     const changed = () => this.emit('changed')
-    this.ovsMonitor.on('change', changed)
-    this.ovsMonitor.on('complete', changed)
+    for (const monitor of [this.rootMonitor, this.bridgeMonitor]) {
+      monitor.on('change', changed)
+      monitor.on('complete', changed)
+    }
+
     this.chassisMonitor.on('change', () => void this.followChassis())
     this.chassisMonitor.on('complete', () => void this.followChassis())
     for (const [client, name] of [[this.ovs, 'local Open_vSwitch DB'], [this.sb, 'Southbound DB']] as const) {
@@ -121,8 +141,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       client.on('connected', () => this.emit('status', `connected to the ${name}`))
     }
 
-    await this.followChassis()
-    if (!this.options.dryRun) await this.takeLock()
+    await Promise.all([this.followChassis(), this.options.dryRun ? undefined : this.takeLock()])
   }
 
   /** The SB Port_Binding monitor follows this chassis's row: a new uuid means a new monitor. */
@@ -189,7 +208,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   }
 
   private monitorsComplete(): boolean {
-    return this.ovsMonitor.isComplete && this.chassisMonitor.isComplete && Boolean(this.bindingMonitor?.isComplete)
+    return this.rootMonitor.isComplete && this.bridgeMonitor.isComplete && this.chassisMonitor.isComplete && Boolean(this.bindingMonitor?.isComplete)
   }
 
   plan(): Plan {
@@ -260,16 +279,6 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
 function isConflict(error: unknown): boolean {
   return error instanceof ConstraintViolation || (error instanceof TransactionError && error.error === 'timed out')
-}
-
-function ovsTablesOf(monitor: Monitor): OvsTables {
-  const {replica} = monitor
-  return {
-    Open_vSwitch: replica.table('Open_vSwitch'),
-    Bridge: replica.table('Bridge'),
-    Port: replica.table('Port'),
-    Interface: replica.table('Interface'),
-  }
 }
 
 /** Tells each provider, after the commit, which of its interfaces were created, updated or removed. */

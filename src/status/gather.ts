@@ -2,15 +2,19 @@ import {EventEmitter} from 'node:events'
 
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
-import type {Monitor, MonitorRequests, OvsdbClient, Row} from '../ovsdb/index.js'
+import {settleAll} from '../lib/settle.js'
+import type {Condition, Monitor, MonitorRequests, OvsdbClient, Row} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, type InventoryRow} from '../providers/report.js'
+import {IFACE_ID, OVN_PLUGGED} from '../reconcile/model.js'
 import {planReconcile} from '../reconcile/plan.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {bindingView, SB_COLUMNS} from '../reconcile/view.js'
 import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
 import type {StatusReport, StatusRow} from './model.js'
 
+/** How long a burst of changes may run before --watch re-derives which orphans' bindings to read. */
+const FOLLOW_ORPHANS_MS = 100
 /** An unreachable optional Northbound DB must not hold up a status on a chassis for long. */
 const OPTIONAL_NB_TIMEOUT_MS = 3000
 
@@ -26,13 +30,41 @@ export interface StatusSourceOptions {
   reconnect: boolean
   /** Something the operator should know that does not stop the command (an unreachable optional DB). */
   warn(message: string): void
+  /** Ports named on the command line: read even when they do not concern this chassis, to say why. */
+  lports?: readonly string[]
 }
 
-const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: ['name', 'type', 'options']}}
+const LSP_COLUMNS = ['name', 'type', 'options']
+const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: LSP_COLUMNS}}
 // Only VIFs can ask to be plugged: router, localnet and other ports stay on the server.
 const SB_REQUEST: MonitorRequests = {
   Chassis: {columns: ['name', 'hostname']},
   Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['type', '==', '']]},
+}
+
+/** Rows whose options:requested-chassis names this chassis, by name or hostname (monitor clauses are ORed). */
+function namingThisChassis(reconciler: Reconciler): Condition[] {
+  const names = [reconciler.chassis, ...(reconciler.chassisHostname ? [reconciler.chassisHostname] : [])]
+  return [...new Set(names)].map((name): Condition => ['options', 'includes', {'requested-chassis': name}])
+}
+
+/**
+ * Local mode reads only what concerns this chassis, so its cost follows what is requested
+ * here and not the size of the central databases: ports naming this chassis, and the ports
+ * of interfaces plugged here for an lport not requested here (orphans, whose binding says
+ * where the port went).
+ */
+function localBindingConditions(reconciler: Reconciler, named: readonly string[] = []): Condition[] {
+  const view = reconciler.view()
+  const wanted = new Set(view.bindings.map((binding) => binding.logicalPort))
+  const orphans = new Set<string>()
+  for (const iface of view.interfaces) {
+    const lport = iface.externalIds[IFACE_ID]
+    if (lport !== undefined && iface.externalIds[OVN_PLUGGED] !== undefined && !wanted.has(lport)) orphans.add(lport)
+  }
+
+  const lports = [...new Set([...orphans, ...named])].sort()
+  return [...namingThisChassis(reconciler), ...lports.map((lport): Condition => ['logical_port', '==', lport])]
 }
 
 function logicalPortInfo(row: Row): LogicalPortInfo {
@@ -87,23 +119,36 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       }
     }
 
-    const reconciler = await Reconciler.open({
-      settings,
-      ...(scope.chassis ? {chassis: scope.chassis} : {}),
-      providers: options.providers,
-      replace: true,
-      dryRun: true,
-      reconnect,
-    })
+    // This chassis's view and the Northbound connection are independent: open them at once.
+    let reconciler: Reconciler | undefined
+    let nb: OvsdbClient | undefined
     try {
-      const sbMonitor = await monitor(reconciler.southbound, SB_REQUEST)
-      const nb = scope.northbound === 'optional' ? await StatusSource.optionalNorthbound(options) : undefined
-      const source = new StatusSource(options, sbMonitor, nb && (await monitor(nb, LSP_REQUEST)), reconciler, nb ? [nb] : [])
+      // Each result is kept as soon as it exists, so the catch below closes it if the other fails.
+      const [opened] = await settleAll([
+        Reconciler.open({
+          settings,
+          ...(scope.chassis ? {chassis: scope.chassis} : {}),
+          providers: options.providers,
+          replace: true,
+          dryRun: true,
+          reconnect,
+        }).then((value) => (reconciler = value)),
+        scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined),
+      ])
+      // Both restricted reads need the chassis's name and hostname, which the reconciler now knows.
+      const named = options.lports ?? []
+      const sbRequest: MonitorRequests = {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: localBindingConditions(opened, named)}}
+      const lspWhere = [...namingThisChassis(opened), ...named.map((lport): Condition => ['name', '==', lport])]
+      const [sbMonitor, nbMonitor] = await settleAll([
+        monitor(opened.southbound, sbRequest),
+        nb ? monitor(nb, {Logical_Switch_Port: {columns: LSP_COLUMNS, where: lspWhere}}) : Promise.resolve(undefined),
+      ])
+      const source = new StatusSource(options, sbMonitor, nbMonitor, opened, nb ? [nb] : [])
       await source.loadInventory()
       source.listen()
       return source
     } catch (error) {
-      await reconciler.close()
+      await Promise.allSettled([reconciler?.close(), nb?.close()])
       throw error
     }
   }
@@ -128,6 +173,27 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     const changed = () => this.emit('changed')
     for (const monitor of [this.sbMonitor, this.nbMonitor]) monitor?.on('change', changed)
     this.reconciler?.on('changed', changed)
+    const {reconciler} = this
+    if (reconciler) {
+      // The set of orphans changes as ports come and go: keep the binding conditions in step,
+      // once per burst of changes (working them out reads the whole view).
+      const named = this.options.lports ?? []
+      let conditions = JSON.stringify(localBindingConditions(reconciler, named))
+      let timer: NodeJS.Timeout | undefined
+      const follow = () => {
+        timer = undefined
+        const next = localBindingConditions(reconciler, named)
+        if (JSON.stringify(next) === conditions) return
+        conditions = JSON.stringify(next)
+        this.sbMonitor.setConditions({Port_Binding: next}).catch((error: unknown) => this.options.warn(`cannot follow orphaned ports: ${(error as Error).message}`))
+      }
+
+      reconciler.on('changed', () => {
+        timer ??= setTimeout(follow, FOLLOW_ORPHANS_MS)
+      })
+      this.cleanups.push(() => clearTimeout(timer))
+    }
+
     for (const {provider} of this.options.providers.entries) {
       if (!provider.onChange) continue
       this.cleanups.push(provider.onChange(() => void this.loadInventory().then(changed, changed)))
@@ -146,8 +212,14 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     return this.nbMonitor ? [...this.nbMonitor.replica.table('Logical_Switch_Port').rows()].map(logicalPortInfo) : undefined
   }
 
-  private get bindings() {
-    return [...this.sbMonitor.replica.table('Port_Binding').rows()].map(bindingView)
+  /** Every binding read: in local mode, those requested here (the reconciler's) and those this source asked for. */
+  private bindings(view = this.reconciler?.view()) {
+    const byUuid = new Map(view?.bindings.map((binding) => [binding.uuid, binding]))
+    for (const row of this.sbMonitor.replica.table('Port_Binding').rows()) {
+      if (row.type === '' && !byUuid.has(row._uuid)) byUuid.set(row._uuid, bindingView(row))
+    }
+
+    return [...byUuid.values()]
   }
 
   /** Every row as things stand now, and the counts. */
@@ -155,12 +227,13 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     const chassis = [...this.sbMonitor.replica.table('Chassis').rows()].map(chassisInfo)
     const logicalPorts = this.logicalPorts
     if (!this.reconciler) {
-      const rows = classifyCentral({logicalPorts: logicalPorts ?? [], bindings: this.bindings, chassis})
+      const rows = classifyCentral({logicalPorts: logicalPorts ?? [], bindings: this.bindings(), chassis})
       return {mode: 'all-chassis', rows, counts: countStates(rows), byChassis: countByChassis(rows)}
     }
 
     // The reconciler's own view holds this chassis's bindings only; with all of them, orphans say where their port went.
-    const view = {...this.reconciler.view(), bindings: this.bindings}
+    const reconcilerView = this.reconciler.view()
+    const view = {...reconcilerView, bindings: this.bindings(reconcilerView)}
     const plan = planReconcile(view, this.options.providers, {replace: true})
     const rows = classifyLocal({
       chassisName: this.reconciler.chassis,
@@ -175,7 +248,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   /** For lports named on the command line: why each one without a row has none. */
   absentReasons(lports: readonly string[], rows: readonly StatusRow[]): string[] {
-    const known = {bindings: this.bindings, ...(this.logicalPorts ? {logicalPorts: this.logicalPorts} : {}), ...(this.chassis ? {chassisName: this.chassis} : {})}
+    const known = {bindings: this.bindings(), ...(this.logicalPorts ? {logicalPorts: this.logicalPorts} : {}), ...(this.chassis ? {chassisName: this.chassis} : {})}
     return lports.flatMap((lport) => absentReason(lport, rows, known) ?? [])
   }
 
