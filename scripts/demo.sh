@@ -37,12 +37,15 @@ cli reconcile
 step "ovn-controller claims the ports: each Port_Binding is up"
 ovn-sbctl --timeout=20 wait-until Port_Binding vm1 up=true
 ovn-sbctl --timeout=20 wait-until Port_Binding vm3 up=true
-ovn-sbctl --columns=logical_port,up,chassis list Port_Binding | paste - - - - | sort
+cli status
 
 step "Unplug vm2 and reconcile again: its interface is removed"
 cli unplug vm2 --wait sb
 cli reconcile
-ovs-vsctl --columns=name,external_ids,mtu_request list Interface | grep -v '^$' | paste - - - | grep ovn-plugged
+
+step "Where things stand, on hv1 and across every chassis"
+cli status
+cli status --all-chassis
 
 step "Stop the sandbox"
 trap - EXIT
