@@ -86,6 +86,17 @@ describe('the man page', () => {
   })
 })
 
+describe('the command reference in README.md', () => {
+  it('is what `npm run readme` makes of the commands', async () => {
+    const oclif = path.join(ROOT, 'node_modules', '.bin', 'oclif')
+    const env = {...process.env, COLUMNS: '120', OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
+    const {stdout} = await promisify(execFile)(oclif, ['readme', '--no-aliases', '--dry-run'], {cwd: ROOT, env, maxBuffer: 10_000_000})
+    // The dry run prints a line saying which marker it replaces, then the README and a newline.
+    const regenerated = stdout.slice(stdout.indexOf('\n') + 1, -1)
+    expect(await readFile(path.join(ROOT, 'README.md'), 'utf8'), 'README.md is stale: run `npm run readme`').toBe(regenerated)
+  })
+})
+
 describe('the exit codes documented in markdown', () => {
   const table = ['| code | meaning |', '| --- | --- |', ...Object.entries(ExitCode).map(([key, code]) => `| ${code} | ${EXIT_CODE_MEANINGS[key as keyof typeof ExitCode]} |`)].join('\n')
 
