@@ -28,8 +28,9 @@ export abstract class BaseCommand extends Command {
       this.exit(error.exitCode)
     }
 
-    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2.
-    if (error.oclif?.exit === 2 || error.name === 'NonExistentFlagsError' || error.name === 'FailedFlagValidationError') {
+    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. A flag's
+    // own check (a Flags.file that does not exist) throws a plain Error that oclif only renames.
+    if (error.oclif?.exit === 2 || error.name === 'NonExistentFlagsError' || error.name === 'FailedFlagValidationError' || /^Parsing --\S+ \n/.test(error.message)) {
       this.logToStderr(`ovn-vif-ctl: ${summarizeParseError(error.message)}\nSee '${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help'.`)
       this.exit(ExitCode.Usage)
     }
