@@ -34,13 +34,31 @@ const EXPLANATIONS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: the server certificate is self-signed and not the given CA certificate',
   SELF_SIGNED_CERT_IN_CHAIN: 'TLS: the server certificate chain ends in a CA other than the given one',
   CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
+  // Alerts the server sends when it refuses our certificate.
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'TLS: the server refused our certificate: it has expired',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'TLS: the server refused our certificate: it is not signed by a CA the server trusts',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'TLS: the server refused our certificate',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'TLS: the server requires a client certificate',
+  // Our own files, found wanting before anything is sent.
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'TLS: the private key does not belong to the certificate',
+  ERR_OSSL_PEM_NO_START_LINE: 'TLS: a key or certificate file is not in PEM format',
+}
+
+/**
+ * The first line of an error message. OpenSSL's run over several lines as
+ * `HEX:error:CODE:LIBRARY:FUNCTION:REASON:FILE:LINE:...`, of which only REASON means something to an operator.
+ */
+function oneLine(message: string): string {
+  const line = message.split('\n')[0]!.trim()
+  const reason = /^(?:[0-9A-F]+:)?error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(line)?.[1]
+  return reason ? `TLS: ${reason}` : line
 }
 
 /** Turns a socket error into a one-line ConnectionError that names the remote. */
 export function explainSocketError(remote: string, error: unknown): ConnectionError {
   if (error instanceof ConnectionError) return error
   const code = (error as NodeJS.ErrnoException).code
-  const explanation = (code && EXPLANATIONS[code]) ?? (error as Error).message ?? String(error)
+  const explanation = (code && EXPLANATIONS[code]) ?? oneLine((error as Error).message ?? String(error))
   return new ConnectionError(`${remote}: ${explanation}${code && EXPLANATIONS[code] ? ` (${code})` : ''}`, remote, code, {cause: error})
 }
 
@@ -67,9 +85,15 @@ export async function openSocket(remote: Remote, timeoutMs: number, tlsFiles?: T
   return new Promise((resolve, reject) => {
     let socket: net.Socket
     const readyEvent = remote.kind === 'ssl' ? 'secureConnect' : 'connect'
-    if (remote.kind === 'unix') socket = net.connect({path: remote.path})
-    else if (remote.kind === 'tcp') socket = net.connect({host: remote.host, port: remote.port})
-    else socket = tls.connect({host: remote.host, port: remote.port, ...secure})
+    try {
+      if (remote.kind === 'unix') socket = net.connect({path: remote.path})
+      else if (remote.kind === 'tcp') socket = net.connect({host: remote.host, port: remote.port})
+      else socket = tls.connect({host: remote.host, port: remote.port, ...secure})
+    } catch (error) {
+      // tls.connect throws at once when the key and certificate do not fit together.
+      reject(explainSocketError(name, error))
+      return
+    }
 
     const timer = setTimeout(() => {
       socket.destroy()
