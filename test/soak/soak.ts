@@ -11,6 +11,7 @@ import {readFile} from 'node:fs/promises'
 import {type Monitor, OvsdbClient, type Row} from '../../src/ovsdb/index.js'
 import {killSandboxDaemon, restartSandboxDaemon, type Sandbox} from '../../src/sandbox/sandbox.js'
 import {CliProcess} from '../helpers/process.js'
+import {seededRandom} from '../helpers/prng.js'
 
 export interface SoakProfile {
   /** Lports requested for the chassis and never touched by the driver: they must never be unplugged. */
@@ -40,18 +41,6 @@ export interface SoakResult {
   violations: string[]
   /** VmRSS (MB) of the longest-lived watcher after each convergence it saw. */
   watcherRssMb: number[]
-}
-
-/** A seeded PRNG (mulberry32), so a failing soak can be replayed with the same seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -160,7 +149,7 @@ function churnDriver(nb: OvsdbClient, nbMonitor: Monitor, rand: () => number, ma
 }
 
 export async function runSoak(sandbox: Sandbox, profile: SoakProfile, seed = 1, log: (line: string) => void = () => {}): Promise<SoakResult> {
-  const rand = random(seed)
+  const rand = seededRandom(seed)
   const hv1 = sandbox.chassis[0]!
   const violations: string[] = []
   const faults: FaultRecord[] = []

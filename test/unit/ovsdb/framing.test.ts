@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {FramingError} from '../../../src/ovsdb/errors.js'
 import {JsonSplitter} from '../../../src/ovsdb/framing.js'
-import {randomInt, seededRandom} from './prng.js'
+import {randomInt, seededRandom} from '../../helpers/prng.js'
 
 const TRICKY_STRINGS = ['', 'plain', 'br{ace}s [and] brackets', 'quote " inside', 'back\\slash\\', '\\"', 'ünïcødé', '日本語', '🦀 emoji', '\u0000\u001f', '}]"']
 

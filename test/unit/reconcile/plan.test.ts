@@ -4,6 +4,7 @@ import {createDummyProvider} from '../../../src/providers/dummy.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
 import type {BindingView, InterfaceView, ReconcileView} from '../../../src/reconcile/model.js'
 import {mtuRequestOf, type PlanEntry, planReconcile} from '../../../src/reconcile/plan.js'
+import {pluggedInterface} from '../../helpers/views.js'
 
 const HERE = 'chassis-here'
 const ELSEWHERE = 'chassis-elsewhere'
@@ -12,17 +13,7 @@ function binding(lport: string, overrides: Partial<BindingView> = {}, options: R
   return {uuid: `pb-${lport}`, logicalPort: lport, type: '', options, requestedChassis: HERE, ...overrides}
 }
 
-function plugged(name: string, lport: string, overrides: Partial<InterfaceView> = {}): InterfaceView {
-  return {
-    uuid: `if-${name}`,
-    name,
-    type: 'internal',
-    options: {'vif-plug-dummy-option': 'value'},
-    externalIds: {'iface-id': lport, 'ovn-plugged': 'dummy'},
-    portUuid: `port-${name}`,
-    ...overrides,
-  }
-}
+const plugged = pluggedInterface
 
 function view(bindings: BindingView[], interfaces: InterfaceView[], overrides: Partial<ReconcileView> = {}): ReconcileView {
   return {chassisUuid: HERE, bridgeUuid: 'br-int', bindings, interfaces, complete: true, ...overrides}

@@ -15,6 +15,7 @@ import {
   isHealthy,
   type LogicalPortInfo,
 } from '../../../src/status/classify.js'
+import {pluggedInterface} from '../../helpers/views.js'
 
 const HERE = 'uuid-hv1'
 const THERE = 'uuid-hv2'
@@ -36,18 +37,8 @@ function binding(lport: string, overrides: Partial<BindingView> = {}, options: R
 
 const claimed = (lport: string, overrides: Partial<BindingView> = {}, options: Record<string, string> = {}) => binding(lport, {chassis: HERE, up: true, ...overrides}, options)
 
-function plugged(name: string, lport: string, overrides: Partial<InterfaceView> = {}): InterfaceView {
-  return {
-    uuid: `if-${name}`,
-    name,
-    type: 'internal',
-    options: {'vif-plug-dummy-option': 'value'},
-    externalIds: {'iface-id': lport, 'ovn-plugged': 'dummy'},
-    portUuid: `port-${name}`,
-    ofport: 7,
-    ...overrides,
-  }
-}
+// With an ofport, as once ovs-vswitchd has opened the interface.
+const plugged = (name: string, lport: string, overrides: Partial<InterfaceView> = {}): InterfaceView => pluggedInterface(name, lport, {ofport: 7, ...overrides})
 
 /** Answers as the representor provider does: a fixed table of pf-mac/vf to netdev. */
 function tableProvider(table: Record<string, string>): VifPlugProvider {
