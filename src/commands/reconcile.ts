@@ -52,6 +52,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     }),
     'log-format': Flags.string({description: 'With --watch: how to log each action.', options: ['text', 'json'], default: 'text'}),
     'batch-ms': Flags.integer({description: 'With --watch: handle changes arriving within this many milliseconds in one pass.', default: 20, min: 0, hidden: true}),
+    'retry-init-ms': Flags.integer({description: 'With --watch: how often to retry a provider whose init failed.', default: 10_000, min: 10, hidden: true}),
   }
 
   async run(): Promise<ReconcileResult | undefined> {
@@ -68,7 +69,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     })
     try {
       if (flags.watch) {
-        await this.watch(reconciler, providers, flags['log-format'] as LogFormat, flags['batch-ms'])
+        await this.watch(reconciler, providers, flags['log-format'] as LogFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
         return undefined
       }
 
@@ -99,7 +100,12 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     }
   }
 
-  private async watch(reconciler: Reconciler, providers: Awaited<ReturnType<typeof loadProviders>>, format: LogFormat, batchMs: number): Promise<void> {
+  private async watch(
+    reconciler: Reconciler,
+    providers: Awaited<ReturnType<typeof loadProviders>>,
+    format: LogFormat,
+    timing: {batchMs: number; retryInitMs: number},
+  ): Promise<void> {
     const controller = new AbortController()
     const stop = () => controller.abort()
     process.once('SIGTERM', stop)
@@ -107,7 +113,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     const log = (line: Parameters<typeof formatLogLine>[1]) => this.log(formatLogLine(format, line))
     log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
     try {
-      await watchAndReconcile(reconciler, providers, {batchMs, retryMs: 1000, signal: controller.signal, log})
+      await watchAndReconcile(reconciler, providers, {...timing, retryMs: 1000, signal: controller.signal, log})
       log({level: 'info', message: 'stopped'})
     } finally {
       process.off('SIGTERM', stop)

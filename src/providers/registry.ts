@@ -173,11 +173,41 @@ function refusingStandIn(provider: VifPlugProvider, failure: InitFailure): VifPl
 /** The providers one command run uses, each initialised (or with the reason it could not be). */
 export class ProviderRegistry {
   private readonly standIns = new Map<string, VifPlugProvider>()
+  private current: readonly RegisteredProvider[]
 
-  constructor(readonly entries: readonly RegisteredProvider[]) {
+  constructor(entries: readonly RegisteredProvider[]) {
+    this.current = entries
     for (const entry of entries) {
       if (entry.initFailure) this.standIns.set(entry.provider.type, refusingStandIn(entry.provider, entry.initFailure))
     }
+  }
+
+  get entries(): readonly RegisteredProvider[] {
+    return this.current
+  }
+
+  /**
+   * Runs init() again for the providers whose init failed (say, devlink was not ready when a
+   * watcher started); returns the types that work now. Those still failing keep refusing, with
+   * the latest reason.
+   */
+  async retryFailedInits(): Promise<string[]> {
+    const recovered: string[] = []
+    this.current = await Promise.all(
+      this.current.map(async (entry) => {
+        if (!entry.initFailure) return entry
+        const retried = await initialise(entry.provider, entry.origin)
+        if (retried.initFailure) {
+          this.standIns.set(entry.provider.type, refusingStandIn(entry.provider, retried.initFailure))
+        } else {
+          this.standIns.delete(entry.provider.type)
+          recovered.push(entry.provider.type)
+        }
+
+        return retried
+      }),
+    )
+    return recovered
   }
 
   get types(): string[] {

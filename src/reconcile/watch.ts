@@ -7,6 +7,8 @@ export interface WatchOptions {
   batchMs: number
   /** After a failed pass, wait this long before the next. */
   retryMs: number
+  /** How often to retry the init of providers whose init failed. */
+  retryInitMs: number
   signal: AbortSignal
   log(line: {level: 'info' | 'warn' | 'error'; message: string} & Partial<ReportedEntry>): void
 }
@@ -70,6 +72,19 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
   reconciler.on('status', onStatus)
   onStatus(reconciler.lockStatus())
   const unsubscribers = providers.entries.flatMap((entry) => (entry.provider.onChange ? [entry.provider.onChange(onChange)] : []))
+  for (const entry of providers.entries) {
+    if (entry.initFailure) options.log({level: 'warn', message: `provider ${entry.provider.type} failed to initialise: ${entry.initFailure.reason}; retrying every ${options.retryInitMs} ms`})
+  }
+
+  const initRetry = setInterval(() => {
+    if (!providers.entries.some((entry) => entry.initFailure)) return
+    void providers.retryFailedInits().then((recovered) => {
+      if (recovered.length === 0) return
+      options.log({level: 'info', message: `provider ${recovered.join(', ')} initialised`})
+      schedule()
+    })
+  }, options.retryInitMs)
+  initRetry.unref()
   schedule(0)
 
   await new Promise<void>((resolve) => {
@@ -77,6 +92,7 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
     else options.signal.addEventListener('abort', () => resolve(), {once: true})
   })
   clearTimeout(timer)
+  clearInterval(initRetry)
   reconciler.off('changed', onChange)
   reconciler.off('status', onStatus)
   for (const unsubscribe of unsubscribers) unsubscribe()

@@ -1,3 +1,6 @@
+import {writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
@@ -5,6 +8,8 @@ import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sand
 import {eventually, listRows} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
+
+const LATE_PROVIDER = fileURLToPath(new URL('../../fixtures/reconcile/late-provider.mjs', import.meta.url))
 
 describe('reconcile --watch, against real servers', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
@@ -15,8 +20,8 @@ describe('reconcile --watch, against real servers', () => {
     await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()))
   })
 
-  function startWatcher(): CliProcess {
-    const watcher = new CliProcess(['reconcile', '--watch', '--db', hv1().db, '--log-format', 'json'])
+  function startWatcher(extra: string[] = [], env: NodeJS.ProcessEnv = {}): CliProcess {
+    const watcher = new CliProcess(['reconcile', '--watch', '--db', hv1().db, '--log-format', 'json', ...extra], env)
     watchers.push(watcher)
     return watcher
   }
@@ -98,5 +103,20 @@ describe('reconcile --watch, against real servers', () => {
     await waitForPlugged('l', ['l1'])
     await nbctl('ls-del', 'sw2')
     await waitForPlugged('l', [])
+  })
+
+  it('keeps retrying a provider whose init failed, and plugs its ports once it works', async () => {
+    const ready = path.join(sandbox().dir, 'late-provider-ready')
+    const watcher = startWatcher(['--provider-module', LATE_PROVIDER, '--retry-init-ms', '100'], {OVN_VIF_TEST_PROVIDER_READY: ready})
+    await watcher.waitForLine(/provider late failed to initialise: not ready.*retrying every 100 ms/)
+    await nbctl('ls-add', 'sw3', '--', 'lsp-add', 'sw3', 'late1', '--', 'set', 'Logical_Switch_Port', 'late1', 'options:requested-chassis=hv1', 'options:vif-plug-type=late')
+    await watcher.waitForLine(/"lport":"late1","result":"pending".*provider late failed to initialise/)
+    expect(await pluggedNames('late')).toEqual([])
+
+    await writeFile(ready, '')
+    await watcher.waitForLine(/provider late initialised/)
+    await waitForPlugged('late', ['late1'])
+    await nbctl('ls-del', 'sw3')
+    await waitForPlugged('late', [])
   })
 })

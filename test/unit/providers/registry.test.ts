@@ -5,7 +5,8 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {UserError, ValidationError} from '../../../src/lib/errors.js'
 import {ExitCode} from '../../../src/lib/exit-codes.js'
-import {BUILTIN_ORIGIN, loadProviderModule, loadProviders, validateProvider} from '../../../src/providers/registry.js'
+import {BUILTIN_ORIGIN, loadProviderModule, loadProviders, ProviderRegistry, validateProvider} from '../../../src/providers/registry.js'
+import type {VifPlugProvider} from '../../../src/providers/types.js'
 import {FIXTURES, lportOptions, scenario} from './helpers.js'
 
 const MODULES = path.join(FIXTURES, 'modules')
@@ -141,5 +142,35 @@ describe('validateProvider', () => {
     [{...valid, optionSpecs: [{key: 'vif-plug:ok:a', flag: 'a', description: '', required: true}]}, 'optionSpecs[0].check is undefined; expected a function'],
   ])('rejects %j', (candidate, problem) => {
     expect(() => validateProvider(candidate, '"m.mjs"')).toThrow(`provider module "m.mjs": ${problem}`)
+  })
+})
+
+describe('ProviderRegistry.retryFailedInits', () => {
+  it('brings back a provider whose init failed once it initialises, and keeps refusing until then', async () => {
+    let ready = false
+    const provider: VifPlugProvider = {
+      type: 'late',
+      maintainedOptions: [],
+      optionSpecs: [],
+      init: async () => {
+        if (!ready) throw new Error('devlink is not ready')
+      },
+      prepareCreate: () => ({ok: true, value: {name: 'vf0', type: '', options: {}}}),
+      prepareRemove: () => ({ok: true, value: undefined}),
+      inventory: async () => [],
+    }
+    const registry = new ProviderRegistry([{provider, origin: 'test', initFailure: {reason: 'devlink is not ready', exitCode: 4}}])
+    const request = {lportName: 'lsp1', lportOptions: {}}
+    expect(registry.get('late')!.prepareCreate(request)).toEqual({ok: false, reason: 'provider late failed to initialise: devlink is not ready'})
+
+    expect(await registry.retryFailedInits()).toEqual([])
+    expect(registry.entry('late')?.initFailure?.reason).toBe('devlink is not ready')
+    expect(registry.get('late')!.prepareCreate(request).ok).toBe(false)
+
+    ready = true
+    expect(await registry.retryFailedInits()).toEqual(['late'])
+    expect(registry.entry('late')?.initFailure).toBeUndefined()
+    expect(registry.get('late')).toBe(provider)
+    expect(registry.get('late')!.prepareCreate(request)).toEqual({ok: true, value: {name: 'vf0', type: '', options: {}}})
   })
 })
