@@ -96,7 +96,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /**
    * Connects to one of the remotes (a comma-separated list is tried in random order). Fails at
-   * once if none can be reached; when servers answer but none is the leader (an election), it
+   * once if none can be reached; when some answer but none is the leader (an election), it
    * keeps trying until timeoutMs.
    */
   static async connect(remotes: string, options: ConnectOptions): Promise<OvsdbClient> {
@@ -274,18 +274,20 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   /** One pass over the remotes in random order; resolves with the first acceptable session. */
   private async connectOnce(): Promise<Session> {
     const failures: string[] = []
-    let allUnsuitable = true
+    // One member answering "not the leader" means an election may be under way, even while
+    // another member (the old leader, killed) cannot be reached: worth waiting for.
+    let someUnsuitable = false
     for (const remote of shuffled(this.remotes)) {
       const name = formatRemote(remote)
       try {
         return await this.open(remote, name)
       } catch (error) {
-        if (!(error instanceof UnsuitableServer)) allUnsuitable = false
+        if (error instanceof UnsuitableServer) someUnsuitable = true
         failures.push((error as Error).message)
       }
     }
     const summary = failures.join('; ')
-    throw allUnsuitable ? new NotLeaderError(`no usable server for ${this.database}: ${summary}`) : new ConnectionError(summary)
+    throw someUnsuitable ? new NotLeaderError(`no usable server for ${this.database}: ${summary}`) : new ConnectionError(summary)
   }
 
   private async open(remote: Remote, name: string): Promise<Session> {
