@@ -72,13 +72,21 @@ ${valueCases(model.commands).join('\n')}
 ${lspLister(model.bin, 'bash')}
 
 ${name}() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} command='' word i values
-  # The command is the longest run of known words at the start of the line.
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} command='' help='' word i values
+  # The command is the longest run of known words at the start of the line (after help, the one it is about).
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=\${COMP_WORDS[i]}
+    if [[ $i == 1 && $word == help ]]; then
+      help=1
+      continue
+    fi
     [[ " $(${name}_next "$command") " == *" $word "* ]] || break
     command=\${command:+$command }$word
   done
+  if [[ -n $help ]]; then
+    ((i == COMP_CWORD)) && COMPREPLY=($(compgen -W "$(${name}_next "$command")" -- "$cur"))
+    return
+  fi
   # --flag=value: bash splits the = into a word of its own.
   if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
     prev=\${COMP_WORDS[COMP_CWORD-2]}
@@ -159,10 +167,15 @@ ${name}_lsp_names() {
 ${name}() {
   local command='' word
   local -a reply
-  local -i consumed=0
-  # The command is the longest run of known words at the start of the line.
+  local -i consumed=0 help=0
+  # The command is the longest run of known words at the start of the line (after help, the one it is about).
   while ((consumed + 2 < CURRENT)); do
     word=\${words[consumed + 2]}
+    if ((consumed == 0 && !help)) && [[ $word == help ]]; then
+      help=1
+      ((consumed++))
+      continue
+    fi
     ${name}_next "$command"
     ((\${reply[(I)\${(b)word}:*]})) || break
     command=\${command:+$command }$word
@@ -175,6 +188,7 @@ ${name}() {
       [[ -z $command ]] && return
     fi
   fi
+  ((help)) && return
   words=("\${words[1]}" "\${(@)words[consumed + 2, -1]}")
   ((CURRENT -= consumed))
   case "$command" in

@@ -79,6 +79,12 @@ describe('shell completion', () => {
     expect(await bashComplete(bash, 'ovn-vif-ctl sandbox st')).toEqual(['start', 'status', 'stop'])
   })
 
+  it('completes the command help is asked about', async () => {
+    expect(await bashComplete(bash, 'ovn-vif-ctl help sa')).toEqual(['sandbox'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl help sandbox ')).toEqual(['env', 'start', 'status', 'stop'])
+    expect(await zshComplete(zsh, 'ovn-vif-ctl help sandbox ')).toBe('commands: env start status stop\n')
+  })
+
   it('completes the flags of the command on the line, and the values a flag lists, in bash', async () => {
     expect(await bashComplete(bash, 'ovn-vif-ctl reconcile --w')).toEqual(['--watch'])
     expect(await bashComplete(bash, 'ovn-vif-ctl plug vm1 --vf')).toEqual(['--vf-num'])
