@@ -12,6 +12,25 @@ export interface CliResult {
   exitCode: number
 }
 
+/** Runs a program to its end, resolving also on a non-zero exit (the test asserts the code). */
+export function runProgram(
+  file: string,
+  args: readonly string[],
+  options: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000},
+      (error, stdout, stderr) => {
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({stdout, stderr, exitCode})
+      },
+    )
+  })
+}
+
 /**
  * Runs the built CLI as an operator would (a separate process, real exit code). The tests
  * run after `npm run build`; run it first when calling vitest by hand.
@@ -21,15 +40,5 @@ export function runCli(args: readonly string[], options: {env?: NodeJS.ProcessEn
     throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
   }
 
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [runJs, ...args],
-      {env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000},
-      (error, stdout, stderr) => {
-        const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        resolve({stdout, stderr, exitCode})
-      },
-    )
-  })
+  return runProgram(process.execPath, [runJs, ...args], options)
 }

@@ -9,28 +9,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT} from '../../../scripts/gen-man.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {sandboxEnv} from '../../../src/sandbox/sandbox.js'
+import {runProgram} from '../../helpers/cli.js'
 import {eventually} from '../../helpers/ovs.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
 const exec = promisify(execFile)
 const UNIT = path.join(ROOT, 'contrib', 'ovn-vif-ctl-reconcile.service')
 
-interface Outcome {
-  stdout: string
-  stderr: string
-  exitCode: number
-}
-
-/** Runs a program to its end, resolving also on a non-zero exit (the test asserts the code). */
-async function outcome(file: string, args: readonly string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<Outcome> {
-  try {
-    const {stdout, stderr} = await exec(file, args, {...options, env: {...process.env, NO_COLOR: '1', ...options.env}})
-    return {stdout, stderr, exitCode: 0}
-  } catch (error) {
-    const {stdout = '', stderr = '', code} = error as {stdout?: string; stderr?: string; code?: number}
-    return {stdout, stderr, exitCode: typeof code === 'number' ? code : -1}
-  }
-}
+const outcome = runProgram
 
 /**
  * The package as an operator gets it: `npm pack` of the build, installed globally into a
