@@ -3,8 +3,9 @@ import path from 'node:path'
 
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
-import {ConnectionError} from '../lib/errors.js'
-import type {OvsdbClient, Row} from '../ovsdb/index.js'
+import {ConnectionError, UserError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {type OvsdbClient, parseRemotes, type Row} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
@@ -66,6 +67,20 @@ async function readPidfile(candidates: readonly string[]): Promise<{file: string
   return undefined
 }
 
+/** A malformed remote or a missing TLS flag is the operator's typo, not a failed check: exit 2, as for every command. */
+function rethrowUsageError(error: unknown): void {
+  if (error instanceof UserError && error.exitCode === ExitCode.Usage) throw error
+}
+
+function isWellFormed(remotes: string): boolean {
+  try {
+    parseRemotes(remotes)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * The checks, in order; each either runs or is skipped because one it depends on did not pass.
  * Connections are opened one at a time, as each check needs them, and all closed at the end.
@@ -108,6 +123,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckOutcome[]>
         interfaceErrors = interfaces.flatMap((row) => (row.error === undefined ? [] : [{name: row.name as string, error: row.error as string}]))
         return {result: 'pass', detail: `${settings.ovsDb} answers`}
       } catch (error) {
+        rethrowUsageError(error)
         return {
           result: 'fail',
           detail: message(error),
@@ -142,6 +158,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckOutcome[]>
         clients.push(sb)
         return {result: 'pass', detail: `${sbRemote} (from ${sbSource}) answers`}
       } catch (error) {
+        // A malformed external_ids:ovn-remote is this chassis's fault, and a failed check.
+        if (sbSource !== 'external_ids:ovn-remote' || isWellFormed(sbRemote)) rethrowUsageError(error)
         return {
           result: 'fail',
           detail: `${message(error)} (the remote comes from ${sbSource})`,
@@ -170,6 +188,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckOutcome[]>
         clients.push(nb)
         return {result: 'pass', detail: `${settings.nbDb} answers`}
       } catch (error) {
+        rethrowUsageError(error)
         return {
           result: 'warn',
           detail: `${message(error)}; optional on a chassis, but status cannot show ports not yet in the Southbound DB`,
