@@ -366,7 +366,13 @@ export async function readSandboxState(dir: string): Promise<Sandbox> {
     throw new ValidationError(`no sandbox in ${dir}: start one with 'ovn-vif-ctl sandbox start --dir ${dir}'`)
   }
 
-  return JSON.parse(text) as Sandbox
+  try {
+    return JSON.parse(text) as Sandbox
+  } catch (error) {
+    throw new ValidationError(
+      `${path.join(dir, STATE_FILE)} is not a sandbox state file (${(error as Error).message}): stop its daemons by their pidfiles in ${dir}, then remove it`,
+    )
+  }
 }
 
 export interface StopOptions {
