@@ -183,6 +183,26 @@ describe('bad input to every command: one line, the documented exit code, no sta
     it.each(rows(['huge']))('%s: %s exits 4 in one line within its --timeout', expectRefused)
   })
 
+  describe('lport names a netdev cannot carry', () => {
+    it('reconcile names their interfaces within 15 bytes, cut on a UTF-8 boundary, and reports two names that collide as a conflict', async () => {
+      const long = 'x'.repeat(40)
+      const names = ['ünïcødé-long-port-name', long, `${long}y`, `sp ace$(touch ${file('pwned-dummy')})`]
+      await nbctl(...names.flatMap((name) => ['--', 'lsp-add', 'sw0', name, '--', 'set', 'Logical_Switch_Port', name, 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy']))
+      await nbctl('--wait=sb', 'sync')
+
+      const result = await runCli(['reconcile', ...local(), '--json', '--provider', 'dummy'])
+      const entries = new Map((JSON.parse(result.stdout) as {entries: Array<{lport: string; result: string; interface?: string; reason: string}>}).entries.map((entry) => [entry.lport, entry]))
+      expect(entries.get(names[0]!)).toMatchObject({result: 'created', interface: 'ünïcødé-lon'})
+      expect(entries.get(names[1]!)).toMatchObject({result: 'created', interface: 'x'.repeat(15)})
+      expect(entries.get(names[2]!)).toMatchObject({result: 'conflict', reason: `netdev ${'x'.repeat(15)} is also wanted by lport ${long}`})
+      expect(entries.get(names[3]!)).toMatchObject({result: 'created', interface: 'sp ace$(touch /'})
+      const interfaces = (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name'])).map((row) => String(row.name))
+      expect(interfaces).toEqual(expect.arrayContaining(['ünïcødé-lon', 'x'.repeat(15), 'sp ace$(touch /']))
+      for (const name of interfaces) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(15)
+      expect(existsSync(file('pwned-dummy'))).toBe(false)
+    })
+  })
+
   describe('security: no value from the database reaches a shell', () => {
     it('reconcile with the representor provider creates no file from $(...) in options or lport names', async () => {
       const marker = (what: string) => file(`pwned-${what}`)
