@@ -168,18 +168,22 @@ class PortReader {
   }
 }
 
+/** A dump larger than any real NIC's is refused before it is read or parsed. */
+export function checkDevlinkDumpSize(bytes: number): void {
+  if (bytes > MAX_DEVLINK_DUMP_BYTES) {
+    throw new ValidationError(
+      `devlink port dump is ${describeSize(bytes)}, more than the ${describeSize(MAX_DEVLINK_DUMP_BYTES)} this tool reads; ${EXPECTED}`,
+    )
+  }
+}
+
 /**
  * Parses `devlink -j port show` output. Anything that is not such a dump, or a port of a
  * supported flavour whose attributes have the wrong shape, is a ValidationError naming the
  * port and attribute; ports of other flavours are skipped unread.
  */
 export function parseDevlinkPortDump(text: string): ParsedDevlinkDump {
-  const bytes = Buffer.byteLength(text)
-  if (bytes > MAX_DEVLINK_DUMP_BYTES) {
-    throw new ValidationError(
-      `devlink port dump is ${describeSize(bytes)}, more than the ${describeSize(MAX_DEVLINK_DUMP_BYTES)} this tool reads; ${EXPECTED}`,
-    )
-  }
+  checkDevlinkDumpSize(Buffer.byteLength(text))
 
   let document: unknown
   try {

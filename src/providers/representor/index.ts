@@ -1,7 +1,7 @@
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 
 import type {InventoryItem, OptionSpec, PlannedInterface, PrepareResult, ProviderContext, VifPlugProvider} from '../types.js'
-import {monitorDevlinkPorts, parseDevlinkPortDump, runDevlinkPortShow} from './devlink.js'
+import {checkDevlinkDumpSize, monitorDevlinkPorts, parseDevlinkPortDump, runDevlinkPortShow} from './devlink.js'
 import {normalizeMac} from './mac.js'
 import {readNetdevSwitchAttributes, readSmartNicHostPfMac} from './sysfs.js'
 import {buildRepresentorTable, lookupRepresentor, type RepresentorTable} from './table.js'
@@ -24,7 +24,10 @@ export interface RepresentorOptions {
 
 /** Reads a recorded devlink dump from a file on every refresh, so a watcher sees it change. */
 export function devlinkJsonFile(file: string): () => Promise<string> {
-  return () => readFile(file, 'utf8')
+  return async () => {
+    checkDevlinkDumpSize((await stat(file)).size)
+    return readFile(file, 'utf8')
+  }
 }
 
 function checkPfMac(value: string): string | undefined {
