@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, open, readdir, rm, writeFile} from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -76,8 +76,10 @@ describe('bad input to every command: one line, the documented exit code, no sta
     await writeFile(file('quote.csv'), 'lsp,chassis,type\nbad1,hv1,"dummy\n')
     await writeFile(file('array.jsonl'), '["bad1", "hv1", "dummy"]\n')
     await writeFile(file('not-a-dump.json'), '{"port": 5}\n')
-    // 17 MiB of valid JSON: over the 16 MiB the representor provider reads.
-    await writeFile(file('huge-dump.json'), `{"port": {}, "padding": "${'x'.repeat(17 * 1024 * 1024)}"}`)
+    // 3 GiB, sparse: far over the 16 MiB the representor provider reads, and over what Node.js can read into a string.
+    const huge = await open(file('huge-dump.json'), 'w')
+    await huge.truncate(3 * 1024 ** 3)
+    await huge.close()
   })
   afterAll(async () => {
     await Promise.all(stopFakes.map((stop) => stop()))
@@ -139,8 +141,8 @@ describe('bad input to every command: one line, the documented exit code, no sta
     'plug: a JSON line that is not an object': {args: () => ['plug', '--from-file', file('array.jsonl'), ...central()], exitCode: 3, message: /array\.jsonl line 1: /},
     'plug: a --from-file that does not exist': {args: () => ['plug', '--from-file', file('gone.csv'), ...central()], exitCode: 2, message: /^Parsing --from-file; No file found at \S+gone\.csv$/},
     'providers inventory: a devlink dump of the wrong shape': {args: () => ['providers', 'inventory', 'representor', '--devlink-json', file('not-a-dump.json')], exitCode: 3, message: /^provider representor failed to initialise: /},
-    'providers inventory: a 17 MiB devlink dump': {args: () => ['providers', 'inventory', 'representor', '--devlink-json', file('huge-dump.json')], exitCode: 3,
-      message: /^provider representor failed to initialise: devlink port dump is 17\.0 MiB, more than the 16\.0 MiB this tool reads/},
+    'providers inventory: a 3 GiB devlink dump': {args: () => ['providers', 'inventory', 'representor', '--devlink-json', file('huge-dump.json')], exitCode: 3,
+      message: /^provider representor failed to initialise: devlink port dump is 3072\.0 MiB, more than the 16\.0 MiB this tool reads/},
     'sandbox status: a corrupt state file': {args: () => ['sandbox', 'status', '--dir', file('broken-state')], exitCode: 3, message: /^\S+sandbox\.json is not a sandbox state file \(.+\): stop its daemons by their pidfiles in \S+, then remove it$/},
     'sandbox stop: no sandbox there': {args: () => ['sandbox', 'stop', '--dir', file('nowhere')], exitCode: 3, message: /^no sandbox in \S+nowhere: start one with/},
   }
