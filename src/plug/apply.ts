@@ -1,7 +1,7 @@
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
-import {ValidationError} from '../lib/errors.js'
-import {type Condition, type OvsdbClient, type Row, TransactionError} from '../ovsdb/index.js'
+import {ConnectionError, ValidationError} from '../lib/errors.js'
+import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, type Row, TimeoutError, TransactionError} from '../ovsdb/index.js'
 import {optionMutations} from './diff.js'
 import type {BindingRow, ChassisRow, PlugSnapshot, PortPlan, PortRow} from './plan.js'
 
@@ -120,6 +120,13 @@ export async function commitPlans(nb: OvsdbClient, plans: readonly PortPlan[], o
     if (error instanceof TransactionError && error.isConflict) {
       const port = error.opIndex === undefined ? undefined : guardedPorts.get(error.opIndex)
       throw new ValidationError(`${port ?? 'a port'} was deleted or renamed while this command ran; nothing was written: check the port and run it again`)
+    }
+
+    // Lost or unanswered after it was sent, the transaction may have committed: say so, and how to find out.
+    if (error instanceof OvsdbConnectionError || error instanceof TimeoutError) {
+      throw new ConnectionError(
+        `no answer from the Northbound DB to the write (${error.message}): it may or may not have been written; run the same command again, which changes nothing if it was`,
+      )
     }
 
     throw databaseError(error, 'cannot write the plug requests to the Northbound DB')
