@@ -6,6 +6,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {JsonSplitter} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {runCli, type CliResult} from '../../helpers/cli.js'
 import {listRows} from '../../helpers/ovs.js'
@@ -183,6 +184,59 @@ describe('bad input to every command: one line, the documented exit code, no sta
     it.concurrent.each(rows(['garbage', 'silent']))('%s: %s exits 4 in one line within its --timeout', expectRefused)
     // One at a time: each client buffers 64 MiB before giving up.
     it.each(rows(['huge']))('%s: %s exits 4 in one line within its --timeout', expectRefused)
+  })
+
+  describe('a connection lost with the write in flight', () => {
+    /**
+     * A unix-socket proxy to the Northbound DB that passes everything through, except that once a
+     * client has sent a transaction commented "ovn-vif-ctl plug", the server's next reply is
+     * dropped and the client disconnected: the write is committed, but the client never hears so.
+     */
+    async function startReplyDroppingProxy(socketPath: string, target: string): Promise<() => Promise<void>> {
+      const sockets = new Set<net.Socket>()
+      const server = net.createServer((client) => {
+        const upstream = net.connect({path: target})
+        for (const socket of [client, upstream]) {
+          sockets.add(socket)
+          socket.on('error', () => socket.destroy())
+        }
+
+        const splitter = new JsonSplitter()
+        let writeSent = false
+        client.on('data', (chunk: Buffer) => {
+          const messages = splitter.push(chunk) as Array<{method?: string; params?: unknown}>
+          writeSent ||= messages.some((message) => message.method === 'transact' && JSON.stringify(message.params).includes('"comment":"ovn-vif-ctl plug'))
+          upstream.write(chunk)
+        })
+        upstream.on('data', (chunk: Buffer) => {
+          if (!writeSent) client.write(chunk)
+          else client.destroy()
+        })
+        client.on('close', () => upstream.destroy())
+        upstream.on('close', () => client.destroy())
+      })
+      await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+      return async () => {
+        for (const socket of sockets) socket.destroy()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    }
+
+    it('plug exits 4 saying the write may have happened; running it again changes nothing', async () => {
+      await nbctl('lsp-add', 'sw0', 'inflight1')
+      const stopProxy = await startReplyDroppingProxy(file('proxy.sock'), sandbox().nbDb.slice('unix:'.length))
+      try {
+        const plug = ['plug', 'inflight1', '--chassis', 'hv1', '--type', 'dummy', '--mtu', '1400', '--sb-db', sandbox().sbDb]
+        const lost = await runCli([...plug, '--nb-db', `unix:${file('proxy.sock')}`])
+        expectOneLineRefusal(lost, {exitCode: 4, message: /^no answer from the Northbound DB to the write \(.+\): it may or may not have been written; run the same command again, which changes nothing if it was$/}, 'plug')
+
+        const again = await runCli([...plug, '--nb-db', sandbox().nbDb, '--json'])
+        expect(again.exitCode).toBe(0)
+        expect(JSON.parse(again.stdout)).toMatchObject({committed: false, ports: [{lsp: 'inflight1', status: 'unchanged'}]})
+      } finally {
+        await stopProxy()
+      }
+    })
   })
 
   describe('lport names a netdev cannot carry', () => {
