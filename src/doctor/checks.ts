@@ -3,8 +3,7 @@ import path from 'node:path'
 
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
-import {ConnectionError, UserError} from '../lib/errors.js'
-import {ExitCode} from '../lib/exit-codes.js'
+import {ConnectionError, isUsageError} from '../lib/errors.js'
 import {type OvsdbClient, parseRemotes, type Row} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
@@ -69,7 +68,7 @@ async function readPidfile(candidates: readonly string[]): Promise<{file: string
 
 /** A malformed remote or a missing TLS flag is the operator's typo, not a failed check: exit 2, as for every command. */
 function rethrowUsageError(error: unknown): void {
-  if (error instanceof UserError && error.exitCode === ExitCode.Usage) throw error
+  if (isUsageError(error)) throw error
 }
 
 function isWellFormed(remotes: string): boolean {

@@ -34,3 +34,8 @@ export class MissingDependencyError extends UserError {
     this.name = 'MissingDependencyError'
   }
 }
+
+/** A usage error (exit 2): the command line's mistake, such as a malformed remote, never to be reported as a database problem. */
+export function isUsageError(error: unknown): error is UserError {
+  return error instanceof UserError && error.exitCode === ExitCode.Usage
+}

@@ -2,6 +2,7 @@ import {EventEmitter} from 'node:events'
 
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
+import {isUsageError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
 import type {Condition, Monitor, MonitorRequests, OvsdbClient, Row} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
@@ -159,6 +160,8 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       const timeoutMs = Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)
       return await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect, timeoutMs})
     } catch (error) {
+      // Optional means it may be down, not that a malformed --nb-db or a missing TLS flag goes unnoticed.
+      if (isUsageError(error)) throw error
       options.warn(`${(error as Error).message}; ports not yet in the Southbound DB are not shown`)
       return undefined
     }
