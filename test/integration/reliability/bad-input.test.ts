@@ -76,6 +76,8 @@ describe('bad input to every command: one line, the documented exit code, no sta
     await writeFile(file('broken-state/sandbox.json'), '{"dir": "/tmp/x", "daemons": [')
     await writeFile(file('quote.csv'), 'lsp,chassis,type\nbad1,hv1,"dummy\n')
     await writeFile(file('array.jsonl'), '["bad1", "hv1", "dummy"]\n')
+    await writeFile(file('equals-key.jsonl'), '{"lsp": "bad1", "chassis": "hv1", "type": "dummy", "vif-plug:dummy:a=b": "1"}\n')
+    await writeFile(file('space-key.csv'), 'lsp,chassis,type,vif-plug:dummy:a b\nbad1,hv1,dummy,1\n')
     await writeFile(file('not-a-dump.json'), '{"port": 5}\n')
     // 3 GiB, sparse: far over the 16 MiB the representor provider reads, and over what Node.js can read into a string.
     const huge = await open(file('huge-dump.json'), 'w')
@@ -119,6 +121,9 @@ describe('bad input to every command: one line, the documented exit code, no sta
     'status: a remote without a port': {args: () => ['status', '--db', 'tcp:host', '--nb-db', sandbox().nbDb], exitCode: 2, message: /^--db tcp:host: bad OVSDB remote 'tcp:host': the port is missing/},
     'reconcile: a remote with an unknown method': {args: () => ['reconcile', ...local(), '--sb-db', 'bogus:x'], exitCode: 2, message: /^--sb-db bogus:x: bad OVSDB remote 'bogus:x': unknown method 'bogus'/},
     'doctor: a unix: remote without a path': {args: () => ['doctor', '--db', 'unix:'], exitCode: 2, message: /^--db unix:: bad OVSDB remote 'unix:': the socket path is missing/},
+    'status: an empty --nb-db, though the Northbound DB is optional here': {args: () => ['status', ...local(), '--nb-db', ''], exitCode: 2, message: /^--nb-db : bad OVSDB remote '': it is empty/},
+    'status: an ssl: --nb-db without TLS files': {args: () => ['status', ...local(), '--nb-db', 'ssl:127.0.0.1:6641'], exitCode: 2,
+      message: /^--nb-db ssl:127\.0\.0\.1:6641 is an ssl: remote: give --private-key, --certificate, --ca-cert/},
     'status --all-chassis: a port out of range': {args: () => ['status', '--all-chassis', '--nb-db', 'tcp:127.0.0.1:70000', '--sb-db', sandbox().sbDb], exitCode: 2, message: /^--nb-db tcp:127\.0\.0\.1:70000: bad OVSDB remote 'tcp:127\.0\.0\.1:70000': port 70000 is out of range 1-65535/},
     'unplug: a list with an empty element': {args: () => ['unplug', 'bad1', '--nb-db', `${sandbox().nbDb},`], exitCode: 2, message: REMOTE_FORMS},
     'plug: --nb-db at the Southbound DB': {args: () => [...plugBad1, '--type', 'dummy', '--nb-db', sandbox().sbDb, '--sb-db', sandbox().sbDb], exitCode: 4,
@@ -140,6 +145,10 @@ describe('bad input to every command: one line, the documented exit code, no sta
     'plug: an empty port name': {args: () => ['plug', '', '--chassis', 'hv1', '--type', 'dummy', ...central()], exitCode: 3, message: /^no logical switch port given/},
     'plug: a CSV line with an unterminated quote': {args: () => ['plug', '--from-file', file('quote.csv'), ...central()], exitCode: 3, message: /quote\.csv line 2: /},
     'plug: a JSON line that is not an object': {args: () => ['plug', '--from-file', file('array.jsonl'), ...central()], exitCode: 3, message: /array\.jsonl line 1: /},
+    'plug: a JSON line with an option key holding =': {args: () => ['plug', '--from-file', file('equals-key.jsonl'), '--force', ...central()], exitCode: 3,
+      message: /equals-key\.jsonl line 1: option key "vif-plug:dummy:a=b" contains '=' or whitespace/},
+    'plug: a CSV column with an option key holding a space': {args: () => ['plug', '--from-file', file('space-key.csv'), '--force', ...central()], exitCode: 3,
+      message: /space-key\.csv line 2: option key "vif-plug:dummy:a b" contains '=' or whitespace/},
     'plug: a --from-file that does not exist': {args: () => ['plug', '--from-file', file('gone.csv'), ...central()], exitCode: 2, message: /^Parsing --from-file; No file found at \S+gone\.csv$/},
     'providers inventory: a devlink dump of the wrong shape': {args: () => ['providers', 'inventory', 'representor', '--devlink-json', file('not-a-dump.json')], exitCode: 3, message: /^provider representor failed to initialise: /},
     'providers inventory: a 3 GiB devlink dump': {args: () => ['providers', 'inventory', 'representor', '--devlink-json', file('huge-dump.json')], exitCode: 3,
