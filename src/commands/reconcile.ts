@@ -75,10 +75,14 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
 
       await reconciler.whenComplete(settings.timeoutMs)
       if (!flags['dry-run'] && !reconciler.lockHeld) {
-        this.warn('another reconciler (reconcile --watch) holds the lock on this chassis: showing the plan only')
+        this.warnLine('another reconciler (reconcile --watch) holds the lock on this chassis: showing the plan only')
       }
 
       const result = await reconciler.pass()
+      if (reconciler.view().chassisUuid === undefined) {
+        this.warnLine(`chassis ${reconciler.chassis} has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis`)
+      }
+
       const entries = reportEntries(result.plan.entries, result.applied)
       if (!this.jsonEnabled()) this.render(reconciler.chassis, entries)
       if (!result.converged) process.exitCode = ExitCode.NotConverged

@@ -75,8 +75,7 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
         scope: flags['all-chassis'] ? {kind: 'all-chassis'} : {kind: 'local', northbound: 'optional', ...(flags.chassis ? {chassis: flags.chassis} : {})},
         reconnect: flags.watch,
         lports,
-        // One plain line, as scripts read stderr: oclif's warn() wraps and decorates it.
-        warn: (message) => this.logToStderr(`ovn-vif-ctl: warning: ${message}`),
+        warn: (message) => this.warnLine(message),
       })
       try {
         await source.whenComplete(settings.timeoutMs)
@@ -91,7 +90,11 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
         }
 
         const report = first
-        if (!isHealthy(report.rows)) process.exitCode = ExitCode.NotConverged
+        if (!source.chassisRegistered) {
+          this.warnLine(`chassis ${source.chassis} has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis`)
+        }
+
+        if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)
         print(report)
         return undefined

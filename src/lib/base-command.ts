@@ -17,6 +17,14 @@ function summarizeParseError(message: string): string {
  * never a stack trace. Anything else is a bug and keeps oclif's full report.
  */
 export abstract class BaseCommand extends Command {
+  /**
+   * One plain `ovn-vif-ctl: warning: ...` line on stderr, also with --json (whose document
+   * stays alone on stdout): scripts read it, and oclif's warn() wraps and decorates.
+   */
+  protected warnLine(message: string): void {
+    process.stderr.write(`ovn-vif-ctl: warning: ${message}\n`)
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof UserError) {
       if (this.jsonEnabled()) {

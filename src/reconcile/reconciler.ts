@@ -33,7 +33,7 @@ export interface PassResult {
   plan: Plan
   /** False when the plan was not applied: dry run, incomplete view, or lock not held. */
   applied: boolean
-  /** Every requested lport is as requested, and nothing is left to remove. */
+  /** This chassis is registered, every requested lport is as requested, and nothing is left to remove. */
   converged: boolean
 }
 
@@ -220,7 +220,8 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     for (let attempt = 0; ; attempt++) {
       const view = this.view()
       const plan = planReconcile(view, this.options.providers, {replace: this.options.replace})
-      const converged = plan.actions.length === 0 && !plan.entries.some(isUnsettled)
+      // Without a Chassis row nothing can be requested here yet: that is not a converged chassis.
+      const converged = view.chassisUuid !== undefined && plan.actions.length === 0 && !plan.entries.some(isUnsettled)
       if (plan.actions.length === 0 || this.options.dryRun || !view.complete || !this.holdsLock) {
         return {plan, applied: false, converged}
       }

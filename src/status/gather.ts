@@ -207,6 +207,11 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     await this.reconciler?.whenComplete(timeoutMs)
   }
 
+  /** Local mode only: false while this chassis has no Chassis row in the Southbound DB. */
+  get chassisRegistered(): boolean {
+    return !this.reconciler || this.reconciler.view().chassisUuid !== undefined
+  }
+
   get chassis(): string | undefined {
     return this.reconciler?.chassis
   }

@@ -237,6 +237,16 @@ describe('reconcile, one-shot, against real servers', () => {
     await nbctl('--wait=sb', 'lsp-del', 'noprov1')
   })
 
+  it('does not call a chassis without a Chassis row converged (reconcile and status alike)', async () => {
+    const warning = 'ovn-vif-ctl: warning: chassis no-such-chassis has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis'
+    const result = await reconcile('--chassis', 'no-such-chassis')
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr.trim()).toBe(warning)
+    const status = await runCli(['status', '--db', hv1().db, '--chassis', 'no-such-chassis'], {env: {OVN_NB_DB: sandbox().nbDb}})
+    expect(status.exitCode).toBe(1)
+    expect(status.stderr.trim()).toBe(warning)
+  })
+
   it('names the fix when the local database cannot be reached', async () => {
     const result = await runCli(['reconcile', '--db', 'unix:/nonexistent/db.sock'])
     expect(result.exitCode).toBe(4)
