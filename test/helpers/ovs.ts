@@ -38,3 +38,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
+
+/** Names of the interfaces in this local OVS DB that OVN plugged (ovn-plugged) and that start with prefix, sorted. */
+export async function pluggedInterfaceNames(db: string, prefix = ''): Promise<string[]> {
+  return (await listRows('ovs-vsctl', db, 'Interface', ['name', 'external_ids']))
+    .filter((row) => (row.external_ids as Record<string, string>)['ovn-plugged'] !== undefined && String(row.name).startsWith(prefix))
+    .map((row) => String(row.name))
+    .sort()
+}
+
+/** Waits until the plugged interfaces starting with prefix are exactly `expected`. */
+export async function waitForPluggedInterfaces(db: string, prefix: string, expected: readonly string[]): Promise<void> {
+  const want = JSON.stringify([...expected].sort())
+  await eventually(`plugged interfaces ${prefix}* to be [${expected.join(',')}]`, async () => {
+    const names = await pluggedInterfaceNames(db, prefix)
+    return JSON.stringify(names) === want ? names : undefined
+  })
+}

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
-import {eventually, listRows} from '../../helpers/ovs.js'
+import {eventually, listRows, pluggedInterfaceNames, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
@@ -26,19 +26,8 @@ describe('reconcile --watch, against real servers', () => {
     return watcher
   }
 
-  /** Plugged interface names with this prefix: each test uses its own, so one failure does not cascade. */
-  const pluggedNames = async (prefix: string) =>
-    (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name', 'external_ids']))
-      .filter((row) => (row.external_ids as Record<string, string>)['ovn-plugged'] !== undefined && String(row.name).startsWith(prefix))
-      .map((row) => String(row.name))
-      .sort()
-
-  async function waitForPlugged(prefix: string, expected: string[]): Promise<void> {
-    await eventually(`plugged interfaces ${prefix}* to be [${expected.join(',')}]`, async () => {
-      const names = await pluggedNames(prefix)
-      return JSON.stringify(names) === JSON.stringify([...expected].sort()) ? names : undefined
-    })
-  }
+  const pluggedNames = (prefix: string) => pluggedInterfaceNames(hv1().db, prefix)
+  const waitForPlugged = (prefix: string, expected: string[]) => waitForPluggedInterfaces(hv1().db, prefix, expected)
 
   it('follows changes, keeps valid ports through an SB crash, and converges after it', async () => {
     const watcher = startWatcher()

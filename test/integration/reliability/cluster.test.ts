@@ -6,7 +6,7 @@ import {run} from '../../../src/sandbox/daemon.js'
 import {waitForCluster} from '../../../src/sandbox/ovsdb-server.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
 import {type CliResult, runCli} from '../../helpers/cli.js'
-import {eventually, listRows} from '../../helpers/ovs.js'
+import {eventually, listRows, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
@@ -48,19 +48,7 @@ describe('clustered NB and SB (3 members each): leaders killed under load', () =
     return daemon
   }
 
-  /** Plugged interface names with this prefix (the watcher also plugs the burst's ports, requested on hv1 too). */
-  const pluggedInterfaces = async (prefix: string) =>
-    (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name', 'external_ids']))
-      .filter((row) => (row.external_ids as Record<string, string>)['ovn-plugged'] !== undefined && String(row.name).startsWith(prefix))
-      .map((row) => String(row.name))
-      .sort()
-
-  async function waitForPlugged(prefix: string, expected: string[]): Promise<void> {
-    await eventually(`plugged interfaces ${prefix}* to be [${expected.join(',')}]`, async () => {
-      const names = await pluggedInterfaces(prefix)
-      return JSON.stringify(names) === JSON.stringify(expected) ? names : undefined
-    })
-  }
+  const waitForPlugged = (prefix: string, expected: string[]) => waitForPluggedInterfaces(hv1().db, prefix, expected)
 
   it(`loses no plug of a burst of ${BURST} while the NB leader is killed: each call succeeds, or fails in one line with exit 4`, async () => {
     const lsps = Array.from({length: BURST}, (_, index) => `burst${index}`)
