@@ -91,7 +91,9 @@ export function monitorDevlinkPorts(devlinkPath: string, onEvent: () => void, on
   const stop = () => {
     stopped = true
     process.off('exit', stop)
-    child.kill()
+    // Only a child that started and still runs: when the spawn failed (no devlink), Node can still
+    // hold a handle whose pid is 0, and kill(0) would signal this whole process group.
+    if (child.pid && child.exitCode === null && child.signalCode === null) child.kill()
   }
 
   const end = (reason: string) => {

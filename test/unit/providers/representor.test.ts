@@ -1,8 +1,9 @@
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {readFile, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {createRepresentorProvider, REPRESENTOR_OPTION_SPECS, type RepresentorOptions} from '../../../src/providers/representor/index.js'
@@ -351,5 +352,20 @@ describe('representor security', () => {
     expect(results.map((result) => result.ok)).toEqual([false, false, true])
     expect(existsSync(marker)).toBe(false)
     expect(await readFile(argvLog, 'utf8')).toBe('-j port show\n-j port show\n')
+  })
+})
+
+describe('the devlink monitor, when devlink cannot start', () => {
+  it('is stopped without signalling anything (no kill of pid 0, which is the whole process group)', async () => {
+    const script = fileURLToPath(new URL('../../fixtures/providers/stop-failed-monitor.ts', import.meta.url))
+    const {stdout} = await new Promise<{stdout: string}>((resolve, reject) => {
+      // detached: its own process group, so a regression cannot signal the test runner.
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {detached: true, stdio: ['ignore', 'pipe', 'inherit']})
+      let out = ''
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      child.on('error', reject)
+      child.on('exit', () => resolve({stdout: out}))
+    })
+    expect(stdout.trim()).toBe('done')
   })
 })
