@@ -3,6 +3,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll} from 'vitest'
 
+import {OvsdbClient} from '../../../src/ovsdb/index.js'
 import {type OvsdbServer, type OvsdbServerOptions, startOvsdbServer, stopOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
 import {TEST_SANDBOX_ROOT} from '../../helpers/sandbox.js'
 
@@ -38,5 +39,20 @@ export async function until<T>(read: () => T, test: (value: T) => boolean, what:
     if (test(value)) return value
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** One client of the test database for the calling file, connected in beforeAll and closed in afterAll. */
+export function useTestClient(server: () => OvsdbServer): () => OvsdbClient {
+  let client: OvsdbClient | undefined
+  beforeAll(async () => {
+    client = await OvsdbClient.connect(server().unixRemote, {database: 'Test'})
+  })
+  afterAll(async () => {
+    await client?.close()
+  })
+  return () => {
+    if (!client) throw new Error('the client is not connected yet: call the getter inside a test or hook')
+    return client
   }
 }

@@ -1,18 +1,16 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
 import {type Monitor, OvsdbClient, type RowChange} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
-import {until, useOvsdbServer} from './helpers.js'
+import {until, useOvsdbServer, useTestClient} from './helpers.js'
 
 describe('monitors against a real ovsdb-server', () => {
   const server = useOvsdbServer()
+  const testClient = useTestClient(server)
   let client: OvsdbClient
 
-  beforeAll(async () => {
-    client = await OvsdbClient.connect(server().unixRemote, {database: 'Test'})
-  })
-  afterAll(async () => {
-    await client?.close()
+  beforeAll(() => {
+    client = testClient()
   })
 
   async function insertParent(name: string, row: Record<string, unknown> = {}): Promise<string> {

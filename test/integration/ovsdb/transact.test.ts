@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
 import {
   ConnectionError,
@@ -12,17 +12,15 @@ import {
   TransactionError,
 } from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
-import {useOvsdbServer} from './helpers.js'
+import {useOvsdbServer, useTestClient} from './helpers.js'
 
 describe('transactions against a real ovsdb-server', () => {
   const server = useOvsdbServer()
+  const testClient = useTestClient(server)
   let client: OvsdbClient
 
-  beforeAll(async () => {
-    client = await OvsdbClient.connect(server().unixRemote, {database: 'Test'})
-  })
-  afterAll(async () => {
-    await client?.close()
+  beforeAll(() => {
+    client = testClient()
   })
 
   it('fetches the schema on connect and answers list_dbs, get_schema and echo', async () => {
