@@ -211,10 +211,6 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.rootMonitor.isComplete && this.bridgeMonitor.isComplete && this.chassisMonitor.isComplete && Boolean(this.bindingMonitor?.isComplete)
   }
 
-  plan(): Plan {
-    return planReconcile(this.view(), this.options.providers, {replace: this.options.replace})
-  }
-
   /** One pass: plan, and unless this is a dry run apply the plan in one guarded transaction. */
   async pass(): Promise<PassResult> {
     for (let attempt = 0; ; attempt++) {
