@@ -35,8 +35,9 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
         options.log({level: entry.settled ? 'info' : 'warn', message: entry.reason, ...entry})
       }
 
+      const planned = new Set(result.plan.entries.map((entry) => entry.lport))
       for (const lport of lastReported.keys()) {
-        if (!result.plan.entries.some((entry) => entry.lport === lport)) lastReported.delete(lport)
+        if (!planned.has(lport)) lastReported.delete(lport)
       }
     } catch (error) {
       options.log({level: 'error', message: `pass failed, retrying in ${options.retryMs} ms: ${error instanceof Error ? error.message : String(error)}`})
