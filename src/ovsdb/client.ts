@@ -382,8 +382,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       if (locked) this.emit('locked', name)
     }
     for (const monitor of this.monitors.values()) {
-      // One that was never established is still being set up by its own monitor() call.
-      if (monitor.method === undefined) continue
+      // One that was never established is still being set up by its own monitor() call; one
+      // being resumed, by resume().
+      if (monitor.method === undefined || monitor.isResuming) continue
       await monitor.establish(call).catch((error: unknown) => {
         if (session.rpc.closed) return
         if (monitor.listenerCount('error') > 0) monitor.emit('error', error as Error)

@@ -92,6 +92,40 @@ describe('monitors against a real ovsdb-server', () => {
     await expect(client.request('monitor_cancel', [monitor.id])).rejects.toThrow('unknown monitor')
   })
 
+  it('pauses: the server stops sending, the replica stays as read; resume reports what changed meanwhile', async () => {
+    const kept = await insertParent('p-kept', {color: 'red'})
+    const gone = await insertParent('p-gone')
+    const monitor = await client.monitor({Parent: {columns: ['name', 'color'], where: [['name', '==', 'p-kept'], ['name', '==', 'p-gone'], ['name', '==', 'p-new']]}})
+    const changes = record(monitor)
+    const completions: unknown[] = []
+    monitor.on('complete', (info) => completions.push(info))
+    await monitor.pause()
+    expect([monitor.isPaused, monitor.isComplete]).toEqual([true, false])
+    // The server no longer knows the monitor: nothing is sent for it.
+    await expect(client.request('monitor_cancel', [monitor.id])).rejects.toThrow('unknown monitor')
+
+    const tx = client.transaction()
+    const added = tx.insert('Parent', {name: 'p-new'})
+    tx.update('Parent', [['_uuid', '==', kept]], {color: 'green'})
+    tx.delete('Parent', [['_uuid', '==', gone]])
+    const fresh = (await tx.commit()).uuid(added)
+    await client.echo()
+    expect(changes).toEqual([])
+    expect(monitor.replica.table('Parent').get(kept)?.color).toBe('red')
+    expect(monitor.replica.table('Parent').get(gone)).toBeDefined()
+
+    await monitor.resume()
+    expect([monitor.isPaused, monitor.isComplete]).toEqual([false, true])
+    expect(completions).toHaveLength(1)
+    expect(changes.map(({kind, uuid}) => [kind, uuid]).sort()).toEqual([['delete', gone], ['insert', fresh], ['modify', kept]].sort())
+    expect(monitor.replica.table('Parent').get(kept)?.color).toBe('green')
+
+    // Following again, as before the pause.
+    await run('ovsdb-client', ['transact', server().unixRemote, JSON.stringify(['Test', {op: 'update', table: 'Parent', where: [['name', '==', 'p-kept']], row: {color: 'red'}}])])
+    await until(() => monitor.replica.table('Parent').get(kept)?.color, (color) => color === 'red', 'the update after resume')
+    await monitor.cancel()
+  })
+
   it('monitors every column of a table by default', async () => {
     const monitor = await client.monitor({Child: {}})
     expect(monitor.replica.table('Child').columns.map((column) => column.name).sort()).toEqual(['count', 'name'])
