@@ -65,7 +65,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       providers,
       replace: flags.replace,
       dryRun: flags['dry-run'],
-      reconnect: flags.watch,
+      watch: flags.watch,
     })
     try {
       if (flags.watch) {

@@ -9,7 +9,7 @@ import {ConstraintViolation, type Monitor, type OvsdbClient, TransactionError, Z
 import {addPlanToTransaction} from './apply.js'
 import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
-import {bindingView, chassisIdentity, findBridge, findChassis, interfacesOnBridge, OVS_COLUMNS, type OvsTables, SB_COLUMNS} from './view.js'
+import {bindingView, chassisIdentity, findBridge, findChassis, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, SB_COLUMNS} from './view.js'
 
 /** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
 export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
@@ -25,8 +25,14 @@ export interface ReconcilerOptions {
   replace: boolean
   /** Plan only: take no lock, write nothing. */
   dryRun: boolean
-  /** Keep connections up through server restarts (watch mode). */
-  reconnect: boolean
+  /**
+   * Watch mode: keep connections up through server restarts and keep following every change.
+   * Otherwise (one-shot) a pass stops following the bridge before it commits: it never reads
+   * back its own commit, which at 10,000 ports costs more than the commit itself.
+   */
+  watch: boolean
+  /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status. */
+  interfaceState?: boolean
 }
 
 export interface PassResult {
@@ -71,7 +77,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   static async open(options: ReconcilerOptions): Promise<Reconciler> {
     const {settings} = options
     // The local Open_vSwitch DB is never clustered: no leader to look for.
-    const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', {...settings, leaderOnly: false}, '--db', {reconnect: options.reconnect})
+    const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', {...settings, leaderOnly: false}, '--db', {reconnect: options.watch})
     let sb: OvsdbClient | undefined
     try {
       const rootMonitor = await ovs.monitor({Open_vSwitch: {columns: [...OVS_COLUMNS.Open_vSwitch]}})
@@ -84,11 +90,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       }
 
       // The bridge's rows and this chassis's Southbound rows are the slow reads: fetch them at once.
-      const {Open_vSwitch: _root, ...bridgeTables} = OVS_COLUMNS
+      const interfaceColumns = [...OVS_COLUMNS.Interface, ...(options.interfaceState ? INTERFACE_STATE_COLUMNS : [])]
       const [bridgeMonitor, chassisMonitor] = await settleAll([
-        ovs.monitor(Object.fromEntries(Object.entries(bridgeTables).map(([table, columns]) => [table, {columns: [...columns]}]))),
+        ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: interfaceColumns}}),
         (async () => {
-          sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.reconnect})
+          sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
           return sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
         })(),
       ])
@@ -224,15 +230,17 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
       const tx = this.ovs.transaction()
       addPlanToTransaction(tx, plan.actions, {bridgeUuid: view.bridgeUuid, lock: RECONCILE_LOCK})
+      if (!this.options.watch) await this.bridgeMonitor.pause()
       try {
         await tx.commit()
         notifyProviders(plan, this.options.providers)
         return {plan, applied: true, converged: !plan.entries.some(isUnsettled)}
       } catch (error) {
         // Someone changed what we read (a failed wait guard, or an interface created meanwhile
-        // with a name we wanted): wait for the update, then re-plan.
+        // with a name we wanted): catch up with that change, then re-plan.
         if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error
-        await this.nextChange(1000)
+        if (this.bridgeMonitor.isPaused) await this.bridgeMonitor.resume()
+        else await this.nextChange(1000)
       }
     }
   }

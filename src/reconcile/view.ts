@@ -21,8 +21,15 @@ export const OVS_COLUMNS = {
   Open_vSwitch: ['external_ids', 'bridges'],
   Bridge: ['name', 'ports'],
   Port: ['name', 'interfaces'],
-  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request', 'ofport', 'error'],
+  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request'],
 } as const
+
+/**
+ * What ovs-vswitchd reports on each Interface: status and doctor read it, reconcile does not.
+ * ovs-vswitchd writes ofport on every new interface, so following it would double the updates
+ * a large plug brings to a reconciler.
+ */
+export const INTERFACE_STATE_COLUMNS = ['ofport', 'error'] as const
 
 /** Columns of the Southbound DB that the reconciler reads, per table. */
 export const SB_COLUMNS = {

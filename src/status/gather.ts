@@ -132,7 +132,8 @@ export class StatusSource extends EventEmitter<{changed: []}> {
           providers: options.providers,
           replace: true,
           dryRun: true,
-          reconnect,
+          watch: reconnect,
+          interfaceState: true,
         }).then((value) => (reconciler = value)),
         scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined),
       ])

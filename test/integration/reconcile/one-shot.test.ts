@@ -1,6 +1,9 @@
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
+import {OvsdbClient, setInsert} from '../../../src/ovsdb/index.js'
+import {createDummyProvider} from '../../../src/providers/dummy.js'
+import {Reconciler} from '../../../src/reconcile/reconciler.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {runCli} from '../../helpers/cli.js'
 import {type Cell, eventually, listRows} from '../../helpers/ovs.js'
@@ -130,6 +133,38 @@ describe('reconcile, one-shot, against real servers', () => {
     expect(await interfaceNamed('foreign1')).toBeUndefined()
     await nbctl('lsp-del', 'foreign1')
     await run('ovs-vsctl', [`--db=${hv1().db}`, 'del-port', 'br-int', 'tap-foreign'])
+  })
+
+  it('re-plans from a fresh read when another writer wins the race to the name it wanted', async () => {
+    await requestPlug(['race1'], {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    const reconciler = await Reconciler.open({
+      settings: {nbDb: sandbox().nbDb, sbDbFlag: sandbox().sbDb, ovsDb: hv1().db, timeoutMs: 10_000, leaderOnly: true},
+      providers: new Map([['dummy', createDummyProvider()]]),
+      replace: true,
+      dryRun: false,
+      watch: false,
+    })
+    const rival = await OvsdbClient.connect(hv1().db, {database: 'Open_vSwitch'})
+    try {
+      await reconciler.whenComplete(10_000)
+      // Sent before the pass plans (from a view without it), so it reaches the server before the pass's transaction.
+      const tx = rival.transaction()
+      const port = tx.insert('Port', {name: 'race1', interfaces: [tx.insert('Interface', {name: 'race1', type: 'internal'})]})
+      tx.mutate('Bridge', [['name', '==', 'br-int']], [setInsert('ports', [port])])
+      const rivalCommit = tx.commit()
+      const result = await reconciler.pass()
+      await rivalCommit
+      expect(result.applied).toBe(false)
+      expect(result.plan.entries.filter((entry) => entry.lport === 'race1')).toEqual([
+        expect.objectContaining({outcome: 'conflict', reason: 'interface race1 exists on the integration bridge and is not maintained by OVN'}),
+      ])
+      expect(await interfaceNamed('race1')).toMatchObject({external_ids: {}})
+    } finally {
+      await Promise.allSettled([reconciler.close(), rival.close()])
+    }
+
+    await nbctl('--wait=sb', 'lsp-del', 'race1')
+    await run('ovs-vsctl', [`--db=${hv1().db}`, 'del-port', 'br-int', 'race1'])
   })
 
   it('prints the plan with --dry-run and writes nothing', async () => {
