@@ -1,4 +1,4 @@
-import {Command} from '@oclif/core'
+import {Command, ux} from '@oclif/core'
 
 import {UserError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -23,6 +23,15 @@ export abstract class BaseCommand extends Command {
    */
   protected warnLine(message: string): void {
     process.stderr.write(`ovn-vif-ctl: warning: ${message}\n`)
+  }
+
+  /**
+   * Off a terminal, plain JSON: oclif tokenizes the document to colour it even when no colour
+   * is shown, which for 10,000 entries takes longer than the work being reported.
+   */
+  override logJson(json: unknown): void {
+    if (process.stdout.isTTY) super.logJson(json)
+    else ux.stdout(JSON.stringify(json, null, 2))
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
