@@ -67,6 +67,17 @@ describe('JsonSplitter', () => {
     }
   })
 
+  it('finds the end of strings of backslash runs cut anywhere into three chunks', () => {
+    const messages = [{a: '\\', b: ['\\\\"', '"\\\\\\'], c: '}\\]'}, ['x\\"y', '']]
+    const bytes = Buffer.from(messages.map((message) => JSON.stringify(message)).join(''))
+    for (let first = 1; first < bytes.length; first++) {
+      for (let second = first; second < bytes.length; second++) {
+        const splitter = new JsonSplitter()
+        expect(feed(splitter, [bytes.subarray(0, first), bytes.subarray(first, second), bytes.subarray(second)]), `cuts ${first} ${second}`).toEqual(messages)
+      }
+    }
+  })
+
   it('fails on random garbage with a FramingError, never a crash or silent hang (500 seeds)', () => {
     for (let seed = 1; seed <= 500; seed++) {
       const random = seededRandom(seed)
