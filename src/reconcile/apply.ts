@@ -36,17 +36,14 @@ function addCreate(tx: Transaction, desired: DesiredInterface, index: number): N
   return tx.insert('Port', {name: desired.name, interfaces: [iface]}, {uuidName: `port${index}`})
 }
 
-function addRemove(tx: Transaction, current: InterfaceView): void {
-  guardUnchanged(tx, current)
-  tx.delete('Port', [['_uuid', '==', current.portUuid]])
-  tx.delete('Interface', [['_uuid', '==', current.uuid]])
-}
 
 /**
  * Adds the whole plan to one transaction. Every row the plan read is guarded with a wait, so
  * a concurrent change makes the transaction fail as a whole (and the caller re-plans) instead
- * of committing a decision made on stale data. Port rows deleted here are still in
- * Bridge.ports until the final mutation; the server checks references only at commit.
+ * of committing a decision made on stale data. A port is removed by taking it out of
+ * Bridge.ports: Port and Interface are not root tables, so ovsdb-server deletes the Port, and
+ * then its Interface, once nothing refers to them (as ovs-vsctl del-port does). Explicit
+ * deletes would double the operations of a large unplug for nothing.
  */
 export function addPlanToTransaction(tx: Transaction, actions: readonly PlanAction[], target: ApplyTarget): void {
   tx.comment(`ovn-vif-ctl reconcile: ${actions.length} change(s)`)
@@ -71,12 +68,12 @@ export function addPlanToTransaction(tx: Transaction, actions: readonly PlanActi
       }
 
       case 'replace':
-        addRemove(tx, action.current)
+        guardUnchanged(tx, action.current)
         removedPorts.push(action.current.portUuid)
         createdPorts.push(addCreate(tx, action.desired, index))
         break
       case 'remove':
-        addRemove(tx, action.current)
+        guardUnchanged(tx, action.current)
         removedPorts.push(action.current.portUuid)
         break
     }

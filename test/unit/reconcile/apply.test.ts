@@ -81,19 +81,17 @@ describe('addPlanToTransaction', () => {
     ])
   })
 
-  it('replaces by removing the old Port and Interface before creating the new ones, in one transaction', () => {
+  it('replaces by taking the old Port off the bridge (the server collects it and its Interface) and creating the new one, in one transaction', () => {
     const tx = transaction()
     addPlanToTransaction(tx, [{kind: 'replace', lport: 'lsp1', current, desired}], {bridgeUuid: BRIDGE})
     expect(tx.operations.map((op) => `${op.op} ${op.table ?? ''}`.trim())).toEqual([
       'comment',
       'wait Interface',
-      'delete Port',
-      'delete Interface',
       'insert Interface',
       'insert Port',
       'mutate Bridge',
     ])
-    expect(tx.operations[6]).toEqual({
+    expect(tx.operations[4]).toEqual({
       op: 'mutate',
       table: 'Bridge',
       where: [['_uuid', '==', ['uuid', BRIDGE]]],
