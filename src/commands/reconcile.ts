@@ -51,7 +51,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       allowNo: true,
     }),
     'log-format': Flags.string({description: 'With --watch: how to log each action.', options: ['text', 'json'], default: 'text'}),
-    'batch-ms': Flags.integer({description: 'With --watch: handle changes arriving within this many milliseconds in one pass.', default: 20, min: 0, hidden: true}),
+    'batch-ms': Flags.integer({description: 'With --watch: start a pass at most once per this many milliseconds; changes in between are handled together.', default: 20, min: 0, hidden: true}),
     'retry-init-ms': Flags.integer({description: 'With --watch: how often to retry a provider whose init failed.', default: 10_000, min: 10, hidden: true}),
   }
 

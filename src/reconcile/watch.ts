@@ -3,7 +3,7 @@ import type {Reconciler} from './reconciler.js'
 import {reportEntries, type ReportedEntry} from './report.js'
 
 export interface WatchOptions {
-  /** Changes arriving within this window are handled in one pass. */
+  /** Passes start at most this often: changes arriving within this window of the last pass's start wait for the next one. */
   batchMs: number
   /** After a failed pass, wait this long before the next. */
   retryMs: number
@@ -22,6 +22,9 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let again = false
+  let lastPassStarted = Number.NEGATIVE_INFINITY
+  /** The last pass threw: the next waits retryMs rather than following at once. */
+  let failed = false
   /** What was last reported per lport, so a steady state is not logged on every pass. */
   const lastReported = new Map<string, string>()
 
@@ -41,19 +44,29 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
       }
     } catch (error) {
       options.log({level: 'error', message: `pass failed, retrying in ${options.retryMs} ms: ${error instanceof Error ? error.message : String(error)}`})
-      schedule(options.retryMs)
+      failed = true
     }
   }
 
   const drain = async (): Promise<void> => {
     do {
       again = false
+      lastPassStarted = performance.now()
       await runPass()
-    } while (again && !options.signal.aborted)
+    } while (again && !failed && !options.signal.aborted)
     running = undefined
+    if (failed) {
+      failed = false
+      schedule(options.retryMs)
+    }
   }
 
-  function schedule(delayMs = options.batchMs): void {
+  /**
+   * After a quiet spell a change starts a pass at once (on the next turn of the event loop, so
+   * all the row changes of one database update are in it); changes during a pass, or soon after
+   * one started, are gathered into the next.
+   */
+  function schedule(delayMs = Math.max(0, lastPassStarted + options.batchMs - performance.now())): void {
     if (options.signal.aborted) return
     if (running) {
       again = true

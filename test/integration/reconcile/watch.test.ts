@@ -10,6 +10,7 @@ import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
 const LATE_PROVIDER = fileURLToPath(new URL('../../fixtures/reconcile/late-provider.mjs', import.meta.url))
+const BAD_ROW_PROVIDER = fileURLToPath(new URL('../../fixtures/reconcile/bad-row-provider.mjs', import.meta.url))
 
 describe('reconcile --watch, against real servers', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
@@ -92,6 +93,25 @@ describe('reconcile --watch, against real servers', () => {
     await waitForPlugged('l', ['l1'])
     await nbctl('ls-del', 'sw2')
     await waitForPlugged('l', [])
+  })
+
+  it('retries a failed pass after a pause rather than in a loop, and recovers once the cause is gone', async () => {
+    const watcher = startWatcher(['--provider-module', BAD_ROW_PROVIDER])
+    await watcher.waitForLine(/"message":"reconciling chassis hv1 on br-int"/)
+    await nbctl('ls-add', 'sw-retry', '--', 'lsp-add', 'sw-retry', 'bad1', '--',
+      'set', 'Logical_Switch_Port', 'bad1', 'options:requested-chassis=hv1', 'options:vif-plug-type=badrow')
+    await watcher.waitForLine(/pass failed, retrying in 1000 ms: .*Interface\.type/)
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    // Retried about once a second: at least once in 2.5 s, and nowhere near a busy loop's hundreds.
+    const failures = watcher.lines.filter((line) => line.includes('pass failed')).length
+    expect(failures).toBeGreaterThanOrEqual(2)
+    expect(failures).toBeLessThanOrEqual(5)
+
+    await nbctl('lsp-del', 'bad1', '--', 'lsp-add', 'sw-retry', 'good1', '--',
+      'set', 'Logical_Switch_Port', 'good1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await waitForPlugged('good1', ['good1'])
+    await nbctl('ls-del', 'sw-retry')
+    await waitForPlugged('good1', [])
   })
 
   it('keeps retrying a provider whose init failed, and plugs its ports once it works', async () => {
