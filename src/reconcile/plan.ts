@@ -1,4 +1,4 @@
-import type {VifPlugProvider} from '../providers/types.js'
+import type {PrepareResult, VifPlugProvider} from '../providers/types.js'
 import {
   type BindingView,
   IFACE_ID,
@@ -126,6 +126,15 @@ function desiredInterface(
   }
 }
 
+/** A provider that throws (a bug, likely in a third-party module) refuses this lport only, with the error as the reason. */
+function askProvider<T>(provider: VifPlugProvider, prepare: () => PrepareResult<T>): PrepareResult<T> {
+  try {
+    return prepare()
+  } catch (error) {
+    return {ok: false, reason: `provider ${provider.type} failed: ${error instanceof Error ? error.message : String(error)}`}
+  }
+}
+
 function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): string {
   if (!binding) return 'its logical port is gone, or no longer requested for this chassis'
   if (binding.requestedChassis !== chassisUuid) {
@@ -199,11 +208,13 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
     }
 
     const current = carrying[0]
-    const prepared = provider.prepareCreate({
-      lportName: lport,
-      lportOptions: binding.options,
-      ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
-    })
+    const prepared = askProvider(provider, () =>
+      provider.prepareCreate({
+        lportName: lport,
+        lportOptions: binding.options,
+        ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
+      }),
+    )
     if (!prepared.ok) {
       entries.push({lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})})
       continue
@@ -305,7 +316,7 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
       continue
     }
 
-    const agreed = provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}})
+    const agreed = askProvider(provider, () => provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}}))
     if (!agreed.ok) {
       entries.push({lport, outcome: 'kept', reason: `${reason}; the provider refuses the unplug: ${agreed.reason}`, interfaceName: iface.name})
       continue

@@ -181,6 +181,27 @@ describe('planReconcile', () => {
     expect(refused.entries).toEqual([expect.objectContaining({outcome: 'pending', reason: 'vf0 is being renamed', interfaceName: 'vf0'})])
   })
 
+  it('keeps a provider that throws to its own lports: pending (or kept) with the error, the rest planned', () => {
+    const throwing: VifPlugProvider = {
+      ...scriptedProvider({}),
+      type: 'buggy',
+      prepareCreate: () => {
+        throw new Error('index out of range')
+      },
+      prepareRemove: () => {
+        throw new Error('not implemented')
+      },
+    }
+    const providers = new Map([...dummyOnly, ['buggy', throwing]])
+    const orphan = plugged('vf9', 'gone', {externalIds: {'iface-id': 'gone', 'ovn-plugged': 'buggy'}})
+    const result = plan(view([binding('lsp1', {}, {'vif-plug-type': 'buggy'}), binding('lsp2')], [orphan]), providers)
+    expect(result.entries).toEqual([
+      expect.objectContaining({lport: 'lsp1', outcome: 'pending', reason: 'provider buggy failed: index out of range'}),
+      expect.objectContaining({lport: 'lsp2', outcome: 'create'}),
+      expect.objectContaining({lport: 'gone', outcome: 'kept', reason: expect.stringContaining('the provider refuses the unplug: provider buggy failed: not implemented')}),
+    ])
+  })
+
   it('leaves a type without a provider pending', () => {
     const result = plan(view([binding('lsp1', {}, {'vif-plug-type': 'representor'})], []))
     expect(result.entries).toEqual([expect.objectContaining({outcome: 'pending', reason: "no VIF plug provider for vif-plug-type 'representor'"})])
