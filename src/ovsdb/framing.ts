@@ -1,3 +1,5 @@
+import {StringDecoder} from 'node:string_decoder'
+
 import {FramingError} from './errors.js'
 
 const OPEN_BRACE = 0x7b
@@ -11,15 +13,24 @@ function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 }
 
+/** How many backslashes come right before `end`, not looking before `from`. */
+function backslashesBefore(chunk: Buffer, from: number, end: number): number {
+  let count = 0
+  while (end - count > from && chunk[end - count - 1] === BACKSLASH) count++
+  return count
+}
+
 /**
  * Splits a stream of concatenated JSON objects/arrays (JSON-RPC over a raw socket has no
  * delimiters) into parsed values. It scans bytes rather than characters: every byte of a
- * multi-byte UTF-8 sequence is >= 0x80, so it can never be mistaken for a bracket or quote,
- * and a chunk boundary inside a character is harmless because decoding waits for the whole value.
+ * multi-byte UTF-8 sequence is >= 0x80, so it can never be mistaken for a bracket or quote.
+ * Strings, most of what OVSDB sends, are skipped with indexOf rather than byte by byte.
  */
 export class JsonSplitter {
-  private pending: Buffer[] = []
+  /** The text of the value in progress, decoded as it arrives so no chunk is kept. */
+  private pending: string[] = []
   private pendingBytes = 0
+  private readonly decoder = new StringDecoder('utf8')
   /** The closing byte each open bracket expects, innermost last. */
   private readonly closers: number[] = []
   private inString = false
@@ -51,12 +62,18 @@ export class JsonSplitter {
 
   private scan(chunk: Buffer): unknown[] {
     const values: unknown[] = []
+    const {closers} = this
+    const length = chunk.length
     let start = 0
     let i = 0
-    const length = chunk.length
     while (i < length) {
+      if (this.inString) {
+        i = this.skipString(chunk, i)
+        continue
+      }
+
       const byte = chunk[i]!
-      if (this.closers.length === 0) {
+      if (closers.length === 0) {
         if (isWhitespace(byte)) {
           i++
           start = i
@@ -67,35 +84,55 @@ export class JsonSplitter {
         }
       }
 
-      if (this.inString) {
-        if (this.escaped) this.escaped = false
-        else if (byte === BACKSLASH) this.escaped = true
-        else if (byte === QUOTE) this.inString = false
-      } else if (byte === QUOTE) {
+      if (byte === QUOTE) {
         this.inString = true
       } else if (byte === OPEN_BRACE) {
-        this.closers.push(CLOSE_BRACE)
+        closers.push(CLOSE_BRACE)
       } else if (byte === OPEN_BRACKET) {
-        this.closers.push(CLOSE_BRACKET)
+        closers.push(CLOSE_BRACKET)
       } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-        if (this.closers.pop() !== byte) throw new FramingError(`unbalanced '${String.fromCharCode(byte)}' in JSON stream`)
-        if (this.closers.length === 0) {
-          values.push(this.complete(chunk.subarray(start, i + 1)))
+        if (closers.pop() !== byte) throw new FramingError(`unbalanced '${String.fromCharCode(byte)}' in JSON stream`)
+        if (closers.length === 0) {
+          values.push(this.complete(chunk, start, i + 1))
           start = i + 1
         }
       }
       i++
     }
 
-    if (this.closers.length > 0 && start < length) this.append(chunk.subarray(start, length))
+    if (closers.length > 0 && start < length) this.append(chunk, start, length)
     return values
   }
 
-  private append(piece: Buffer): void {
-    this.checkSize(this.pendingBytes + piece.length)
-    this.pendingBytes += piece.length
-    // Copied: the socket may reuse the chunk's memory once this call returns.
-    this.pending.push(Buffer.from(piece))
+  /** From inside a string at `at`, returns where scanning goes on: after its closing quote, or the chunk's end. */
+  private skipString(chunk: Buffer, at: number): number {
+    let from = at
+    if (this.escaped) {
+      this.escaped = false
+      from++
+    }
+
+    for (;;) {
+      const quote = chunk.indexOf(QUOTE, from)
+      if (quote === -1) {
+        // An odd run of backslashes at the end escapes whatever the next chunk starts with.
+        this.escaped = backslashesBefore(chunk, from, chunk.length) % 2 === 1
+        return chunk.length
+      }
+
+      if (backslashesBefore(chunk, from, quote) % 2 === 0) {
+        this.inString = false
+        return quote + 1
+      }
+
+      from = quote + 1
+    }
+  }
+
+  private append(chunk: Buffer, start: number, end: number): void {
+    this.checkSize(this.pendingBytes + end - start)
+    this.pendingBytes += end - start
+    this.pending.push(this.decoder.write(chunk.subarray(start, end)))
   }
 
   private checkSize(bytes: number): void {
@@ -104,19 +141,21 @@ export class JsonSplitter {
     }
   }
 
-  private complete(tail: Buffer): unknown {
-    let whole = tail
+  private complete(chunk: Buffer, start: number, end: number): unknown {
+    let text: string
     if (this.pending.length === 0) {
-      this.checkSize(tail.length)
+      this.checkSize(end - start)
+      text = chunk.toString('utf8', start, end)
     } else {
-      this.checkSize(this.pendingBytes + tail.length)
-      whole = Buffer.concat([...this.pending, tail])
+      this.checkSize(this.pendingBytes + end - start)
+      this.pending.push(this.decoder.end(chunk.subarray(start, end)))
+      text = this.pending.join('')
       this.pending = []
       this.pendingBytes = 0
     }
 
     try {
-      return JSON.parse(whole.toString('utf8')) as unknown
+      return JSON.parse(text) as unknown
     } catch (error) {
       throw new FramingError(`invalid JSON from the server: ${(error as Error).message}`)
     }
