@@ -147,8 +147,21 @@ function mapEntries(target: Target, type: ColumnType, value: unknown): [unknown,
   return fail(target, `must be a map (an object or a Map), got ${describe(value)}`)
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
+}
+
 function encodeMap(target: Target, type: ColumnType, value: unknown): unknown {
   const valueType = type.value!
+  if (type.key.type === 'string' && isPlainObject(value)) {
+    // The common case (options, external_ids), without intermediate arrays: the keys of an
+    // object are distinct strings already.
+    const pairs: [WireAtom, WireAtom][] = []
+    for (const key in value) pairs.push([encodeAtom(target, type.key, key, 'key'), encodeAtom(target, valueType, value[key], 'value')])
+    checkSize(target, type, pairs.length, 'pairs')
+    return ['map', pairs]
+  }
+
   const pairs = mapEntries(target, type, value).map(([key, entry]) => [encodeAtom(target, type.key, key, 'key'), encodeAtom(target, valueType, entry, 'value')] as [WireAtom, WireAtom])
   checkSize(target, type, pairs.length, 'pairs')
   checkUnique(target, pairs.map(([key]) => key), 'key')
