@@ -5,11 +5,11 @@ import {connectDatabase} from '../lib/database.js'
 import {UserError, ValidationError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {ConstraintViolation, type Monitor, type OvsdbClient, TransactionError, ZERO_UUID} from '../ovsdb/index.js'
+import {ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
-import {bindingView, chassisIdentity, findBridge, findChassis, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, SB_COLUMNS} from './view.js'
+import {bindingView, chassisIdentity, findBridge, findChassis, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, SB_COLUMNS} from './view.js'
 
 /** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
 export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
@@ -58,6 +58,8 @@ export interface ReconcilerEvents {
 export class Reconciler extends EventEmitter<ReconcilerEvents> {
   private chassisName = ''
   private chassisUuid: string | undefined
+  /** The where clauses of the binding monitor, as JSON. */
+  private bindingConditions = ''
   private bindingMonitor: Monitor | undefined
   private holdsLock = false
 
@@ -150,20 +152,23 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     await Promise.all([this.followChassis(), this.options.dryRun ? undefined : this.takeLock()])
   }
 
-  /** The SB Port_Binding monitor follows this chassis's row: a new uuid means a new monitor. */
+  /**
+   * The SB Port_Binding monitor follows this chassis's row (a new uuid, or hostname, means a
+   * new monitor): see requestedHere().
+   */
   private async followChassis(): Promise<void> {
-    const row = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
-    const uuid = row?._uuid
-    if (uuid === this.chassisUuid && this.bindingMonitor) return
+    const uuid = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)?._uuid
+    const hostname = this.chassisHostname
+    const where = requestedHere(uuid, [this.chassisName, ...(hostname ? [hostname] : [])])
+    const key = JSON.stringify(where)
+    if (key === this.bindingConditions && this.bindingMonitor) return
     this.chassisUuid = uuid
+    this.bindingConditions = key
     const previous = this.bindingMonitor
     this.bindingMonitor = undefined
     await previous?.cancel().catch(() => undefined)
-    // Until the chassis registers, match nothing: the cost follows what is requested here.
-    const monitor = await this.sb.monitor({
-      Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['requested_chassis', '==', uuid ?? ZERO_UUID]]},
-    })
-    if (this.chassisUuid !== uuid) {
+    const monitor = await this.sb.monitor({Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where}})
+    if (this.bindingConditions !== key) {
       await monitor.cancel().catch(() => undefined)
       return
     }

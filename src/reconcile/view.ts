@@ -1,4 +1,4 @@
-import type {Row} from '../ovsdb/datum.js'
+import {type Condition, type Row, ZERO_UUID} from '../ovsdb/datum.js'
 import type {BindingView, InterfaceView} from './model.js'
 
 /** The part of a replica table (or of a select result indexed by uuid) the views read. */
@@ -116,4 +116,19 @@ export function bindingView(row: Row): BindingView {
 export function findChassis(chassis: RowSource, name: string): Row | undefined {
   for (const row of chassis.rows()) if (row.name === name) return row
   return undefined
+}
+
+/** Rows whose options:requested-chassis names this chassis, by name or hostname (monitor clauses are ORed). */
+export function namingChassis(names: readonly string[]): Condition[] {
+  return [...new Set(names)].map((name): Condition => ['options', 'includes', {'requested-chassis': name}])
+}
+
+/**
+ * The Port_Bindings requested for this chassis: by its Chassis row, and by its name or
+ * hostname in options:requested-chassis, which northd resolves to the row only once it exists
+ * (status reports those as "requested chassis unknown"). The cost follows what is requested
+ * here, not the size of the Southbound DB.
+ */
+export function requestedHere(chassisUuid: string | undefined, names: readonly string[]): Condition[] {
+  return [['requested_chassis', '==', chassisUuid ?? ZERO_UUID], ...namingChassis(names)]
 }

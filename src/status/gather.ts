@@ -4,13 +4,13 @@ import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {isUsageError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
-import type {Condition, Monitor, MonitorRequests, OvsdbClient, Row} from '../ovsdb/index.js'
+import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Row, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, type InventoryRow} from '../providers/report.js'
 import {IFACE_ID, OVN_PLUGGED} from '../reconcile/model.js'
 import {planReconcile} from '../reconcile/plan.js'
 import {Reconciler} from '../reconcile/reconciler.js'
-import {bindingView, SB_COLUMNS} from '../reconcile/view.js'
+import {bindingView, namingChassis, SB_COLUMNS} from '../reconcile/view.js'
 import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
 import type {StatusReport, StatusRow} from './model.js'
 
@@ -43,17 +43,15 @@ const SB_REQUEST: MonitorRequests = {
   Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['type', '==', '']]},
 }
 
-/** Rows whose options:requested-chassis names this chassis, by name or hostname (monitor clauses are ORed). */
-function namingThisChassis(reconciler: Reconciler): Condition[] {
-  const names = [reconciler.chassis, ...(reconciler.chassisHostname ? [reconciler.chassisHostname] : [])]
-  return [...new Set(names)].map((name): Condition => ['options', 'includes', {'requested-chassis': name}])
+function chassisNames(reconciler: Reconciler): string[] {
+  return [reconciler.chassis, ...(reconciler.chassisHostname ? [reconciler.chassisHostname] : [])]
 }
 
 /**
  * Local mode reads only what concerns this chassis, so its cost follows what is requested
- * here and not the size of the central databases: ports naming this chassis, and the ports
- * of interfaces plugged here for an lport not requested here (orphans, whose binding says
- * where the port went).
+ * here and not the size of the central databases. The reconciler already follows the ports
+ * requested here; this adds the ports of interfaces plugged here for an lport not requested
+ * here (orphans, whose binding says where the port went) and the ports named on the command line.
  */
 function localBindingConditions(reconciler: Reconciler, named: readonly string[] = []): Condition[] {
   const view = reconciler.view()
@@ -65,7 +63,8 @@ function localBindingConditions(reconciler: Reconciler, named: readonly string[]
   }
 
   const lports = [...new Set([...orphans, ...named])].sort()
-  return [...namingThisChassis(reconciler), ...lports.map((lport): Condition => ['logical_port', '==', lport])]
+  // No clause at all would mean every row.
+  return lports.length === 0 ? [['_uuid', '==', ZERO_UUID]] : lports.map((lport): Condition => ['logical_port', '==', lport])
 }
 
 function logicalPortInfo(row: Row): LogicalPortInfo {
@@ -140,7 +139,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       // Both restricted reads need the chassis's name and hostname, which the reconciler now knows.
       const named = options.lports ?? []
       const sbRequest: MonitorRequests = {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: localBindingConditions(opened, named)}}
-      const lspWhere = [...namingThisChassis(opened), ...named.map((lport): Condition => ['name', '==', lport])]
+      const lspWhere = [...namingChassis(chassisNames(opened)), ...named.map((lport): Condition => ['name', '==', lport])]
       const [sbMonitor, nbMonitor] = await settleAll([
         monitor(opened.southbound, sbRequest),
         nb ? monitor(nb, {Logical_Switch_Port: {columns: LSP_COLUMNS, where: lspWhere}}) : Promise.resolve(undefined),

@@ -127,6 +127,21 @@ describe('status against real servers', () => {
     expect(result.stderr).toMatch(/^ovn-vif-ctl: warning: cannot reach the OVN_Northbound database at unix:\/nonexistent\/nb.sock.*ports not yet in the Southbound DB are not shown/)
   })
 
+  it('reads a port requested by name for a chassis without a Chassis row from the Southbound DB alone', async () => {
+    await request('s-ghost', {'requested-chassis': 'hv-ghost', 'vif-plug-type': 'dummy'})
+    await nbctl('--wait=sb', 'sync')
+    try {
+      const result = await runCli(['status', '--db', hv1().db, '--nb-db', 'unix:/nonexistent/nb.sock', '--chassis', 'hv-ghost', '-f', 'json'])
+      expect(result.exitCode).toBe(1)
+      // (hv1's plugged interfaces are orphans from hv-ghost's point of view.)
+      expect((JSON.parse(result.stdout) as {rows: Row[]}).rows.filter((row) => row.lport === 's-ghost')).toEqual([
+        expect.objectContaining({state: 'pending', reason: expect.stringContaining('requested chassis hv-ghost is unknown in the Southbound DB')}),
+      ])
+    } finally {
+      await nbctl('--wait=sb', 'lsp-del', 's-ghost')
+    }
+  })
+
   it('--all-chassis uses the central databases only and counts per chassis', async () => {
     const result = await runCli(['status', '--all-chassis', '--nb-db', sandbox().nbDb, '--sb-db', sandbox().sbDb, '--db', 'unix:/nonexistent/db.sock'])
     expect(result.exitCode).toBe(1)
