@@ -36,7 +36,6 @@ function addCreate(tx: Transaction, desired: DesiredInterface, index: number): N
   return tx.insert('Port', {name: desired.name, interfaces: [iface]}, {uuidName: `port${index}`})
 }
 
-
 /**
  * Adds the whole plan to one transaction. Every row the plan read is guarded with a wait, so
  * a concurrent change makes the transaction fail as a whole (and the caller re-plans) instead
