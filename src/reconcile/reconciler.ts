@@ -114,10 +114,10 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.chassisName
   }
 
-  /** This chassis's hostname as registered in SB (requested-chassis may name it instead). */
-  get chassisHostname(): string | undefined {
+  /** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
+  get chassisNames(): string[] {
     const hostname = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)?.hostname
-    return typeof hostname === 'string' && hostname !== '' ? hostname : undefined
+    return typeof hostname === 'string' && hostname !== '' ? [this.chassisName, hostname] : [this.chassisName]
   }
 
   /** The Southbound connection, for readers (status) that need more of that database than this chassis's bindings. */
@@ -158,8 +158,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
    */
   private async followChassis(): Promise<void> {
     const uuid = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)?._uuid
-    const hostname = this.chassisHostname
-    const where = requestedHere(uuid, [this.chassisName, ...(hostname ? [hostname] : [])])
+    const where = requestedHere(uuid, this.chassisNames)
     const key = JSON.stringify(where)
     if (key === this.bindingConditions && this.bindingMonitor) return
     this.chassisUuid = uuid

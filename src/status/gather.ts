@@ -43,10 +43,6 @@ const SB_REQUEST: MonitorRequests = {
   Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['type', '==', '']]},
 }
 
-function chassisNames(reconciler: Reconciler): string[] {
-  return [reconciler.chassis, ...(reconciler.chassisHostname ? [reconciler.chassisHostname] : [])]
-}
-
 /**
  * Local mode reads only what concerns this chassis, so its cost follows what is requested
  * here and not the size of the central databases. The reconciler already follows the ports
@@ -139,7 +135,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       // Both restricted reads need the chassis's name and hostname, which the reconciler now knows.
       const named = options.lports ?? []
       const sbRequest: MonitorRequests = {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: localBindingConditions(opened, named)}}
-      const lspWhere = [...namingChassis(chassisNames(opened)), ...named.map((lport): Condition => ['name', '==', lport])]
+      const lspWhere = [...namingChassis(opened.chassisNames), ...named.map((lport): Condition => ['name', '==', lport])]
       const [sbMonitor, nbMonitor] = await settleAll([
         monitor(opened.southbound, sbRequest),
         nb ? monitor(nb, {Logical_Switch_Port: {columns: LSP_COLUMNS, where: lspWhere}}) : Promise.resolve(undefined),
