@@ -132,7 +132,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
         }).then((value) => (reconciler = value)),
         scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined),
       ])
-      // Both restricted reads need the chassis's name and hostname, which the reconciler now knows.
+      // Both restricted reads need what the reconciler now knows: the orphans in its view (Southbound), this chassis's names (Northbound).
       const named = options.lports ?? []
       const sbRequest: MonitorRequests = {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: localBindingConditions(opened, named)}}
       const lspWhere = [...namingChassis(opened.chassisNames), ...named.map((lport): Condition => ['name', '==', lport])]
