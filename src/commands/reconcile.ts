@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../lib/base-command.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
+import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
 import {Reconciler} from '../reconcile/reconciler.js'
@@ -57,6 +58,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
 
   async run(): Promise<ReconcileResult | undefined> {
     const {flags} = await this.parse(Reconcile)
+    if (flags.watch) favourMemoryOverSpeed()
     const settings = connectionSettings(flags)
     const providers = await loadProviders(providerRegistryOptions(flags))
     const reconciler = await Reconciler.open({
