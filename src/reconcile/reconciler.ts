@@ -5,11 +5,11 @@ import {connectDatabase} from '../lib/database.js'
 import {UserError, ValidationError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
 import {ExitCode} from '../lib/exit-codes.js'
-import {ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
+import {type Condition, ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
-import {bindingView, chassisIdentity, findBridge, findChassis, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, SB_COLUMNS} from './view.js'
+import {bindingView, chassisIdentity, findBridge, findChassis, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, type RowSource, SB_COLUMNS} from './view.js'
 
 /** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
 export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
@@ -33,6 +33,35 @@ export interface ReconcilerOptions {
   watch: boolean
   /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status. */
   interfaceState?: boolean
+  /**
+   * Called once this chassis's names (chassisNames) are known, before the slow reads finish,
+   * so a reader that needs them (status, for the Northbound ports) can start at once.
+   */
+  onChassisNames?(names: readonly string[]): void
+}
+
+/** Which Port_Bindings to follow for what the Chassis table says now: see requestedHere(). */
+interface BindingSelection {
+  chassisUuid: string | undefined
+  where: Condition[]
+  /** The where clauses as JSON, to tell whether they changed. */
+  key: string
+}
+
+/** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
+function namesOf(chassisTable: RowSource, chassisName: string): string[] {
+  const hostname = findChassis(chassisTable, chassisName)?.hostname
+  return typeof hostname === 'string' && hostname !== '' ? [chassisName, hostname] : [chassisName]
+}
+
+function selectBindings(chassisTable: RowSource, chassisName: string): BindingSelection {
+  const chassisUuid = findChassis(chassisTable, chassisName)?._uuid
+  const where = requestedHere(chassisUuid, namesOf(chassisTable, chassisName))
+  return {chassisUuid, where, key: JSON.stringify(where)}
+}
+
+function monitorBindings(sb: OvsdbClient, selection: BindingSelection): Promise<Monitor> {
+  return sb.monitor({Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: selection.where}})
 }
 
 export interface PassResult {
@@ -91,18 +120,22 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         )
       }
 
-      // The bridge's rows and this chassis's Southbound rows are the slow reads: fetch them at once.
+      // The bridge's rows and this chassis's bindings are the slow reads: fetch them at once.
       const interfaceColumns = [...OVS_COLUMNS.Interface, ...(options.interfaceState ? INTERFACE_STATE_COLUMNS : [])]
-      const [bridgeMonitor, chassisMonitor] = await settleAll([
+      const [bridgeMonitor, southbound] = await settleAll([
         ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: interfaceColumns}}),
         (async () => {
           sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
-          return sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
+          const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
+          const chassisTable = chassisMonitor.replica.table('Chassis')
+          options.onChassisNames?.(namesOf(chassisTable, chassisName))
+          const selection = selectBindings(chassisTable, chassisName)
+          return {chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
         })(),
       ])
-      const reconciler = new Reconciler(options, ovs, rootMonitor, bridgeMonitor, sb!, chassisMonitor)
+      const reconciler = new Reconciler(options, ovs, rootMonitor, bridgeMonitor, sb!, southbound.chassisMonitor)
       reconciler.chassisName = chassisName
-      await reconciler.start()
+      await reconciler.start(southbound.selection, southbound.bindingMonitor)
       return reconciler
     } catch (error) {
       await Promise.allSettled([ovs.close(), sb?.close()])
@@ -116,8 +149,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
   /** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
   get chassisNames(): string[] {
-    const hostname = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)?.hostname
-    return typeof hostname === 'string' && hostname !== '' ? [this.chassisName, hostname] : [this.chassisName]
+    return namesOf(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
   }
 
   /** The Southbound connection, for readers (status) that need more of that database than this chassis's bindings. */
@@ -135,7 +167,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return {Open_vSwitch: root.table('Open_vSwitch'), Bridge: bridge.table('Bridge'), Port: bridge.table('Port'), Interface: bridge.table('Interface')}
   }
 
-  private async start(): Promise<void> {
+  /** Starts following changes, with the bindings open() already read for the chassis it saw. */
+  private async start(selection: BindingSelection, bindingMonitor: Monitor): Promise<void> {
+    this.useBindings(selection, bindingMonitor)
     const changed = () => this.emit('changed')
     for (const monitor of [this.rootMonitor, this.bridgeMonitor]) {
       monitor.on('change', changed)
@@ -157,21 +191,25 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
    * new monitor): see requestedHere().
    */
   private async followChassis(): Promise<void> {
-    const uuid = findChassis(this.chassisMonitor.replica.table('Chassis'), this.chassisName)?._uuid
-    const where = requestedHere(uuid, this.chassisNames)
-    const key = JSON.stringify(where)
-    if (key === this.bindingConditions && this.bindingMonitor) return
-    this.chassisUuid = uuid
-    this.bindingConditions = key
+    const selection = selectBindings(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
+    if (selection.key === this.bindingConditions && this.bindingMonitor) return
+    // Marks the request in flight: a newer call changes it, and this one then drops its monitor.
+    this.bindingConditions = selection.key
     const previous = this.bindingMonitor
     this.bindingMonitor = undefined
     await previous?.cancel().catch(() => undefined)
-    const monitor = await this.sb.monitor({Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where}})
-    if (this.bindingConditions !== key) {
+    const monitor = await monitorBindings(this.sb, selection)
+    if (this.bindingConditions !== selection.key) {
       await monitor.cancel().catch(() => undefined)
       return
     }
 
+    this.useBindings(selection, monitor)
+  }
+
+  private useBindings(selection: BindingSelection, monitor: Monitor): void {
+    this.chassisUuid = selection.chassisUuid
+    this.bindingConditions = selection.key
     this.bindingMonitor = monitor
     monitor.on('change', () => this.emit('changed'))
     monitor.on('complete', () => this.emit('changed'))

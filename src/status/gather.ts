@@ -115,31 +115,38 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       }
     }
 
-    // This chassis's view and the Northbound connection are independent: open them at once.
+    // This chassis's view and the Northbound ports requested here are independent: read them at
+    // once. The Northbound read needs only this chassis's names, which come early in the reconciler's.
     let reconciler: Reconciler | undefined
     let nb: OvsdbClient | undefined
     try {
-      // Each result is kept as soon as it exists, so the catch below closes it if the other fails.
-      const [opened] = await settleAll([
-        Reconciler.open({
-          settings,
-          ...(scope.chassis ? {chassis: scope.chassis} : {}),
-          providers: options.providers,
-          replace: true,
-          dryRun: true,
-          watch: reconnect,
-          interfaceState: true,
-        }).then((value) => (reconciler = value)),
-        scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined),
-      ])
-      // Both restricted reads need what the reconciler now knows: the orphans in its view (Southbound), this chassis's names (Northbound).
       const named = options.lports ?? []
+      const nbConnected = scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined)
+      let chassisNamesKnown!: (names: readonly string[]) => void
+      const chassisNames = new Promise<readonly string[]>((resolve) => (chassisNamesKnown = resolve))
+      const opening = Reconciler.open({
+        settings,
+        ...(scope.chassis ? {chassis: scope.chassis} : {}),
+        providers: options.providers,
+        replace: true,
+        dryRun: true,
+        watch: reconnect,
+        interfaceState: true,
+        onChassisNames: chassisNamesKnown,
+      }).then((value) => (reconciler = value))
+      const nbReading = (async () => {
+        const client = await nbConnected
+        // Names, or the reconciler's own failure when it fails before it knows them.
+        const names = await Promise.race([chassisNames, opening.then(() => chassisNames)])
+        if (!client) return undefined
+        const where = [...namingChassis(names), ...named.map((lport): Condition => ['name', '==', lport])]
+        return monitor(client, {Logical_Switch_Port: {columns: LSP_COLUMNS, where}})
+      })()
+      // Each result is kept as soon as it exists, so the catch below closes it if another fails.
+      const [opened, nbMonitor] = await settleAll([opening, nbReading])
+      // The orphans are known only once this chassis's view is whole.
       const sbRequest: MonitorRequests = {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: localBindingConditions(opened, named)}}
-      const lspWhere = [...namingChassis(opened.chassisNames), ...named.map((lport): Condition => ['name', '==', lport])]
-      const [sbMonitor, nbMonitor] = await settleAll([
-        monitor(opened.southbound, sbRequest),
-        nb ? monitor(nb, {Logical_Switch_Port: {columns: LSP_COLUMNS, where: lspWhere}}) : Promise.resolve(undefined),
-      ])
+      const sbMonitor = await monitor(opened.southbound, sbRequest)
       const source = new StatusSource(options, sbMonitor, nbMonitor, opened, nb ? [nb] : [])
       await source.loadInventory()
       source.listen()
