@@ -229,6 +229,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     this.holdsLock = await this.ovs.lock(RECONCILE_LOCK)
   }
 
+  /** False while this chassis has no Chassis row in the Southbound DB. */
+  get chassisRegistered(): boolean {
+    return this.chassisUuid !== undefined
+  }
+
   get lockHeld(): boolean {
     return this.holdsLock
   }
@@ -314,7 +319,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       await this.nextChange(Math.max(10, Math.min(200, deadline - Date.now())))
     }
 
-    if (!this.view().bridgeUuid) {
+    if (!findBridge(this.ovsTables, this.integrationBridge)) {
       throw new ValidationError(`integration bridge ${this.integrationBridge} does not exist: create it, or start ovn-controller, which creates it`)
     }
   }

@@ -145,11 +145,11 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       // Each result is kept as soon as it exists, so the catch below closes it if another fails.
       const [opened, nbMonitor] = await settleAll([opening, nbReading])
       // The orphans are known only once this chassis's view is whole.
-      const sbRequest: MonitorRequests = {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: localBindingConditions(opened, named)}}
-      const sbMonitor = await monitor(opened.southbound, sbRequest)
+      const bindingWhere = localBindingConditions(opened, named)
+      const sbMonitor = await monitor(opened.southbound, {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: bindingWhere}})
       const source = new StatusSource(options, sbMonitor, nbMonitor, opened, nb ? [nb] : [])
       await source.loadInventory()
-      source.listen()
+      source.listen(bindingWhere)
       return source
     } catch (error) {
       await Promise.allSettled([reconciler?.close(), nb?.close()])
@@ -175,16 +175,17 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     this.inventory = new Map(rows.map((row) => [row.netdev, row]))
   }
 
-  private listen(): void {
+  /** Emits 'changed' on every change; in local mode keeps the binding conditions (first `bindingWhere`) in step with the orphans. */
+  private listen(bindingWhere?: Condition[]): void {
     const changed = () => this.emit('changed')
     for (const monitor of [this.sbMonitor, this.nbMonitor]) monitor?.on('change', changed)
     this.reconciler?.on('changed', changed)
     const {reconciler} = this
-    if (reconciler) {
+    if (reconciler && bindingWhere) {
       // The set of orphans changes as ports come and go: keep the binding conditions in step,
       // once per burst of changes (working them out reads the whole view).
       const named = this.options.lports ?? []
-      let conditions = JSON.stringify(localBindingConditions(reconciler, named))
+      let conditions = JSON.stringify(bindingWhere)
       let timer: NodeJS.Timeout | undefined
       const follow = () => {
         timer = undefined
@@ -212,7 +213,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   /** Local mode only: false while this chassis has no Chassis row in the Southbound DB. */
   get chassisRegistered(): boolean {
-    return !this.reconciler || this.reconciler.view().chassisUuid !== undefined
+    return !this.reconciler || this.reconciler.chassisRegistered
   }
 
   get chassis(): string | undefined {
@@ -259,6 +260,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   /** For lports named on the command line: why each one without a row has none. */
   absentReasons(lports: readonly string[], rows: readonly StatusRow[]): string[] {
+    if (lports.length === 0) return []
     const known = {bindings: this.bindings(), ...(this.logicalPorts ? {logicalPorts: this.logicalPorts} : {}), ...(this.chassis ? {chassisName: this.chassis} : {})}
     return lports.flatMap((lport) => absentReason(lport, rows, known) ?? [])
   }
