@@ -142,6 +142,21 @@ describe('status against real servers', () => {
     }
   })
 
+  it('shows a port requested here that northd has not bound yet as pending, from the Northbound DB', async () => {
+    const northd = (command: string) => run('ovn-appctl', ['-t', path.join(sandbox().dir, 'northd', 'ovn-northd.ctl'), command])
+    await northd('pause')
+    try {
+      await request('s-nb-only', {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+      const {exitCode, rows: shown} = await rows('--state', 'pending')
+      expect(exitCode).toBe(1)
+      expect(byLport(shown)['s-nb-only']).toEqual(expect.objectContaining({state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}))
+    } finally {
+      await nbctl('lsp-del', 's-nb-only')
+      await northd('resume')
+      await nbctl('--wait=sb', 'sync')
+    }
+  })
+
   it('--all-chassis uses the central databases only and counts per chassis', async () => {
     const result = await runCli(['status', '--all-chassis', '--nb-db', sandbox().nbDb, '--sb-db', sandbox().sbDb, '--db', 'unix:/nonexistent/db.sock'])
     expect(result.exitCode).toBe(1)
