@@ -43,6 +43,8 @@ export interface ReconcilerOptions {
 /** Which Port_Bindings to follow for what the Chassis table says now: see requestedHere(). */
 interface BindingSelection {
   chassisUuid: string | undefined
+  /** This chassis's names, as namesOf() gives them. */
+  names: string[]
   where: Condition[]
   /** The where clauses as JSON, to tell whether they changed. */
   key: string
@@ -56,8 +58,9 @@ function namesOf(chassisTable: RowSource, chassisName: string): string[] {
 
 function selectBindings(chassisTable: RowSource, chassisName: string): BindingSelection {
   const chassisUuid = findChassis(chassisTable, chassisName)?._uuid
-  const where = requestedHere(chassisUuid, namesOf(chassisTable, chassisName))
-  return {chassisUuid, where, key: JSON.stringify(where)}
+  const names = namesOf(chassisTable, chassisName)
+  const where = requestedHere(chassisUuid, names)
+  return {chassisUuid, names, where, key: JSON.stringify(where)}
 }
 
 function monitorBindings(sb: OvsdbClient, selection: BindingSelection): Promise<Monitor> {
@@ -127,9 +130,8 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         (async () => {
           sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
           const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
-          const chassisTable = chassisMonitor.replica.table('Chassis')
-          options.onChassisNames?.(namesOf(chassisTable, chassisName))
-          const selection = selectBindings(chassisTable, chassisName)
+          const selection = selectBindings(chassisMonitor.replica.table('Chassis'), chassisName)
+          options.onChassisNames?.(selection.names)
           return {chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
         })(),
       ])
