@@ -7,9 +7,12 @@
  *   (b) one-shot `reconcile` wall time from a cold start, N lports requested, none plugged;
  *   (c) peak RSS of the watcher;
  *   (d) one NB transaction deletes every lport: the time until hv1 (and hv2) have none plugged.
- * Prints a table and writes bench/results/reconcile.json. Numbers only; nothing asserts them.
+ * One run of a few seconds swings by 20% on a shared machine, so each N is measured several
+ * times, each in a fresh sandbox (default: 3 runs up to 1,000 ports, 1 above, where a run takes
+ * minutes), and the median of the runs is printed below them. Prints a table and writes
+ * bench/results/reconcile.json. Numbers only; nothing asserts them.
  *
- *   npm run build && npx tsx bench/reconcile/run.ts [N ...]      (default: 1000 10000)
+ *   npm run build && npx tsx bench/reconcile/run.ts [N ...] [--runs K]      (default: 1000 10000)
  */
 import {spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
@@ -217,26 +220,70 @@ function ms(value: number | null, giveUpMs = GIVE_UP_MS): string {
   return value === null ? `> ${giveUpMs / 1000} s` : `${(value / 1000).toFixed(3)} s`
 }
 
-function ratio(a: number | null, b: number | null): string {
-  return a === null || b === null ? 'n/a' : (a / b).toFixed(2)
+/** The median, counting a side that gave up (null) as slower than any time. */
+function median(values: readonly (number | null)[]): number | null {
+  const sorted = [...values].sort((a, b) => (a ?? Infinity) - (b ?? Infinity))
+  const middle = sorted.length / 2
+  if (sorted.length % 2 === 1) return sorted[Math.floor(middle)] ?? null
+  const [low, high] = [sorted[middle - 1], sorted[middle]]
+  return low === null || high === null || low === undefined || high === undefined ? null : (low + high) / 2
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
-const results: Measured[] = []
+function ratioOf(r: Measured): number | null {
+  return r.plugWatcherMs === null || r.plugOvnControllerMs === null ? null : r.plugWatcherMs / r.plugOvnControllerMs
+}
+
+interface Row extends Measured {
+  label: string
+  ratio: number | null
+}
+
+function medianRow(runs: readonly Measured[]): Row {
+  const of = (pick: (r: Measured) => number | null) => median(runs.map(pick))
+  return {
+    label: 'median',
+    n: runs[0]!.n,
+    plugWatcherMs: of((r) => r.plugWatcherMs),
+    plugOvnControllerMs: of((r) => r.plugOvnControllerMs),
+    ratio: of(ratioOf),
+    oneShotMs: of((r) => r.oneShotMs)!,
+    oneShotPeakRssMb: of((r) => r.oneShotPeakRssMb)!,
+    watcherPeakRssMb: of((r) => r.watcherPeakRssMb)!,
+    unplugWatcherMs: of((r) => r.unplugWatcherMs),
+    unplugOvnControllerMs: of((r) => r.unplugOvnControllerMs),
+  }
+}
+
+const args = process.argv.slice(2)
+const runsFlag = args.indexOf('--runs')
+const runsAsked = runsFlag >= 0 ? Number(args[runsFlag + 1]) : undefined
+if (runsAsked !== undefined && !(Number.isInteger(runsAsked) && runsAsked > 0)) throw new Error('--runs takes a positive integer')
+const sizes = args.filter((_, index) => runsFlag < 0 || (index !== runsFlag && index !== runsFlag + 1)).map(Number).filter((n) => n > 0)
+const rows: Row[] = []
+const results: {n: number; runs: Measured[]; median: Row}[] = []
 for (const n of sizes.length > 0 ? sizes : [1000, 10_000]) {
-  process.stderr.write(`measuring N=${n}...\n`)
-  results.push(await measure(n))
-  process.stderr.write(`${JSON.stringify(results.at(-1))}\n`)
+  const runs: Measured[] = []
+  const count = runsAsked ?? (n <= 1000 ? 3 : 1)
+  for (let run = 1; run <= count; run++) {
+    process.stderr.write(`measuring N=${n}, run ${run} of ${count}...\n`)
+    runs.push(await measure(n))
+    process.stderr.write(`${JSON.stringify(runs.at(-1))}\n`)
+    rows.push({...runs.at(-1)!, label: `run ${run}`, ratio: ratioOf(runs.at(-1)!)})
+  }
+
+  results.push({n, runs, median: medianRow(runs)})
+  if (count > 1) rows.push(results.at(-1)!.median)
 }
 
-console.log('N       (a) plug: ours  ovn-controller  ratio   (b) one-shot  RSS     (c) watcher RSS  (d) unplug: ours  ovn-controller')
-for (const r of results) {
+console.log('N       run     (a) plug: ours  ovn-controller  ratio   (b) one-shot  RSS     (c) watcher RSS  (d) unplug: ours  ovn-controller')
+for (const r of rows) {
   console.log(
     [
       String(r.n).padEnd(7),
+      r.label.padEnd(7),
       ms(r.plugWatcherMs).padStart(15),
       ms(r.plugOvnControllerMs).padStart(15),
-      ratio(r.plugWatcherMs, r.plugOvnControllerMs).padStart(7),
+      (r.ratio === null ? 'n/a' : r.ratio.toFixed(2)).padStart(7),
       ms(r.oneShotMs).padStart(14),
       `${r.oneShotPeakRssMb.toFixed(0)} MB`.padStart(7),
       `${r.watcherPeakRssMb.toFixed(0)} MB`.padStart(17),
