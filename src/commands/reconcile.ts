@@ -81,9 +81,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       }
 
       const result = await reconciler.pass()
-      if (reconciler.view().chassisUuid === undefined) {
-        this.warnLine(`chassis ${reconciler.chassis} has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis`)
-      }
+      if (!reconciler.chassisRegistered) this.warnUnregistered(reconciler.chassis)
 
       const entries = reportEntries(result.plan.entries, result.applied)
       if (!this.jsonEnabled()) this.render(reconciler.chassis, entries)

@@ -90,9 +90,7 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
         }
 
         const report = first
-        if (!source.chassisRegistered) {
-          this.warnLine(`chassis ${source.chassis} has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis`)
-        }
+        if (!source.chassisRegistered) this.warnUnregistered(source.chassis)
 
         if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)

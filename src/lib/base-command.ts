@@ -25,6 +25,11 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(`ovn-vif-ctl: warning: ${message}\n`)
   }
 
+  /** reconcile and status: this chassis is not converged until ovn-controller registers it. */
+  protected warnUnregistered(chassis: string | undefined): void {
+    this.warnLine(`chassis ${chassis} has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis`)
+  }
+
   /**
    * Off a terminal, plain JSON: oclif tokenizes the document to colour it even when no colour
    * is shown, which for 10,000 entries takes longer than the work being reported.
