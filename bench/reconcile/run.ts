@@ -7,6 +7,10 @@
  *   (b) one-shot `reconcile` wall time from a cold start, N lports requested, none plugged;
  *   (c) peak RSS of the watcher;
  *   (d) one NB transaction deletes every lport: the time until hv1 (and hv2) have none plugged.
+ * Each time is also split where the databases' own commit records put it (commit-log.ts): how
+ * long ovn-northd took from the NB commit to the SB commit, and how long each side took from the
+ * SB commit to its own commit in the local Open_vSwitch DB, which is (a) and (d) as the issue
+ * words them ("from the SB change").
  * One run of a few seconds swings by 20% on a shared machine, so each N is measured several
  * times, each in a fresh sandbox (default: 3 runs up to 1,000 ports, 1 above, where a run takes
  * minutes), and the median of the runs is printed below them. Prints a table and writes
@@ -23,6 +27,7 @@ import {fileURLToPath} from 'node:url'
 import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+import {type CommitRecord, dateWhenCounted, readCommits} from './commit-log.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const runJs = path.join(root, 'bin', 'run.js')
@@ -40,6 +45,48 @@ interface Measured {
   watcherPeakRssMb: number
   unplugWatcherMs: number | null
   unplugOvnControllerMs: number | null
+  /** ovn-northd: NB commit of the new lports to the SB commit of all their Port_Bindings. */
+  northdPlugMs: number | null
+  /** SB commit of the Port_Bindings to the local commit that made all N interfaces present. */
+  plugWatcherAfterSbMs: number | null
+  plugOvnControllerAfterSbMs: number | null
+  /** ovn-northd: NB commit of the delete to the SB commit removing the Port_Bindings. */
+  northdUnplugMs: number | null
+  /** SB commit of the removal to the local commit that removed all N interfaces. */
+  unplugWatcherAfterSbMs: number | null
+}
+
+type CommitSplit = Pick<Measured, 'northdPlugMs' | 'plugWatcherAfterSbMs' | 'plugOvnControllerAfterSbMs' | 'northdUnplugMs' | 'unplugWatcherAfterSbMs'>
+
+/** The sandbox's standalone database files (its layout: sandbox.ts). */
+function databaseFiles(sandbox: Sandbox): {nb: string; sb: string; chassis: string[]} {
+  return {
+    nb: path.join(sandbox.dir, 'nb', 'nb.db'),
+    sb: path.join(sandbox.dir, 'sb', 'sb.db'),
+    chassis: sandbox.chassis.map((chassis) => path.join(chassis.dir, 'conf.db')),
+  }
+}
+
+/**
+ * Splits the plug (from plugSince) and the unplug (from unplugSince, epoch ms) of n lports per
+ * chassis at the commit times the four databases recorded.
+ */
+async function splitAtCommits(sandbox: Sandbox, n: number, plugSince: number, unplugSince: number): Promise<CommitSplit> {
+  const files = databaseFiles(sandbox)
+  const [nb, sb, ours, theirs] = await Promise.all([files.nb, files.sb, ...files.chassis].map((file) => readCommits(file, plugSince)))
+  const after = (commits: CommitRecord[], since: number) => commits.filter((commit) => commit.date >= since)
+  const between = (from: number | null, to: number | null) => (from === null || to === null ? null : to - from)
+  const nbPlug = dateWhenCounted(nb!, 'Logical_Switch_Port', 'inserted', 2 * n)
+  const sbPlug = dateWhenCounted(sb!, 'Port_Binding', 'inserted', 2 * n)
+  const nbUnplug = dateWhenCounted(after(nb!, unplugSince), 'Logical_Switch_Port', 'deleted', 2 * n)
+  const sbUnplug = dateWhenCounted(after(sb!, unplugSince), 'Port_Binding', 'deleted', 2 * n)
+  return {
+    northdPlugMs: between(nbPlug, sbPlug),
+    plugWatcherAfterSbMs: between(sbPlug, dateWhenCounted(ours!, 'Interface', 'inserted', n)),
+    plugOvnControllerAfterSbMs: between(sbPlug, dateWhenCounted(theirs!, 'Interface', 'inserted', n)),
+    northdUnplugMs: between(nbUnplug, sbUnplug),
+    unplugWatcherAfterSbMs: between(sbUnplug, dateWhenCounted(after(ours!, unplugSince), 'Interface', 'deleted', n)),
+  }
 }
 
 /** A child process whose peak RSS (VmHWM, a high-water mark) is sampled until it exits. */
@@ -185,6 +232,7 @@ async function measure(n: number): Promise<Measured> {
     while (!/acquired the/.test(watcher.output())) await new Promise((resolve) => setTimeout(resolve, 10))
     await settle(sandbox)
     const t0 = performance.now()
+    const plugSince = Date.now()
     const plugWatcher = whenCount(ours.monitor, ours.count, n, t0)
     const plugOvnController = whenCount(theirs.monitor, theirs.count, n, t0)
     await requestPorts(nb, n, ['hv1', 'hv2'], 'hot')
@@ -193,6 +241,7 @@ async function measure(n: number): Promise<Measured> {
 
     // (d) one NB transaction deletes them all.
     const t1 = performance.now()
+    const unplugSince = Date.now()
     const unplugWatcher = whenCount(ours.monitor, ours.count, 0, t1)
     const unplugOvnController = whenCount(theirs.monitor, theirs.count, 0, t1, UNPLUG_GIVE_UP_MS)
     await deleteSwitches(nb, ['hot-hv1', 'hot-hv2'])
@@ -209,6 +258,7 @@ async function measure(n: number): Promise<Measured> {
       watcherPeakRssMb: watcherPeakKb / 1024,
       unplugWatcherMs,
       unplugOvnControllerMs,
+      ...(await splitAtCommits(sandbox, n, plugSince, unplugSince)),
     }
   } finally {
     await Promise.allSettled([nb.close(), sb.close(), ours.client.close(), theirs.client.close()])
@@ -220,6 +270,11 @@ function ms(value: number | null, giveUpMs = GIVE_UP_MS): string {
   return value === null ? `> ${giveUpMs / 1000} s` : `${(value / 1000).toFixed(3)} s`
 }
 
+/** A split at commit times: null when a database file did not have the commit (say, it was compacted). */
+function found(value: number | null): string {
+  return value === null ? 'n/a' : ms(value)
+}
+
 /** The median, counting a side that gave up (null) as slower than any time. */
 function median(values: readonly (number | null)[]): number | null {
   const sorted = [...values].sort((a, b) => (a ?? Infinity) - (b ?? Infinity))
@@ -229,13 +284,17 @@ function median(values: readonly (number | null)[]): number | null {
   return low === null || high === null || low === undefined || high === undefined ? null : (low + high) / 2
 }
 
-function ratioOf(r: Measured): number | null {
-  return r.plugWatcherMs === null || r.plugOvnControllerMs === null ? null : r.plugWatcherMs / r.plugOvnControllerMs
+function ratio(ours: number | null, theirs: number | null): number | null {
+  return ours === null || theirs === null ? null : ours / theirs
 }
+
+const ratioOf = (r: Measured) => ratio(r.plugWatcherMs, r.plugOvnControllerMs)
+const commitRatioOf = (r: Measured) => ratio(r.plugWatcherAfterSbMs, r.plugOvnControllerAfterSbMs)
 
 interface Row extends Measured {
   label: string
   ratio: number | null
+  commitRatio: number | null
 }
 
 function medianRow(runs: readonly Measured[]): Row {
@@ -251,6 +310,12 @@ function medianRow(runs: readonly Measured[]): Row {
     watcherPeakRssMb: of((r) => r.watcherPeakRssMb)!,
     unplugWatcherMs: of((r) => r.unplugWatcherMs),
     unplugOvnControllerMs: of((r) => r.unplugOvnControllerMs),
+    northdPlugMs: of((r) => r.northdPlugMs),
+    plugWatcherAfterSbMs: of((r) => r.plugWatcherAfterSbMs),
+    plugOvnControllerAfterSbMs: of((r) => r.plugOvnControllerAfterSbMs),
+    commitRatio: of(commitRatioOf),
+    northdUnplugMs: of((r) => r.northdUnplugMs),
+    unplugWatcherAfterSbMs: of((r) => r.unplugWatcherAfterSbMs),
   }
 }
 
@@ -268,7 +333,7 @@ for (const n of sizes.length > 0 ? sizes : [1000, 10_000]) {
     process.stderr.write(`measuring N=${n}, run ${run} of ${count}...\n`)
     runs.push(await measure(n))
     process.stderr.write(`${JSON.stringify(runs.at(-1))}\n`)
-    rows.push({...runs.at(-1)!, label: `run ${run}`, ratio: ratioOf(runs.at(-1)!)})
+    rows.push({...runs.at(-1)!, label: `run ${run}`, ratio: ratioOf(runs.at(-1)!), commitRatio: commitRatioOf(runs.at(-1)!)})
   }
 
   results.push({n, runs, median: medianRow(runs)})
@@ -289,6 +354,24 @@ for (const r of rows) {
       `${r.watcherPeakRssMb.toFixed(0)} MB`.padStart(17),
       ms(r.unplugWatcherMs).padStart(18),
       ms(r.unplugOvnControllerMs, UNPLUG_GIVE_UP_MS).padStart(15),
+    ].join(' '),
+  )
+}
+
+console.log()
+console.log('split at the commit times the databases recorded:')
+console.log('N       run     (a) northd: NB->SB  SB->OVS: ours  ovn-controller  ratio   (d) northd: NB->SB  SB->OVS: ours')
+for (const r of rows) {
+  console.log(
+    [
+      String(r.n).padEnd(7),
+      r.label.padEnd(7),
+      found(r.northdPlugMs).padStart(19),
+      found(r.plugWatcherAfterSbMs).padStart(14),
+      found(r.plugOvnControllerAfterSbMs).padStart(15),
+      (r.commitRatio === null ? 'n/a' : r.commitRatio.toFixed(2)).padStart(7),
+      found(r.northdUnplugMs).padStart(19),
+      found(r.unplugWatcherAfterSbMs).padStart(14),
     ].join(' '),
   )
 }

@@ -11,7 +11,7 @@ import {freePort, type ServerTls, waitForCluster} from './ovsdb-server.js'
 export const STATE_FILE = 'sandbox.json'
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema'
-const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
+export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
 const CHASSIS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/
 /** Three members: the smallest cluster that keeps a majority when one of them is killed. */
 const CLUSTER_SIZE = 3
