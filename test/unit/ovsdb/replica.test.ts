@@ -93,7 +93,20 @@ describe('Replica with update (monitor) and update3 bodies', () => {
   })
 })
 
-describe('Replica.replaceAll (resync)', () => {
+describe('Replica.replaceAll (first snapshot and resync)', () => {
+  it('takes a first snapshot whole, in either format: every row an insert, defaults filled, indexed', () => {
+    const replica = newReplica()
+    const changes = replica.replaceAll({Parent: {[P1]: {initial: {name: 'p1', favorite: ['uuid', C1]}}, [P2]: {insert: {name: 'p2'}}}, Child: {}}, 2)
+    expect(changes).toEqual([
+      {table: 'Parent', kind: 'insert', uuid: P1, new: {_uuid: P1, name: 'p1', ...EMPTY, favorite: C1}},
+      {table: 'Parent', kind: 'insert', uuid: P2, new: {_uuid: P2, name: 'p2', ...EMPTY}},
+    ])
+    expect(replica.table('Parent').byIndex('favorite', C1).map((row) => row._uuid)).toEqual([P1])
+    const plain = newReplica()
+    expect(plain.replaceAll({Child: {[C1]: {new: {name: 'c1'}}, [C2]: {old: {name: 'gone'}}}}, 1)).toEqual([{table: 'Child', kind: 'insert', uuid: C1, new: {_uuid: C1, name: 'c1'}}])
+    expect(plain.table('Child').size).toBe(1)
+  })
+
   it('does not report a set whose elements only came in another order', () => {
     const replica = newReplica()
     replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}})
@@ -104,7 +117,6 @@ describe('Replica.replaceAll (resync)', () => {
     expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}}, 2)).toEqual([])
     expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 3]]}}}}, 2)).toHaveLength(1)
   })
-
 
   it('reports only the difference, with vanished rows as deletes', () => {
     const replica = newReplica()
