@@ -116,14 +116,19 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     this.send({method, params, id: null})
   }
 
-  /** Closes the session; pending requests fail with ConnectionError. Resolves once the socket is closed. */
+  /**
+   * Closes the session; pending requests fail with ConnectionError. Resolves once the socket is
+   * closed: as soon as what was written has gone out, not when the server closes its side. A
+   * busy ovsdb-server gets round to that only after it has built and sent its other clients'
+   * updates, which after a 10,000-port commit kept a one-shot waiting 0.3 s for nothing.
+   */
   close(): Promise<void> {
     if (this.isClosed) return Promise.resolve()
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve())
       this.closeError = new ConnectionError(`${this.remote}: connection closed by the client`, this.remote)
-      // Half-close so what was written still goes out; the server then closes its side at once.
-      this.socket.end()
+      this.socket.end(() => this.socket.destroy())
+      // A server that stops reading would keep what is written from ever going out.
       const backstop = setTimeout(() => this.socket.destroy(), 1000)
       backstop.unref()
     })

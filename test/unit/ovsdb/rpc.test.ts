@@ -1,5 +1,8 @@
+import {mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
-import {afterEach, describe, expect, it} from 'vitest'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {ConnectionError, FramingError, RpcError, TimeoutError} from '../../../src/ovsdb/errors.js'
 import {RpcConnection} from '../../../src/ovsdb/rpc.js'
@@ -8,6 +11,7 @@ import {type Handler, startFakeServer} from './fake-server.js'
 describe('RpcConnection', () => {
   const cleanups: (() => Promise<void> | void)[] = []
   afterEach(async () => {
+    vi.useRealTimers()
     for (const cleanup of cleanups.splice(0)) await cleanup()
   })
 
@@ -57,6 +61,36 @@ describe('RpcConnection', () => {
     answer!(JSON.stringify({method: 'echo', params: ['ping', 1], id: 'echo'}) + JSON.stringify({method: 'update2', params: ['m1', {}], id: null}))
     expect(await notified).toEqual(['update2', ['m1', {}]])
     await expect.poll(() => received.find((m) => m.id === 'echo')).toEqual({id: 'echo', result: ['ping', 1], error: null})
+  })
+
+  it('closes once what was written has gone out, without waiting for a busy server to close its side', async () => {
+    // ovsdb-server closes its side only when it gets round to this client; this one never does.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ovsdb-half-open-'))
+    const socketPath = path.join(dir, 's.sock')
+    let received = ''
+    const ended = new Promise<void>((resolve) => {
+      const server = net.createServer({allowHalfOpen: true}, (socket) => {
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()))
+        socket.on('end', () => resolve())
+      })
+      server.listen(socketPath)
+      cleanups.push(async () => {
+        server.close()
+        rmSync(dir, {recursive: true, force: true})
+      })
+    })
+    const socket = await new Promise<net.Socket>((resolve) => {
+      const connected = net.connect(socketPath, () => resolve(connected))
+    })
+    const rpc = new RpcConnection(socket, {remote: 'unix:test'})
+    // Frozen timers: close() must not need its one-second backstop to finish.
+    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout']})
+    rpc.notify('last', [1])
+    await rpc.close()
+    vi.useRealTimers()
+    await ended
+    expect(JSON.parse(received)).toEqual({method: 'last', params: [1], id: null})
+    expect(rpc.closed).toBe(true)
   })
 
   it('fails a request that gets no reply within its timeout, with TimeoutError', async () => {
