@@ -11,6 +11,9 @@
  * long ovn-northd took from the NB commit to the SB commit, and how long each side took from the
  * SB commit to its own commit in the local Open_vSwitch DB, which is (a) and (d) as the issue
  * words them ("from the SB change").
+ * And the floor under (b) and (d): in a sandbox of its own, set up as for (b), the local
+ * ovsdb-server's time for the very transaction the one-shot sends and for the one that removes
+ * those ports again, each sent by a client that is already connected and has read everything.
  * One run of a few seconds swings by 20% on a shared machine, so each N is measured several
  * times, each in a fresh sandbox (default: 3 runs up to 1,000 ports, 1 above, where a run takes
  * minutes), and the median of the runs is printed below them. Prints a table and writes
@@ -25,6 +28,12 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
+import {loadProviders} from '../../src/providers/registry.js'
+import {addPlanToTransaction} from '../../src/reconcile/apply.js'
+import {IFACE_ID, type InterfaceView, OVN_PLUGGED} from '../../src/reconcile/model.js'
+import type {PlanAction} from '../../src/reconcile/plan.js'
+import {Reconciler} from '../../src/reconcile/reconciler.js'
+import {findBridge, interfacesOnBridge, OVS_COLUMNS} from '../../src/reconcile/view.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {type CommitRecord, dateWhenCounted, readCommits} from './commit-log.js'
@@ -54,6 +63,9 @@ interface Measured {
   northdUnplugMs: number | null
   /** SB commit of the removal to the local commit that removed all N interfaces. */
   unplugWatcherAfterSbMs: number | null
+  /** The local server alone: the one-shot's transaction creating the N interfaces, and one removing them. */
+  serverCreateMs: number
+  serverRemoveMs: number
 }
 
 type CommitSplit = Pick<Measured, 'northdPlugMs' | 'plugWatcherAfterSbMs' | 'plugOvnControllerAfterSbMs' | 'northdUnplugMs' | 'unplugWatcherAfterSbMs'>
@@ -204,7 +216,64 @@ async function settle(sandbox: Sandbox): Promise<void> {
   }
 }
 
-async function measure(n: number): Promise<Measured> {
+/**
+ * br-int and its interfaces, read once: the client stops following them before it commits, as a
+ * one-shot pass does, so reading back the commit is not counted as the server's.
+ */
+async function readIntegrationBridge(ovs: OvsdbClient): Promise<{uuid: string; interfaces: InterfaceView[]}> {
+  const monitor = await ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: [...OVS_COLUMNS.Interface]}})
+  const tables = {Bridge: monitor.replica.table('Bridge'), Port: monitor.replica.table('Port'), Interface: monitor.replica.table('Interface')}
+  const bridge = findBridge(tables, 'br-int')!
+  const interfaces = interfacesOnBridge(tables, bridge)
+  await monitor.cancel()
+  return {uuid: bridge._uuid, interfaces}
+}
+
+/** Sends the actions as a pass would (apply.ts) and times the transaction alone. */
+async function timeTransaction(client: OvsdbClient, actions: PlanAction[], bridgeUuid: string): Promise<number> {
+  const tx = client.transaction()
+  addPlanToTransaction(tx, actions, {bridgeUuid})
+  const started = performance.now()
+  await tx.commit()
+  return performance.now() - started
+}
+
+/**
+ * The floor under (b) and (d), in a sandbox of its own set up as for (b): N lports requested on
+ * hv1, nothing plugged. A dry-run reconciler plans the one-shot's transaction; a client that is
+ * connected and has read the bridge sends it, and after the daemons settle, sends the removal.
+ */
+async function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-bench-floor-'))
+  const sandbox: Sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
+  const hv1 = sandbox.chassis[0]!
+  const nb = await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: 120_000})
+  const sb = await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000})
+  const ovs = await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', timeoutMs: 120_000})
+  try {
+    await requestPorts(nb, n, ['hv1'], 'floor')
+    await waitForSb(sb, n)
+    const providers = await loadProviders({only: ['dummy']})
+    const settings = {nbDb: sandbox.nbDb, sbDbFlag: sandbox.sbDb, ovsDb: hv1.db, timeoutMs: 120_000, leaderOnly: false}
+    const planner = await Reconciler.open({settings, providers, replace: true, dryRun: true, watch: false})
+    await planner.whenComplete(settings.timeoutMs)
+    const {plan} = await planner.pass()
+    await Promise.all([planner.close(), providers.destroy()])
+    const empty = await readIntegrationBridge(ovs)
+    const serverCreateMs = await timeTransaction(ovs, plan.actions, empty.uuid)
+    await settle(sandbox)
+    const full = await readIntegrationBridge(ovs)
+    const plugged = full.interfaces.filter((iface) => iface.externalIds[OVN_PLUGGED] !== undefined)
+    if (plugged.length !== n) throw new Error(`the floor's transaction plugged ${plugged.length} of ${n}`)
+    const serverRemoveMs = await timeTransaction(ovs, plugged.map((current) => ({kind: 'remove', lport: current.externalIds[IFACE_ID]!, current})), full.uuid)
+    return {serverCreateMs, serverRemoveMs}
+  } finally {
+    await Promise.allSettled([nb.close(), sb.close(), ovs.close()])
+    await stopSandbox(dir)
+  }
+}
+
+async function measure(n: number): Promise<Omit<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-bench-'))
   const sandbox: Sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
   const [hv1, hv2] = sandbox.chassis as [Sandbox['chassis'][0], Sandbox['chassis'][0]]
@@ -316,6 +385,8 @@ function medianRow(runs: readonly Measured[]): Row {
     commitRatio: of(commitRatioOf),
     northdUnplugMs: of((r) => r.northdUnplugMs),
     unplugWatcherAfterSbMs: of((r) => r.unplugWatcherAfterSbMs),
+    serverCreateMs: of((r) => r.serverCreateMs)!,
+    serverRemoveMs: of((r) => r.serverRemoveMs)!,
   }
 }
 
@@ -331,7 +402,7 @@ for (const n of sizes.length > 0 ? sizes : [1000, 10_000]) {
   const count = runsAsked ?? (n <= 1000 ? 3 : 1)
   for (let run = 1; run <= count; run++) {
     process.stderr.write(`measuring N=${n}, run ${run} of ${count}...\n`)
-    runs.push(await measure(n))
+    runs.push({...(await measure(n)), ...(await measureServerFloor(n))})
     process.stderr.write(`${JSON.stringify(runs.at(-1))}\n`)
     rows.push({...runs.at(-1)!, label: `run ${run}`, ratio: ratioOf(runs.at(-1)!), commitRatio: commitRatioOf(runs.at(-1)!)})
   }
@@ -372,6 +443,24 @@ for (const r of rows) {
       (r.commitRatio === null ? 'n/a' : r.commitRatio.toFixed(2)).padStart(7),
       found(r.northdUnplugMs).padStart(19),
       found(r.unplugWatcherAfterSbMs).padStart(14),
+    ].join(' '),
+  )
+}
+
+console.log()
+console.log('the floor: the local ovsdb-server alone, same transactions, client connected and done reading:')
+console.log('N       run     (b) one-shot  server alone: create   (d) northd: NB->SB  + server alone: remove  = floor')
+for (const r of rows) {
+  const floor = r.northdUnplugMs === null ? null : r.northdUnplugMs + r.serverRemoveMs
+  console.log(
+    [
+      String(r.n).padEnd(7),
+      r.label.padEnd(7),
+      ms(r.oneShotMs).padStart(12),
+      ms(r.serverCreateMs).padStart(22),
+      found(r.northdUnplugMs).padStart(21),
+      ms(r.serverRemoveMs).padStart(23),
+      found(floor).padStart(9),
     ].join(' '),
   )
 }

@@ -75,7 +75,7 @@ export function findBridge(ovs: Pick<OvsTables, 'Bridge'>, name: string): Row | 
 }
 
 /** Every interface on the bridge, with the Port holding it. */
-export function interfacesOnBridge(ovs: OvsTables, bridge: Row): InterfaceView[] {
+export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, bridge: Row): InterfaceView[] {
   const views: InterfaceView[] = []
   for (const portUuid of uuids(bridge.ports)) {
     const port = ovs.Port.get(portUuid)
