@@ -413,60 +413,52 @@ for (const n of sizes.length > 0 ? sizes : [1000, 10_000]) {
   if (count > 1) rows.push(results.at(-1)!.median)
 }
 
-console.log('N       run     (a) plug: ours  ovn-controller  ratio   (b) one-shot  RSS     (c) watcher RSS  (d) unplug: ours  ovn-controller')
-for (const r of rows) {
-  console.log(
-    [
-      String(r.n).padEnd(7),
-      r.label.padEnd(7),
-      ms(r.plugWatcherMs).padStart(15),
-      ms(r.plugOvnControllerMs).padStart(15),
-      (r.ratio === null ? 'n/a' : r.ratio.toFixed(2)).padStart(7),
-      ms(r.oneShotMs).padStart(14),
-      `${r.oneShotPeakRssMb.toFixed(0)} MB`.padStart(7),
-      `${r.watcherPeakRssMb.toFixed(0)} MB`.padStart(17),
-      ms(r.unplugWatcherMs).padStart(18),
-      ms(r.unplugOvnControllerMs, UNPLUG_GIVE_UP_MS).padStart(15),
-    ].join(' '),
-  )
+interface Column {
+  header: string
+  cell(r: Row): string
 }
 
+/** One line per row under a header line: N and run to the left, the figures to the right of their column. */
+function printTable(columns: readonly Column[]): void {
+  const all: Column[] = [{header: 'N', cell: (r) => String(r.n)}, {header: 'run', cell: (r) => r.label}, ...columns]
+  const cells = rows.map((r) => all.map((column) => column.cell(r)))
+  const widths = all.map((column, index) => Math.max(column.header.length, ...cells.map((line) => line[index]!.length)))
+  const line = (fields: string[]) => fields.map((field, index) => (index < 2 ? field.padEnd(widths[index]!) : field.padStart(widths[index]!))).join('  ')
+  console.log(line(all.map((column) => column.header)))
+  for (const fields of cells) console.log(line(fields))
+}
+
+const twoDecimals = (value: number | null) => (value === null ? 'n/a' : value.toFixed(2))
+
+printTable([
+  {header: '(a) plug: ours', cell: (r) => ms(r.plugWatcherMs)},
+  {header: 'ovn-controller', cell: (r) => ms(r.plugOvnControllerMs)},
+  {header: 'ratio', cell: (r) => twoDecimals(r.ratio)},
+  {header: '(b) one-shot', cell: (r) => ms(r.oneShotMs)},
+  {header: 'RSS', cell: (r) => `${r.oneShotPeakRssMb.toFixed(0)} MB`},
+  {header: '(c) watcher RSS', cell: (r) => `${r.watcherPeakRssMb.toFixed(0)} MB`},
+  {header: '(d) unplug: ours', cell: (r) => ms(r.unplugWatcherMs)},
+  {header: 'ovn-controller', cell: (r) => ms(r.unplugOvnControllerMs, UNPLUG_GIVE_UP_MS)},
+])
 console.log()
 console.log('split at the commit times the databases recorded:')
-console.log('N       run     (a) northd: NB->SB  SB->OVS: ours  ovn-controller  ratio   (d) northd: NB->SB  SB->OVS: ours')
-for (const r of rows) {
-  console.log(
-    [
-      String(r.n).padEnd(7),
-      r.label.padEnd(7),
-      found(r.northdPlugMs).padStart(19),
-      found(r.plugWatcherAfterSbMs).padStart(14),
-      found(r.plugOvnControllerAfterSbMs).padStart(15),
-      (r.commitRatio === null ? 'n/a' : r.commitRatio.toFixed(2)).padStart(7),
-      found(r.northdUnplugMs).padStart(19),
-      found(r.unplugWatcherAfterSbMs).padStart(14),
-    ].join(' '),
-  )
-}
-
+printTable([
+  {header: '(a) northd: NB->SB', cell: (r) => found(r.northdPlugMs)},
+  {header: 'SB->OVS: ours', cell: (r) => found(r.plugWatcherAfterSbMs)},
+  {header: 'ovn-controller', cell: (r) => found(r.plugOvnControllerAfterSbMs)},
+  {header: 'ratio', cell: (r) => twoDecimals(r.commitRatio)},
+  {header: '(d) northd: NB->SB', cell: (r) => found(r.northdUnplugMs)},
+  {header: 'SB->OVS: ours', cell: (r) => found(r.unplugWatcherAfterSbMs)},
+])
 console.log()
 console.log('the floor: the local ovsdb-server alone, same transactions, client connected and done reading:')
-console.log('N       run     (b) one-shot  server alone: create   (d) northd: NB->SB  + server alone: remove  = floor')
-for (const r of rows) {
-  const floor = r.northdUnplugMs === null ? null : r.northdUnplugMs + r.serverRemoveMs
-  console.log(
-    [
-      String(r.n).padEnd(7),
-      r.label.padEnd(7),
-      ms(r.oneShotMs).padStart(12),
-      ms(r.serverCreateMs).padStart(22),
-      found(r.northdUnplugMs).padStart(21),
-      ms(r.serverRemoveMs).padStart(23),
-      found(floor).padStart(9),
-    ].join(' '),
-  )
-}
-
+printTable([
+  {header: '(b) one-shot', cell: (r) => ms(r.oneShotMs)},
+  {header: 'server alone: create', cell: (r) => ms(r.serverCreateMs)},
+  {header: '(d) northd: NB->SB', cell: (r) => found(r.northdUnplugMs)},
+  {header: '+ server alone: remove', cell: (r) => ms(r.serverRemoveMs)},
+  {header: '= floor', cell: (r) => found(r.northdUnplugMs === null ? null : r.northdUnplugMs + r.serverRemoveMs)},
+])
 console.log('targets: (a) ratio <= 1.0; (b) <= 1.5 s at 10,000; (c) <= 150 MB at 10,000; (d) <= 2 s at 10,000')
 await mkdir(path.join(root, 'bench', 'results'), {recursive: true})
 await writeFile(path.join(root, 'bench', 'results', 'reconcile.json'), JSON.stringify({date: new Date().toISOString(), results}, null, 2) + '\n')
