@@ -4,6 +4,7 @@ import {BaseCommand} from '../lib/base-command.js'
 import {ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
+import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders, ProviderRegistry} from '../providers/registry.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
@@ -85,6 +86,7 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
         const format = flags.format as StatusFormat
         const print = (report: StatusReport) => this.log(this.render(report, format, columns ?? DEFAULT_COLUMNS[report.mode], flags.color))
         if (flags.watch) {
+          favourMemoryOverSpeed()
           await this.watch(source, (report) => print(select(report)), format, flags['batch-ms'])
           return undefined
         }
