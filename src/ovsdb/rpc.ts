@@ -118,17 +118,19 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
 
   /**
    * Closes the session; pending requests fail with ConnectionError. Resolves once the socket is
-   * closed: as soon as what was written has gone out, not when the server closes its side. A
-   * busy ovsdb-server gets round to that only after it has built and sent its other clients'
-   * updates, which after a 10,000-port commit kept a one-shot waiting 0.3 s for nothing.
+   * closed, which is when the server has closed its side too. Only half-closing until then lets
+   * the server send what it still had for us (a monitor update, say) into a socket that reads
+   * it. Closing at once is faster with a busy server, which gets round to our end only after
+   * its other clients' updates, but the server then writes into a closed socket and logs
+   * "send error: Broken pipe" and "connection dropped" as warnings, for every run.
    */
   close(): Promise<void> {
     if (this.isClosed) return Promise.resolve()
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve())
       this.closeError = new ConnectionError(`${this.remote}: connection closed by the client`, this.remote)
-      this.socket.end(() => this.socket.destroy())
-      // A server that stops reading would keep what is written from ever going out.
+      this.socket.end()
+      // A server that stops reading would keep the connection open for ever.
       const backstop = setTimeout(() => this.socket.destroy(), 1000)
       backstop.unref()
     })
