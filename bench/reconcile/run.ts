@@ -216,6 +216,39 @@ async function settle(sandbox: Sandbox): Promise<void> {
   }
 }
 
+interface BenchSandbox {
+  sandbox: Sandbox
+  nb: OvsdbClient
+  sb: OvsdbClient
+  /** Closes the client when the sandbox stops. */
+  closeLater<T extends OvsdbClient>(client: T): T
+}
+
+/**
+ * Runs `use` in a fresh sandbox as every measurement has it (hv1 plugged by ovn-vif-ctl, hv2 by
+ * ovn-controller --enable-dummy-vif-plug), with NB and SB clients; then closes every client
+ * and stops the sandbox, whatever happened.
+ */
+async function inSandbox<T>(use: (bench: BenchSandbox) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-bench-'))
+  const clients: OvsdbClient[] = []
+  const closeLater = <C extends OvsdbClient>(client: C): C => {
+    clients.push(client)
+    return client
+  }
+
+  // A start that fails stops what it started itself.
+  const sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
+  try {
+    const nb = closeLater(await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: 120_000}))
+    const sb = closeLater(await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000}))
+    return await use({sandbox, nb, sb, closeLater})
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.close()))
+    await stopSandbox(dir)
+  }
+}
+
 /**
  * br-int and its interfaces, read once: the client stops following them before it commits, as a
  * one-shot pass does, so reading back the commit is not counted as the server's.
@@ -243,14 +276,10 @@ async function timeTransaction(client: OvsdbClient, actions: PlanAction[], bridg
  * hv1, nothing plugged. A dry-run reconciler plans the one-shot's transaction; a client that is
  * connected and has read the bridge sends it, and after the daemons settle, sends the removal.
  */
-async function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-bench-floor-'))
-  const sandbox: Sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
-  const hv1 = sandbox.chassis[0]!
-  const nb = await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: 120_000})
-  const sb = await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000})
-  const ovs = await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', timeoutMs: 120_000})
-  try {
+function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
+  return inSandbox(async ({sandbox, nb, sb, closeLater}) => {
+    const hv1 = sandbox.chassis[0]!
+    const ovs = closeLater(await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', timeoutMs: 120_000}))
     await requestPorts(nb, n, ['hv1'], 'floor')
     await waitForSb(sb, n)
     const providers = await loadProviders({only: ['dummy']})
@@ -267,28 +296,23 @@ async function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCrea
     if (plugged.length !== n) throw new Error(`the floor's transaction plugged ${plugged.length} of ${n}`)
     const serverRemoveMs = await timeTransaction(ovs, plugged.map((current) => ({kind: 'remove', lport: current.externalIds[IFACE_ID]!, current})), full.uuid)
     return {serverCreateMs, serverRemoveMs}
-  } finally {
-    await Promise.allSettled([nb.close(), sb.close(), ovs.close()])
-    await stopSandbox(dir)
-  }
+  })
 }
 
-async function measure(n: number): Promise<Omit<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-bench-'))
-  const sandbox: Sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
-  const [hv1, hv2] = sandbox.chassis as [Sandbox['chassis'][0], Sandbox['chassis'][0]]
-  const nb = await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: 120_000})
-  const sb = await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000})
-  const ours = await pluggedCounter(hv1.db)
-  const theirs = await pluggedCounter(hv2.db)
-  const env = {OVS_RUNDIR: hv1.dir}
-  try {
+function measure(n: number): Promise<Omit<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
+  return inSandbox(async ({sandbox, nb, sb, closeLater}) => {
+    const [hv1, hv2] = sandbox.chassis as [Sandbox['chassis'][0], Sandbox['chassis'][0]]
+    const ours = await pluggedCounter(hv1.db)
+    closeLater(ours.client)
+    const theirs = await pluggedCounter(hv2.db)
+    closeLater(theirs.client)
+    const env = {OVS_RUNDIR: hv1.dir}
     // (b) one-shot from a cold start: N requested on hv1, nothing plugged yet.
     await requestPorts(nb, n, ['hv1'], 'cold')
     await waitForSb(sb, n)
     const oneShot = runTracked(['reconcile', '--json'], env)
     const {code, wallMs: oneShotMs} = await oneShot.exited
-    // The one-shot exits once its commit is acknowledged; this observer, served after ovs-vswitchd and ovn-controller, sees the rows later.
+    // This observer learns of the commit from its own monitor, which the server may serve after the one-shot has exited.
     const seen = code === 0 && (await whenCount(ours.monitor, ours.count, n, performance.now(), 30_000)) !== null
     if (!seen) throw new Error(`one-shot reconcile exited ${code} with ${ours.count()} of ${n} plugged:\n${oneShot.output().slice(0, 2000)}`)
     const oneShotPeakKb = oneShot.peakKb()
@@ -331,10 +355,7 @@ async function measure(n: number): Promise<Omit<Measured, 'serverCreateMs' | 'se
       unplugOvnControllerMs,
       ...(await splitAtCommits(sandbox, n, plugSince, unplugSince)),
     }
-  } finally {
-    await Promise.allSettled([nb.close(), sb.close(), ours.client.close(), theirs.client.close()])
-    await stopSandbox(dir)
-  }
+  })
 }
 
 function ms(value: number | null, giveUpMs = GIVE_UP_MS): string {
