@@ -7,6 +7,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   console.log(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}`)
 } else {
-  const {execute} = await import('@oclif/core')
+  // The bundle's own oclif (scripts/bundle.ts): the one in node_modules would be a second copy to load.
+  const {execute, settings} = await import('../dist/ovn-vif-ctl.js')
+  // The bundle even under NODE_ENV=test or development, where oclif would look for the TypeScript
+  // sources and load them, and a second oclif with them, whose errors the first does not know.
+  settings.enableAutoTranspile = false
   await execute({dir: import.meta.url})
 }

@@ -36,7 +36,7 @@ export function runProgram(
  * run after `npm run build`; run it first when calling vitest by hand.
  */
 export function runCli(args: readonly string[], options: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CliResult> {
-  if (!existsSync(path.join(root, 'dist', 'commands'))) {
+  if (!existsSync(path.join(root, 'dist', 'ovn-vif-ctl.js'))) {
     throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
   }
 

@@ -1,0 +1,41 @@
+/**
+ * The whole CLI as one module. oclif finds the commands and the hook here (the "explicit"
+ * strategy in package.json), and `npm run build` bundles this module with oclif and the other
+ * dependencies into one file (scripts/bundle.ts): loading one file instead of some 400 small
+ * CommonJS and ES modules takes about 0.1 s off the start of every command.
+ * A command file that is not listed here is not a command: test/unit/cli-entry.test.ts checks.
+ */
+import type {Command} from '@oclif/core'
+
+import CompleteLsp from './commands/complete/lsp.js'
+import Completion from './commands/completion.js'
+import Doctor from './commands/doctor.js'
+import Plug from './commands/plug.js'
+import Providers from './commands/providers/index.js'
+import ProvidersInventory from './commands/providers/inventory.js'
+import Reconcile from './commands/reconcile.js'
+import SandboxEnv from './commands/sandbox/env.js'
+import SandboxStart from './commands/sandbox/start.js'
+import SandboxStatus from './commands/sandbox/status.js'
+import SandboxStop from './commands/sandbox/stop.js'
+import Status from './commands/status.js'
+import Unplug from './commands/unplug.js'
+
+export {execute, settings} from '@oclif/core'
+export {default as commandNotFound} from './hooks/command-not-found.js'
+
+export const COMMANDS: Record<string, Command.Class> = {
+  'complete:lsp': CompleteLsp,
+  completion: Completion,
+  doctor: Doctor,
+  plug: Plug,
+  providers: Providers,
+  'providers:inventory': ProvidersInventory,
+  reconcile: Reconcile,
+  'sandbox:env': SandboxEnv,
+  'sandbox:start': SandboxStart,
+  'sandbox:status': SandboxStatus,
+  'sandbox:stop': SandboxStop,
+  status: Status,
+  unplug: Unplug,
+}
