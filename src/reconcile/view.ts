@@ -45,10 +45,6 @@ function uuids(value: unknown): string[] {
   return Array.isArray(value) ? (value as string[]) : value === undefined ? [] : [value as string]
 }
 
-/** Fields that are absent stay absent (not undefined), so views compare and print cleanly. */
-function present<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({[key]: value} as Record<K, V>)
-}
 
 export interface ChassisIdentity {
   /** external_ids:system-id: the chassis name ovn-controller registers. */
@@ -62,11 +58,10 @@ export interface ChassisIdentity {
 export function chassisIdentity(ovs: Pick<OvsTables, 'Open_vSwitch'>): ChassisIdentity {
   const [root] = ovs.Open_vSwitch.rows()
   const externalIds = stringMap(root?.external_ids)
-  return {
-    integrationBridge: externalIds['ovn-bridge'] || DEFAULT_INTEGRATION_BRIDGE,
-    ...present('systemId', externalIds['system-id'] || undefined),
-    ...present('ovnRemote', externalIds['ovn-remote'] || undefined),
-  }
+  const identity: ChassisIdentity = {integrationBridge: externalIds['ovn-bridge'] || DEFAULT_INTEGRATION_BRIDGE}
+  if (externalIds['system-id']) identity.systemId = externalIds['system-id']
+  if (externalIds['ovn-remote']) identity.ovnRemote = externalIds['ovn-remote']
+  return identity
 }
 
 export function findBridge(ovs: Pick<OvsTables, 'Bridge'>, name: string): Row | undefined {
@@ -83,18 +78,20 @@ export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, b
     for (const ifaceUuid of uuids(port.interfaces)) {
       const iface = ovs.Interface.get(ifaceUuid)
       if (!iface) continue
-      const error = iface.error as string | undefined
-      views.push({
+      const view: InterfaceView = {
         uuid: iface._uuid,
         name: iface.name as string,
         type: iface.type as string,
         options: stringMap(iface.options),
         externalIds: stringMap(iface.external_ids),
         portUuid,
-        ...present('mtuRequest', iface.mtu_request as number | undefined),
-        ...present('ofport', iface.ofport as number | undefined),
-        ...present('error', error),
-      })
+      }
+      // Absent stays absent, not undefined, so views compare and print cleanly; assigned, since
+      // spreading each in costs a temporary object, for every one of 10,000 interfaces.
+      if (iface.mtu_request !== undefined) view.mtuRequest = iface.mtu_request as number
+      if (iface.ofport !== undefined) view.ofport = iface.ofport as number
+      if (iface.error !== undefined) view.error = iface.error as string
+      views.push(view)
     }
   }
 
@@ -102,15 +99,11 @@ export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, b
 }
 
 export function bindingView(row: Row): BindingView {
-  return {
-    uuid: row._uuid,
-    logicalPort: row.logical_port as string,
-    type: row.type as string,
-    options: stringMap(row.options),
-    ...present('requestedChassis', row.requested_chassis as string | undefined),
-    ...present('chassis', row.chassis as string | undefined),
-    ...present('up', row.up as boolean | undefined),
-  }
+  const view: BindingView = {uuid: row._uuid, logicalPort: row.logical_port as string, type: row.type as string, options: stringMap(row.options)}
+  if (row.requested_chassis !== undefined) view.requestedChassis = row.requested_chassis as string
+  if (row.chassis !== undefined) view.chassis = row.chassis as string
+  if (row.up !== undefined) view.up = row.up as boolean
+  return view
 }
 
 export function findChassis(chassis: RowSource, name: string): Row | undefined {

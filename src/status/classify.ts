@@ -1,7 +1,7 @@
 import type {InventoryRow} from '../providers/report.js'
 import {type BindingView, IFACE_ID, type InterfaceView, OVN_PLUGGED, type ReconcileView, VIF_PLUG_TYPE} from '../reconcile/model.js'
 import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
-import {type StateCounts, STATES, type StatusRow, type StatusState} from './model.js'
+import {type StateCounts, STATES, type StatusRow} from './model.js'
 
 export const REQUESTED_CHASSIS = 'requested-chassis'
 
@@ -51,33 +51,47 @@ function namesChassis(options: Readonly<Record<string, string>>, chassis: {name:
   return requestedNames(options).some((name) => name === chassis.name || (chassis.hostname !== undefined && name === chassis.hostname))
 }
 
-/** The fields every row of a port shows, whatever its state: what was asked, and what SB says of it. */
-function describePort(lport: string, options: Readonly<Record<string, string>>, binding: BindingView | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): Omit<StatusRow, 'state' | 'reason'> {
-  const type = options[VIF_PLUG_TYPE]
-  const prefix = type === undefined ? undefined : `vif-plug:${type}:`
-  const providerOptions = prefix === undefined ? [] : Object.entries(options).filter(([key]) => key.startsWith(prefix))
+type PortFields = Omit<StatusRow, 'state' | 'reason'>
+
+/**
+ * The fields every row of a port shows, whatever its state: what was asked, and what SB says
+ * of it. Built by assignment: with 10,000 ports, spreading the optional fields into each row
+ * was the slowest part of the report.
+ */
+function describePort(lport: string, options: Readonly<Record<string, string>>, binding: BindingView | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): PortFields {
+  const fields: PortFields = {lport}
   const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)?.name
   const chassis = requested ?? (requestedNames(options).join(',') || undefined)
-  const claimedBy = binding?.chassis === undefined ? undefined : (chassisByUuid.get(binding.chassis)?.name ?? binding.chassis)
-  const mtu = mtuRequestOf(options)
-  return {
-    lport,
-    ...(chassis === undefined ? {} : {chassis}),
-    ...(claimedBy === undefined ? {} : {claimedBy}),
-    ...(binding?.up === undefined ? {} : {up: binding.up}),
-    ...(type === undefined ? {} : {type}),
-    ...(providerOptions.length === 0 ? {} : {options: Object.fromEntries(providerOptions.map(([key, value]) => [key.slice(prefix!.length), value]))}),
-    ...(mtu === undefined ? {} : {mtu}),
+  if (chassis !== undefined) fields.chassis = chassis
+  if (binding?.chassis !== undefined) fields.claimedBy = chassisByUuid.get(binding.chassis)?.name ?? binding.chassis
+  if (binding?.up !== undefined) fields.up = binding.up
+  const type = options[VIF_PLUG_TYPE]
+  if (type !== undefined) {
+    fields.type = type
+    const prefix = `vif-plug:${type}:`
+    for (const [key, value] of Object.entries(options)) {
+      if (key.startsWith(prefix)) (fields.options ??= {})[key.slice(prefix.length)] = value
+    }
   }
+
+  const mtu = mtuRequestOf(options)
+  if (mtu !== undefined) fields.mtu = mtu
+  return fields
 }
 
-function describeInterface(iface: InterfaceView | undefined): Pick<StatusRow, 'interface' | 'ofport' | 'error'> {
-  if (!iface) return {}
-  return {
-    interface: iface.name,
-    ...(iface.ofport === undefined ? {} : {ofport: iface.ofport}),
-    ...(iface.error === undefined ? {} : {error: iface.error}),
-  }
+type State = Pick<StatusRow, 'state' | 'reason'>
+
+function stateRow(fields: PortFields, state: State): StatusRow {
+  return Object.assign(fields, state)
+}
+
+/** Adds what the integration bridge says of the port's interface, if it has one. */
+function withInterface(row: StatusRow, iface: InterfaceView | undefined): StatusRow {
+  if (!iface) return row
+  row.interface = iface.name
+  if (iface.ofport !== undefined) row.ofport = iface.ofport
+  if (iface.error !== undefined) row.error = iface.error
+  return row
 }
 
 function byLport(a: StatusRow, b: StatusRow): number {
@@ -93,7 +107,7 @@ function resolvedNetdev(entry: PlanEntry): string | undefined {
 }
 
 /** A port the plan leaves alone: plugged only once ovs-vswitchd opened it and ovn-controller claimed it. */
-function settledState(iface: InterfaceView, binding: BindingView, chassisUuid: string, chassisByUuid: ReadonlyMap<string, ChassisInfo>): {state: StatusState; reason: string} {
+function settledState(iface: InterfaceView, binding: BindingView, chassisUuid: string, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
   if (iface.error !== undefined) return {state: 'pending', reason: `OVS reports an error on interface ${iface.name}: ${iface.error}`}
   if (iface.ofport === undefined || iface.ofport < 0) return {state: 'pending', reason: `interface ${iface.name} has no OpenFlow port yet`}
   if (binding.chassis === undefined) return {state: 'pending', reason: `plugged as ${iface.name}, not yet claimed by ovn-controller`}
@@ -113,7 +127,7 @@ function wantedState(
   binding: BindingView,
   chassisUuid: string,
   chassisByUuid: ReadonlyMap<string, ChassisInfo>,
-): {state: StatusState; reason: string} {
+): State {
   const netdev = resolvedNetdev(primary)
   switch (primary.outcome) {
     case 'unchanged':
@@ -168,27 +182,22 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
       const duplicates = entries.filter((entry) => entry !== primary)
       const iface =
         primary.action?.kind === 'replace' ? primary.action.current : primary.interfaceName === undefined ? pluggedFor.get(lport) : interfaces.get(primary.interfaceName)
+      const row = withInterface(stateRow(describePort(lport, options, binding, chassisByUuid), wantedState(primary, duplicates, iface, binding, view.chassisUuid, chassisByUuid)), iface)
       const netdev = resolvedNetdev(primary)
-      rows.push({
-        ...describePort(lport, options, binding, chassisByUuid),
-        ...wantedState(primary, duplicates, iface, binding, view.chassisUuid, chassisByUuid),
-        ...describeInterface(iface),
-        ...(netdev === undefined ? {} : {netdev}),
-      })
+      if (netdev !== undefined) row.netdev = netdev
+      rows.push(row)
       continue
     }
 
     for (const entry of entries) {
       const iface = entry.interfaceName === undefined ? undefined : interfaces.get(entry.interfaceName)
       const requestedHere = view.chassisUuid === undefined && binding !== undefined && asksToBePlugged(binding) && namesChassis(options, here)
+      const state: State = requestedHere ? {state: 'pending', reason: unknownChassis} : {state: 'orphaned', reason: orphanReason(entry, iface, input.inventory)}
+      const row = withInterface(stateRow(describePort(lport, options, binding, chassisByUuid), state), iface)
+      if (!binding) row.type = iface?.externalIds[OVN_PLUGGED]
       const held = iface ? input.inventory.get(iface.name) : undefined
-      rows.push({
-        ...describePort(lport, options, binding, chassisByUuid),
-        ...(requestedHere ? {state: 'pending', reason: unknownChassis} : {state: 'orphaned', reason: orphanReason(entry, iface, input.inventory)}),
-        ...(binding ? {} : {type: iface?.externalIds[OVN_PLUGGED]}),
-        ...describeInterface(iface),
-        ...(held ? {netdev: held.netdev} : {}),
-      })
+      if (held) row.netdev = held.netdev
+      rows.push(row)
     }
   }
 
@@ -197,13 +206,13 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
     if (shown.has(binding.logicalPort) || !asksToBePlugged(binding) || !namesChassis(binding.options, here)) continue
     // Requested here by name, yet SB resolved no requested_chassis (or another one): our Chassis row is missing.
     if (binding.requestedChassis !== undefined && binding.requestedChassis === view.chassisUuid) continue
-    rows.push({...describePort(binding.logicalPort, binding.options, binding, chassisByUuid), state: 'pending', reason: unknownChassis})
+    rows.push(stateRow(describePort(binding.logicalPort, binding.options, binding, chassisByUuid), {state: 'pending', reason: unknownChassis}))
     shown.add(binding.logicalPort)
   }
 
   for (const port of input.logicalPorts ?? []) {
     if (shown.has(port.name) || bindings.has(port.name) || !asksToBePlugged(port) || !namesChassis(port.options, here)) continue
-    rows.push({...describePort(port.name, port.options, undefined, chassisByUuid), state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'})
+    rows.push(stateRow(describePort(port.name, port.options, undefined, chassisByUuid), {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}))
   }
 
   return rows.sort(byLport)
@@ -217,14 +226,14 @@ export function classifyCentral(input: CentralStatusInput): StatusRow[] {
   for (const port of input.logicalPorts) {
     if (!asksToBePlugged(port)) continue
     const binding = bindings.get(port.name)
-    const row = describePort(port.name, port.options, binding, chassisByUuid)
-    rows.push({...row, ...centralState(port, binding, row, chassisByUuid)})
+    const fields = describePort(port.name, port.options, binding, chassisByUuid)
+    rows.push(stateRow(fields, centralState(port, binding, fields, chassisByUuid)))
   }
 
   return rows.sort(byLport)
 }
 
-function centralState(port: LogicalPortInfo, binding: BindingView | undefined, row: Omit<StatusRow, 'state' | 'reason'>, chassisByUuid: ReadonlyMap<string, ChassisInfo>): {state: StatusState; reason: string} {
+function centralState(port: LogicalPortInfo, binding: BindingView | undefined, row: PortFields, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
   if (requestedNames(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
   if (!binding) return {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}
   if (binding.requestedChassis === undefined || !chassisByUuid.has(binding.requestedChassis)) {
