@@ -1,4 +1,4 @@
-import {columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, shapeElements} from './datum.js'
+import {columnDecoder, columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, shapeElements, type WireDecoder} from './datum.js'
 import {OvsdbError} from './errors.js'
 import {type Atom, type ColumnSchema, type DatabaseSchema, getTable, isMap, type TableSchema} from './schema.js'
 
@@ -66,6 +66,7 @@ export class ReplicaTable {
   private readonly indexes = new Map<string, Map<Atom, Set<string>>>()
   /** The monitored columns, in a fixed order, so rows built from any update have the same shape. */
   readonly columns: readonly ColumnSchema[]
+  private readonly decoders: readonly WireDecoder[]
 
   constructor(
     readonly schema: TableSchema,
@@ -73,6 +74,7 @@ export class ReplicaTable {
     indexedColumns: readonly string[],
   ) {
     this.columns = columns.map((name) => columnOf(schema, name))
+    this.decoders = this.columns.map((column) => columnDecoder(column.type))
     for (const name of indexedColumns) {
       const column = columnOf(schema, name)
       if (isMap(column.type)) throw new OvsdbError(`cannot index ${schema.name}.${name}: it is a map`)
@@ -106,9 +108,11 @@ export class ReplicaTable {
   /** Builds a full row from a wire row that may leave out columns at their default. */
   completeRow(uuid: string, wire: WireRow): Row {
     const row: Record<string, unknown> = {_uuid: uuid}
-    for (const column of this.columns) {
+    const {columns, decoders} = this
+    for (let index = 0; index < columns.length; index++) {
+      const column = columns[index]!
       const value = wire[column.name]
-      row[column.name] = value === undefined ? defaultValue(column.type) : decodeValue(column.type, value)
+      row[column.name] = value === undefined ? defaultValue(column.type) : decoders[index]!(value)
     }
     return row as Row
   }

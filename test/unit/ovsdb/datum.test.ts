@@ -145,6 +145,10 @@ describe('decodeValue and decodeRow', () => {
   it('shapes values by column type', () => {
     const type = (name: string) => parent.columns[name]!.type
     expect(decodeValue(type('i'), 5)).toBe(5)
+    // A one-element set is the same value as its element (RFC 7047 5.1); an empty one is the default.
+    expect(decodeValue(type('i'), ['set', [5]])).toBe(5)
+    expect(decodeValue(type('i'), ['set', []])).toBe(0)
+    expect(decodeValue(type('favorite'), ['set', [['uuid', U1]]])).toBe(U1)
     expect(decodeValue(type('u'), ['uuid', U1])).toBe(U1)
     expect(decodeValue(type('favorite'), ['set', []])).toBeUndefined()
     expect(decodeValue(type('favorite'), ['uuid', U1])).toBe(U1)
