@@ -114,7 +114,14 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', {...settings, leaderOnly: false}, '--db', {reconnect: options.watch})
     let sb: OvsdbClient | undefined
     try {
-      const rootMonitor = await ovs.monitor({Open_vSwitch: {columns: [...OVS_COLUMNS.Open_vSwitch]}})
+      // The bridge's rows are the slowest read of all and need nothing from the root row: ask for
+      // them right behind it, on the same connection, so the server answers the root row first.
+      const rootMonitoring = ovs.monitor({Open_vSwitch: {columns: [...OVS_COLUMNS.Open_vSwitch]}})
+      const interfaceColumns = [...OVS_COLUMNS.Interface, ...(options.interfaceState ? INTERFACE_STATE_COLUMNS : [])]
+      const bridgeMonitoring = ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: interfaceColumns}})
+      // Awaited below; if the root row fails us first, it fails with the connection we close.
+      bridgeMonitoring.catch(() => {})
+      const rootMonitor = await rootMonitoring
       const identity = chassisIdentity({Open_vSwitch: rootMonitor.replica.table('Open_vSwitch')})
       const chassisName = options.chassis ?? identity.systemId
       if (!chassisName) {
@@ -123,10 +130,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         )
       }
 
-      // The bridge's rows and this chassis's bindings are the slow reads: fetch them at once.
-      const interfaceColumns = [...OVS_COLUMNS.Interface, ...(options.interfaceState ? INTERFACE_STATE_COLUMNS : [])]
+      // This chassis's bindings are the other slow read: fetch them while the bridge's rows come.
       const [bridgeMonitor, southbound] = await settleAll([
-        ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: interfaceColumns}}),
+        bridgeMonitoring,
         (async () => {
           sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
           const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
