@@ -29,16 +29,28 @@ function execute(file: string, args: readonly string[], env: NodeJS.ProcessEnv =
   })
 }
 
-/** The median wall time of RUNS runs, in milliseconds. */
-async function time(args: readonly [string, ...string[]], env: NodeJS.ProcessEnv = {}): Promise<number> {
-  const samples: number[] = []
-  for (let index = 0; index < RUNS; index++) {
-    const started = performance.now()
-    await execute(args[0], args.slice(1), env)
-    samples.push(performance.now() - started)
+interface Timed {
+  args: readonly [string, ...string[]]
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * The median wall time of RUNS runs of each command, in milliseconds. The commands take turns,
+ * one run each per round, so that the daemons settling after the set-up (ovs-vswitchd and
+ * ovn-controller stay busy for a while) weigh on all of them alike, not on the first.
+ */
+async function timeInTurns<K extends string>(commands: Record<K, Timed>): Promise<Record<K, number>> {
+  const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, [] as number[]])) as Record<K, number[]>
+  for (let round = 0; round < RUNS; round++) {
+    for (const [name, {args, env}] of Object.entries(commands) as [K, Timed][]) {
+      const started = performance.now()
+      await execute(args[0], args.slice(1), env)
+      samples[name].push(performance.now() - started)
+    }
   }
 
-  return samples.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values as number[])])) as Record<K, number>
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-status-'))
@@ -64,17 +76,19 @@ try {
   console.log(`ovn-controller caught up in ${(performance.now() - started).toFixed(0)} ms`)
 
   const env = {OVN_NB_DB: sandbox.nbDb, OVN_SB_DB: sandbox.sbDb}
-  const status = await time([process.execPath, cli, 'status', '--db', hv1!.db, '--provider', 'dummy'], env)
-  const statusJson = await time([process.execPath, cli, 'status', '--db', hv1!.db, '--provider', 'dummy', '-f', 'json'], env)
-  const allChassis = await time([process.execPath, cli, 'status', '--all-chassis'], env)
-  const vsctl = await time(['ovs-vsctl', `--db=${hv1!.db}`, 'show'])
-  const sbctl = await time(['ovn-sbctl', `--db=${sandbox.sbDb}`, 'show'])
-  const version = await time([process.execPath, cli, '--version'])
-  const node = await time([process.execPath, '-e', '0'])
+  const {status, statusJson, allChassis, vsctl, sbctl, version, node} = await timeInTurns({
+    status: {args: [process.execPath, cli, 'status', '--db', hv1!.db, '--provider', 'dummy'], env},
+    statusJson: {args: [process.execPath, cli, 'status', '--db', hv1!.db, '--provider', 'dummy', '-f', 'json'], env},
+    allChassis: {args: [process.execPath, cli, 'status', '--all-chassis'], env},
+    vsctl: {args: ['ovs-vsctl', `--db=${hv1!.db}`, 'show']},
+    sbctl: {args: ['ovn-sbctl', `--db=${sandbox.sbDb}`, 'show']},
+    version: {args: [process.execPath, cli, '--version']},
+    node: {args: [process.execPath, '-e', '0']},
+  })
 
   const row = (name: string, ms: number, against?: [string, number]) =>
     console.log(`${name.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms${against ? `   ${(ms / against[1]).toFixed(2)}x ${against[0]}` : ''}`)
-  console.log(`\nmedian of ${RUNS} runs, ${LPORTS} lports on one chassis`)
+  console.log(`\nmedian of ${RUNS} runs each, taking turns, ${LPORTS} lports on one chassis`)
   row('ovs-vsctl show', vsctl)
   row('ovn-sbctl show', sbctl)
   row('ovn-vif-ctl status (table)', status, ['ovs-vsctl show', vsctl])
