@@ -3,7 +3,7 @@
  * strategy in package.json), and `npm run build` bundles this module with oclif and the other
  * dependencies into one file (scripts/bundle.ts): loading one file instead of some 270 small
  * CommonJS and ES modules takes about 0.1 s off the start of every command.
- * A command file that is not listed here is not a command: test/unit/cli-entry.test.ts checks.
+ * A command file that is not listed here is not a command: test/unit/cli/entry.test.ts checks.
  */
 import type {Command} from '@oclif/core'
 

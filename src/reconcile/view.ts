@@ -46,7 +46,6 @@ function uuids(value: unknown): string[] {
   return Array.isArray(value) ? (value as string[]) : value === undefined ? [] : [value as string]
 }
 
-
 export interface ChassisIdentity {
   /** external_ids:system-id: the chassis name ovn-controller registers. */
   systemId?: string
