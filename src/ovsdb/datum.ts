@@ -332,14 +332,15 @@ function firstElement(set: ['set', unknown[]]): Atom | undefined {
   return set[1].length === 0 ? undefined : decodeAtom(set[1][0])
 }
 
+/** Sets a key of a decoded map, '__proto__' too: assigning that one would set the prototype instead. */
+export function setMapEntry(map: Record<string, Atom>, key: string, value: Atom): void {
+  if (key === '__proto__') Object.defineProperty(map, key, {value, enumerable: true, writable: true, configurable: true})
+  else map[key] = value
+}
+
 function decodeMap(wire: unknown): Record<string, Atom> {
   const map: Record<string, Atom> = {}
-  for (const [key, value] of (wire as [string, [unknown, unknown][]])[1] ?? []) {
-    const name = String(decodeAtom(key))
-    // Assigning '__proto__' would set the prototype, not add the key the server sent.
-    if (name === '__proto__') Object.defineProperty(map, name, {value: decodeAtom(value), enumerable: true, writable: true, configurable: true})
-    else map[name] = decodeAtom(value)
-  }
+  for (const [key, value] of (wire as [string, [unknown, unknown][]])[1] ?? []) setMapEntry(map, String(decodeAtom(key)), decodeAtom(value))
   return map
 }
 
@@ -358,7 +359,7 @@ const decoders = new WeakMap<ColumnType, WireDecoder>()
 /**
  * The decoder of a column's wire values, chosen once per column type: a replica taking in tens
  * of thousands of rows then does not look at the type again for every value, and builds no
- * intermediate arrays (together about a third of a 20,000-row snapshot's decoding).
+ * intermediate arrays (a cold 20,000-row snapshot decodes in half the time).
  */
 export function columnDecoder(type: ColumnType): WireDecoder {
   let decoder = decoders.get(type)

@@ -1,4 +1,4 @@
-import {columnDecoder, columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, shapeElements, type WireDecoder} from './datum.js'
+import {columnDecoder, columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, setMapEntry, shapeElements, type WireDecoder} from './datum.js'
 import {OvsdbError} from './errors.js'
 import {type Atom, type ColumnSchema, type DatabaseSchema, getTable, isMap, type TableSchema} from './schema.js'
 
@@ -47,9 +47,8 @@ function applyMapDiff(current: unknown, wireDiff: unknown): Record<string, Atom>
   // Keys only in the diff are added; a key with the same value is removed; a different value replaces.
   const map: Record<string, Atom> = {...(current as Record<string, Atom> | undefined)}
   for (const [key, value] of decodePairs(wireDiff)) {
-    if (!Object.hasOwn(map, key)) map[key] = value
-    else if (map[key] === value) delete map[key]
-    else map[key] = value
+    if (Object.hasOwn(map, key) && map[key] === value) delete map[key]
+    else setMapEntry(map, key, value)
   }
   return map
 }

@@ -55,6 +55,17 @@ describe('Replica with update2 (monitor_cond)', () => {
     expect(second!.new).toMatchObject({favorite: C1, color: undefined})
   })
 
+  it("adds and removes a map key named '__proto__' like any other, never touching the prototype", () => {
+    const replica = newReplica()
+    replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'p1', options: ['map', [['keep', 'k']]]}}}})
+    const [added] = replica.applyUpdate2({Parent: {[P1]: {modify: {options: ['map', [['__proto__', 'x']]]}}}})
+    const options = added!.new!.options as Record<string, string>
+    expect(Object.keys(options).sort()).toEqual(['__proto__', 'keep'])
+    expect(Object.getPrototypeOf(options)).toBe(Object.prototype)
+    const [removed] = replica.applyUpdate2({Parent: {[P1]: {modify: {options: ['map', [['__proto__', 'x']]]}}}})
+    expect(Object.keys(removed!.new!.options as object)).toEqual(['keep'])
+  })
+
   it('deletes and reports the old row; ignores tables it does not monitor and unknown rows', () => {
     const replica = newReplica()
     replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'p1'}}}})
