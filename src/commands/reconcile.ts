@@ -69,6 +69,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       dryRun: flags['dry-run'],
       watch: flags.watch,
     })
+    let closing: Promise<void> | undefined
     try {
       if (flags.watch) {
         await this.watch(reconciler, providers, flags['log-format'] as LogFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
@@ -81,6 +82,9 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       }
 
       const result = await reconciler.pass()
+      // Nothing more to read: close while the report prints. A server busy sending the daemons
+      // the rows just committed closes its side late (0.15 s after a 10,000-port commit).
+      closing = reconciler.close()
       if (!reconciler.chassisRegistered) this.warnUnregistered(reconciler.chassis)
 
       const entries = reportEntries(result.plan.entries, result.applied)
@@ -88,7 +92,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       if (!result.converged) process.exitCode = ExitCode.NotConverged
       return {chassis: reconciler.chassis, applied: result.applied, converged: result.converged, entries}
     } finally {
-      await reconciler.close()
+      await (closing ?? reconciler.close())
       await providers.destroy()
     }
   }
@@ -99,9 +103,8 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       return
     }
 
-    for (const entry of entries) {
-      this.log(`${entry.result.padEnd(13)} ${entry.lport}${entry.interface ? ` (interface ${entry.interface})` : ''}: ${entry.reason}`)
-    }
+    // One write: a log call per line took 0.25 s for 10,000 lines.
+    this.log(entries.map((entry) => `${entry.result.padEnd(13)} ${entry.lport}${entry.interface ? ` (interface ${entry.interface})` : ''}: ${entry.reason}`).join('\n'))
   }
 
   private async watch(
