@@ -328,10 +328,6 @@ function isWireSet(wire: unknown): wire is ['set', unknown[]] {
   return Array.isArray(wire) && wire[0] === 'set'
 }
 
-function firstElement(set: ['set', unknown[]]): Atom | undefined {
-  return set[1].length === 0 ? undefined : decodeAtom(set[1][0])
-}
-
 /** Sets a key of a decoded map, '__proto__' too: assigning that one would set the prototype instead. */
 export function setMapEntry(map: Record<string, Atom>, key: string, value: Atom): void {
   if (key === '__proto__') Object.defineProperty(map, key, {value, enumerable: true, writable: true, configurable: true})
@@ -346,12 +342,9 @@ function decodeMap(wire: unknown): Record<string, Atom> {
 
 function decoderOf(type: ColumnType): WireDecoder {
   if (isMap(type)) return decodeMap
-  if (isScalar(type)) {
-    const fallback = atomDefault(type.key)
-    return (wire) => (isWireSet(wire) ? (firstElement(wire) ?? fallback) : decodeAtom(wire))
-  }
-  if (isOptional(type)) return (wire) => (isWireSet(wire) ? firstElement(wire) : decodeAtom(wire))
-  return decodeElements
+  if (type.max > 1) return decodeElements
+  // A scalar or optional value: the bare atom as ovsdb-server sends it, or a set (of one or none).
+  return (wire) => (isWireSet(wire) ? shapeElements(type, decodeElements(wire)) : decodeAtom(wire))
 }
 
 const decoders = new WeakMap<ColumnType, WireDecoder>()
