@@ -39,6 +39,25 @@ export interface ClientEvents {
 }
 
 const SERVER_MONITOR_ID = '_Server'
+/**
+ * The columns of _Server's Database table the leader check reads, as every server since OVS
+ * 2.9 has them. Built in rather than fetched, so that checking a server costs one round trip,
+ * sent together with the database's get_schema.
+ */
+const SERVER_SCHEMA = parseSchema({
+  name: '_Server',
+  tables: {
+    Database: {
+      columns: {
+        name: {type: 'string'},
+        model: {type: 'string'},
+        connected: {type: 'boolean'},
+        leader: {type: 'boolean'},
+        index: {type: {key: 'integer', min: 0}},
+      },
+    },
+  },
+})
 const DEFAULT_TIMEOUT_MS = 10_000
 const DEFAULT_PROBE_MS = 5_000
 const DEFAULT_MIN_BACKOFF_MS = 100
@@ -303,9 +322,13 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       else this.onNotification(rpc, method, params)
     })
     const call = (method: string, params: unknown[]): Promise<unknown> => rpc.call(method, params, this.timeoutMs)
+    // Sent at once, not one after the other: each round trip waits for a server that may be busy.
+    const schemaReading = this.schema ? undefined : call('get_schema', [this.database])
+    // Awaited below, after the server check, whose failure explains more.
+    schemaReading?.catch(() => {})
     try {
       serverMonitor = await this.watchServer(rpc, name, call)
-      if (!this.schema) this.schema = parseSchema(await call('get_schema', [this.database]))
+      if (schemaReading) this.schema = parseSchema(await schemaReading)
       return {rpc, remote: name}
     } catch (error) {
       rpc.destroy(error instanceof OvsdbError ? error : new OvsdbError(String(error)))
@@ -321,25 +344,28 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * keeps watching: when that stops being true the session is dropped and the client moves on.
    */
   private async watchServer(rpc: RpcConnection, name: string, call: (method: string, params: unknown[]) => Promise<unknown>): Promise<Monitor | undefined> {
-    let serverSchema: DatabaseSchema
-    try {
-      serverSchema = parseSchema(await call('get_schema', ['_Server']))
-    } catch (error) {
-      // Servers before OVS 2.9 have no _Server database and no clusters.
-      if (error instanceof RpcError) return undefined
-      throw error
-    }
     const monitor = new Monitor(
       SERVER_MONITOR_ID,
       '_Server',
-      serverSchema,
-      {Database: {columns: ['name', 'model', 'connected', 'leader', 'index'], where: [['name', '==', this.database]]}},
+      SERVER_SCHEMA,
+      // Every database's row, not just ours: a server old enough to know only plain monitor,
+      // which cannot filter, must still get to say it has no _Server.
+      {Database: {}},
       {},
       call,
       () => Promise.resolve(),
     )
-    await monitor.establish(call)
-    const database = (): Row | undefined => monitor.replica.table('Database').rows().next().value
+    try {
+      await monitor.establish(call)
+    } catch (error) {
+      // Servers before OVS 2.9 have no _Server database and no clusters.
+      if (error instanceof RpcError && error.error === 'unknown database') return undefined
+      throw error
+    }
+    const database = (): Row | undefined => {
+      for (const row of monitor.replica.table('Database').rows()) if (row.name === this.database) return row
+      return undefined
+    }
     if (!database()) throw new ConnectionError(`${name}: the server has no database ${this.database}`, name)
     const check = (): string | undefined => {
       const row = database()

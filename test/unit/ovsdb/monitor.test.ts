@@ -18,6 +18,7 @@ async function oldServer(methods: string[], afterReply = '') {
     const {id, method, params} = message as {id: unknown; method: string; params: unknown[]}
     if (method === 'get_schema') send(params[0] === 'Test' ? reply(id, SCHEMA) : errorReply(id, 'unknown database'))
     else if (!methods.includes(method)) send(errorReply(id, 'unknown method'))
+    else if (params[0] !== 'Test') send(errorReply(id, 'unknown database'))
     else if (method === 'monitor') send(reply(id, {Parent: {[P1]: {new: {name: 'v1', i: 1}}}}) + afterReply)
     else send(reply(id, {Parent: {[P1]: {initial: {name: 'v2', i: 1}}}}) + afterReply)
   })
@@ -42,7 +43,8 @@ describe('OvsdbClient.monitor against older servers', () => {
     const monitor = await client.monitor({Parent: {columns: ['name', 'i'], where: [['i', '>', 0]]}})
     expect(monitor.method).toBe('monitor_cond')
     expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'v2', i: 1})
-    expect(server.received.map((m) => m.method).filter((m) => String(m).startsWith('monitor'))).toEqual(['monitor_cond_since', 'monitor_cond'])
+    const testMonitors = server.received.filter((m) => String(m.method).startsWith('monitor') && (m.params as unknown[])[0] === 'Test')
+    expect(testMonitors.map((m) => m.method)).toEqual(['monitor_cond_since', 'monitor_cond'])
   })
 
   it('falls back to plain monitor, and refuses where clauses it cannot send', async () => {
@@ -69,6 +71,7 @@ describe('monitor_cond_since resume', () => {
     const server = await startFakeServer((message, send) => {
       const {id, method, params} = message as {id: unknown; method: string; params: unknown[]}
       if (method === 'get_schema') send(params[0] === 'Test' ? reply(id, SCHEMA) : errorReply(id, 'unknown database'))
+      else if (params[0] === '_Server') send(errorReply(id, 'unknown database'))
       else if (method === 'monitor_cond_since' && ++monitorRequests === 1) send(reply(id, [false, 'txn-1', {Parent: {[P1]: {initial: {name: 'a'}}}}]) + update3)
       else if (method === 'monitor_cond_since') send(reply(id, [true, 'txn-3', {Parent: {[P1]: {modify: {name: 'a2'}}}}]))
       else send(errorReply(id, 'unknown method'))
@@ -85,7 +88,7 @@ describe('monitor_cond_since resume', () => {
 
       server.dropConnections()
       await expect.poll(() => completions).toEqual([true])
-      const resumeRequest = server.received.filter((m) => m.method === 'monitor_cond_since')[1]!
+      const resumeRequest = server.received.filter((m) => m.method === 'monitor_cond_since' && (m.params as unknown[])[0] === 'Test')[1]!
       expect((resumeRequest.params as unknown[])[3]).toBe('txn-2')
       expect(changes.map(({kind, uuid}) => [kind, uuid])).toEqual([['modify', P1]])
       expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'a2'})
