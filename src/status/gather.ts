@@ -7,9 +7,9 @@ import {settleAll} from '../lib/settle.js'
 import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Row, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, type InventoryRow} from '../providers/report.js'
-import {IFACE_ID, OVN_PLUGGED} from '../reconcile/model.js'
+import {IFACE_ID, OVN_PLUGGED, type ReconcileView} from '../reconcile/model.js'
 import {planReconcile} from '../reconcile/plan.js'
-import {Reconciler} from '../reconcile/reconciler.js'
+import {type KnownChassis, Reconciler} from '../reconcile/reconciler.js'
 import {bindingView, namingChassis, SB_COLUMNS} from '../reconcile/view.js'
 import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
 import type {StatusReport, StatusRow} from './model.js'
@@ -49,8 +49,7 @@ const SB_REQUEST: MonitorRequests = {
  * requested here; this adds the ports of interfaces plugged here for an lport not requested
  * here (orphans, whose binding says where the port went) and the ports named on the command line.
  */
-function localBindingConditions(reconciler: Reconciler, named: readonly string[] = []): Condition[] {
-  const view = reconciler.view()
+function localBindingConditions(view: ReconcileView, named: readonly string[] = []): Condition[] {
   const wanted = new Set(view.bindings.map((binding) => binding.logicalPort))
   const orphans = new Set<string>()
   for (const iface of view.interfaces) {
@@ -58,9 +57,13 @@ function localBindingConditions(reconciler: Reconciler, named: readonly string[]
     if (lport !== undefined && iface.externalIds[OVN_PLUGGED] !== undefined && !wanted.has(lport)) orphans.add(lport)
   }
 
-  const lports = [...new Set([...orphans, ...named])].sort()
+  return bindingConditions([...orphans, ...named])
+}
+
+function bindingConditions(lports: readonly string[]): Condition[] {
+  const sorted = [...new Set(lports)].sort()
   // No clause at all would mean every row.
-  return lports.length === 0 ? [['_uuid', '==', ZERO_UUID]] : lports.map((lport): Condition => ['logical_port', '==', lport])
+  return sorted.length === 0 ? [['_uuid', '==', ZERO_UUID]] : sorted.map((lport): Condition => ['logical_port', '==', lport])
 }
 
 function logicalPortInfo(row: Row): LogicalPortInfo {
@@ -88,6 +91,11 @@ async function monitor(client: OvsdbClient, requests: MonitorRequests): Promise<
 export class StatusSource extends EventEmitter<{changed: []}> {
   private inventory = new Map<string, InventoryRow>()
   private readonly cleanups: Array<() => unknown> = []
+  /**
+   * The reconciler's view, kept until the reconciler reports a change: building it walks every
+   * port, and opening (for the orphans) and the first report would otherwise each build one.
+   */
+  private keptView: ReconcileView | undefined
 
   private constructor(
     private readonly options: StatusSourceOptions,
@@ -97,6 +105,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     private readonly clients: OvsdbClient[],
   ) {
     super()
+    reconciler?.on('changed', () => (this.keptView = undefined))
   }
 
   static async open(options: StatusSourceOptions): Promise<StatusSource> {
@@ -115,15 +124,16 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       }
     }
 
-    // This chassis's view and the Northbound ports requested here are independent: read them at
-    // once. The Northbound read needs only this chassis's names, which come early in the reconciler's.
+    // This chassis's view, the Northbound ports requested here and the rest of the Southbound DB
+    // are independent: read them at once. The other two need only this chassis's names and
+    // Southbound connection, which come early in the reconciler's reading.
     let reconciler: Reconciler | undefined
     let nb: OvsdbClient | undefined
     try {
       const named = options.lports ?? []
       const nbConnected = scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined)
-      let chassisNamesKnown!: (names: readonly string[]) => void
-      const chassisNames = new Promise<readonly string[]>((resolve) => (chassisNamesKnown = resolve))
+      let chassisKnown!: (chassis: KnownChassis) => void
+      const knownChassis = new Promise<KnownChassis>((resolve) => (chassisKnown = resolve))
       const opening = Reconciler.open({
         settings,
         ...(scope.chassis ? {chassis: scope.chassis} : {}),
@@ -132,22 +142,32 @@ export class StatusSource extends EventEmitter<{changed: []}> {
         dryRun: true,
         watch: reconnect,
         interfaceState: true,
-        onChassisNames: chassisNamesKnown,
+        onChassisKnown: chassisKnown,
       }).then((value) => (reconciler = value))
+      // The chassis, or the reconciler's own failure when it fails before it knows it.
+      const chassis = Promise.race([knownChassis, opening.then(() => knownChassis)])
       const nbReading = (async () => {
         const client = await nbConnected
-        // Names, or the reconciler's own failure when it fails before it knows them.
-        const names = await Promise.race([chassisNames, opening.then(() => chassisNames)])
+        const {names} = await chassis
         if (!client) return undefined
         const where = [...namingChassis(names), ...named.map((lport): Condition => ['name', '==', lport])]
         return monitor(client, {Logical_Switch_Port: {columns: LSP_COLUMNS, where}})
       })()
+      // The orphans are known only once this chassis's view is whole: their bindings are added then.
+      const namedWhere = bindingConditions(named)
+      const sbReading = (async () => {
+        const {southbound} = await chassis
+        return monitor(southbound, {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: namedWhere}})
+      })()
       // Each result is kept as soon as it exists, so the catch below closes it if another fails.
-      const [opened, nbMonitor] = await settleAll([opening, nbReading])
-      // The orphans are known only once this chassis's view is whole.
-      const bindingWhere = localBindingConditions(opened, named)
-      const sbMonitor = await monitor(opened.southbound, {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: bindingWhere}})
+      const [opened, nbMonitor, sbMonitor] = await settleAll([opening, nbReading, sbReading])
       const source = new StatusSource(options, sbMonitor, nbMonitor, opened, nb ? [nb] : [])
+      const bindingWhere = localBindingConditions(source.reconcilerView(opened), named)
+      if (JSON.stringify(bindingWhere) !== JSON.stringify(namedWhere)) {
+        await sbMonitor.setConditions({Port_Binding: bindingWhere}).catch((error: unknown) => {
+          throw databaseError(error, 'cannot read the OVN_Southbound database')
+        })
+      }
       await source.loadInventory()
       source.listen(bindingWhere)
       return source
@@ -189,7 +209,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       let timer: NodeJS.Timeout | undefined
       const follow = () => {
         timer = undefined
-        const next = localBindingConditions(reconciler, named)
+        const next = localBindingConditions(this.reconcilerView(reconciler), named)
         if (JSON.stringify(next) === conditions) return
         conditions = JSON.stringify(next)
         this.sbMonitor.setConditions({Port_Binding: next}).catch((error: unknown) => this.options.warn(`cannot follow orphaned ports: ${(error as Error).message}`))
@@ -225,7 +245,11 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   }
 
   /** Every binding read: in local mode, those requested here (the reconciler's) and those this source asked for. */
-  private bindings(view = this.reconciler?.view()) {
+  private reconcilerView(reconciler: Reconciler): ReconcileView {
+    return (this.keptView ??= reconciler.view())
+  }
+
+  private bindings(view = this.reconciler && this.reconcilerView(this.reconciler)) {
     const byUuid = new Map(view?.bindings.map((binding) => [binding.uuid, binding]))
     for (const row of this.sbMonitor.replica.table('Port_Binding').rows()) {
       if (row.type === '' && !byUuid.has(row._uuid)) byUuid.set(row._uuid, bindingView(row))
@@ -244,7 +268,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     }
 
     // The reconciler's own view holds this chassis's bindings only; with all of them, orphans say where their port went.
-    const reconcilerView = this.reconciler.view()
+    const reconcilerView = this.reconcilerView(this.reconciler)
     const view = {...reconcilerView, bindings: this.bindings(reconcilerView)}
     const plan = planReconcile(view, this.options.providers, {replace: true})
     const rows = classifyLocal({
