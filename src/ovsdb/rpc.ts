@@ -51,6 +51,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
   private nextId = 1
   private closeError: OvsdbError | undefined
   private isClosed = false
+  private corked = false
 
   constructor(
     private readonly socket: Socket,
@@ -143,6 +144,17 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
 
   private send(message: unknown): void {
     if (this.isClosed || this.socket.destroyed) return
+    if (!this.corked) {
+      // Requests made in one go leave in one write. On a TLS connection whose server refuses our
+      // certificate, a second write would fail with EPIPE before the server's alert is read, and
+      // the operator would see "connection closed" instead of why.
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.socket.uncork()
+      })
+    }
     this.socket.write(JSON.stringify(message))
   }
 
