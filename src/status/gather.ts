@@ -111,15 +111,19 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   static async open(options: StatusSourceOptions): Promise<StatusSource> {
     const {settings, scope, reconnect} = options
     if (scope.kind === 'all-chassis') {
-      const nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect})
+      // The two databases are independent: read them at once (a Northbound failure is still the one told first).
+      let nb: OvsdbClient | undefined
       let sb: OvsdbClient | undefined
       try {
-        sb = await connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings, '--sb-db', {reconnect})
-        const source = new StatusSource(options, await monitor(sb, SB_REQUEST), await monitor(nb, LSP_REQUEST), undefined, [nb, sb])
+        const [nbMonitor, sbMonitor] = await settleAll([
+          connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect}).then((client) => monitor((nb = client), LSP_REQUEST)),
+          connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings, '--sb-db', {reconnect}).then((client) => monitor((sb = client), SB_REQUEST)),
+        ])
+        const source = new StatusSource(options, sbMonitor, nbMonitor, undefined, [nb!, sb!])
         source.listen()
         return source
       } catch (error) {
-        await Promise.allSettled([nb.close(), sb?.close()])
+        await Promise.allSettled([nb?.close(), sb?.close()])
         throw error
       }
     }
