@@ -166,11 +166,6 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return namesOf(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
   }
 
-  /** The Southbound connection, for readers (status) that need more of that database than this chassis's bindings. */
-  get southbound(): OvsdbClient {
-    return this.sb
-  }
-
   get integrationBridge(): string {
     return chassisIdentity(this.ovsTables).integrationBridge
   }
