@@ -10,6 +10,7 @@ import type {Command} from '@oclif/core'
 import CompleteLsp from './commands/complete/lsp.js'
 import Completion from './commands/completion.js'
 import Doctor from './commands/doctor.js'
+import Help from './commands/help.js'
 import Plug from './commands/plug.js'
 import Providers from './commands/providers/index.js'
 import ProvidersInventory from './commands/providers/inventory.js'
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'complete:lsp': CompleteLsp,
   completion: Completion,
   doctor: Doctor,
+  help: Help,
   plug: Plug,
   providers: Providers,
   'providers:inventory': ProvidersInventory,
