@@ -1,3 +1,4 @@
+import {groupBy} from '../lib/group.js'
 import type {PrepareResult, VifPlugProvider} from '../providers/types.js'
 import {
   type BindingView,
@@ -156,13 +157,11 @@ function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): str
 export function planReconcile(view: ReconcileView, providers: ProviderLookup, options: PlanOptions): Plan {
   const entries: PlanEntry[] = []
   const interfaces = [...view.interfaces].sort(byName)
-  const byIfaceId = new Map<string, InterfaceView[]>()
-  const byInterfaceName = new Map<string, InterfaceView>()
-  for (const iface of interfaces) {
-    byInterfaceName.set(iface.name, iface)
-    const ifaceId = iface.externalIds[IFACE_ID]
-    if (ifaceId !== undefined) byIfaceId.set(ifaceId, [...(byIfaceId.get(ifaceId) ?? []), iface])
-  }
+  const byIfaceId = groupBy(
+    interfaces.filter((iface) => iface.externalIds[IFACE_ID] !== undefined),
+    (iface) => iface.externalIds[IFACE_ID]!,
+  )
+  const byInterfaceName = new Map(interfaces.map((iface) => [iface.name, iface]))
 
   const {chassisUuid} = view
   if (chassisUuid === undefined) {

@@ -1,3 +1,4 @@
+import {groupBy} from '../lib/group.js'
 import type {InventoryRow} from '../providers/report.js'
 import {type BindingView, IFACE_ID, type InterfaceView, OVN_PLUGGED, type ReconcileView, VIF_PLUG_TYPE} from '../reconcile/model.js'
 import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
@@ -169,8 +170,7 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
 
   const unknownChassis = `requested chassis ${chassisName} is unknown in the Southbound DB: ovn-controller has not registered this chassis`
 
-  const entriesByLport = new Map<string, PlanEntry[]>()
-  for (const entry of input.plan) entriesByLport.set(entry.lport, [...(entriesByLport.get(entry.lport) ?? []), entry])
+  const entriesByLport = groupBy(input.plan, (entry) => entry.lport)
 
   const rows: StatusRow[] = []
   for (const [lport, entries] of entriesByLport) {
@@ -268,8 +268,7 @@ export function countStates(rows: readonly StatusRow[]): StateCounts {
 
 /** Counts per requested chassis; ports requested for none are under ''. */
 export function countByChassis(rows: readonly StatusRow[]): Record<string, StateCounts> {
-  const groups = new Map<string, StatusRow[]>()
-  for (const row of rows) groups.set(row.chassis ?? '', [...(groups.get(row.chassis ?? '') ?? []), row])
+  const groups = groupBy(rows, (row) => row.chassis ?? '')
   return Object.fromEntries([...groups.keys()].sort().map((chassis) => [chassis, countStates(groups.get(chassis)!)]))
 }
 
