@@ -47,9 +47,22 @@ export function bindingRow(row: Row): BindingRow {
 export const BINDING_COLUMNS = ['logical_port', 'chassis', 'up'] as const
 export const CHASSIS_COLUMNS = ['name', 'hostname'] as const
 
+/**
+ * Past this many names one read of the whole table costs the server less than a select per
+ * name, each of which scans the table: 10,000 selects on 10,000 ports kept the Northbound
+ * server busy for 7 s, one read of them all takes a fraction of a second.
+ */
+const MOST_SELECTS_BY_NAME = 200
+
 /** One select per name, in one read-only transaction: no full table read for a few ports. */
 async function selectByName(client: OvsdbClient, table: string, column: string, names: readonly string[], columns: readonly string[]): Promise<Row[]> {
   if (names.length === 0) return []
+  if (names.length > MOST_SELECTS_BY_NAME) {
+    const wanted = new Set(names)
+    const rows = await selectAll(client, table, columns.includes(column) ? columns : [column, ...columns])
+    return rows.filter((row) => wanted.has(row[column] as string))
+  }
+
   const transaction = client.transaction()
   for (const name of names) transaction.select(table, [[column, '==', name]], ['_uuid', ...columns])
   const result = await transaction.commit()

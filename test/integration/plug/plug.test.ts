@@ -222,6 +222,35 @@ describe('plug and unplug against real OVN servers', () => {
     expect((await options('move1'))['requested-chassis']).toBe('hv2')
   })
 
+  it('reads the ports and bindings of a batch larger than it selects one by one (250) from the whole tables', async () => {
+    const lsps = Array.from({length: 250}, (_, index) => `many${index}`)
+    await addPorts(...lsps)
+    const file = await requestFile('many.csv', ['lsp', ...lsps])
+    expect((await cli('plug', '--from-file', file, '--chassis', 'hv1', '--type', 'dummy')).exitCode).toBe(0)
+    expect(await options('many0')).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    expect(await options('many249')).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+
+    // The binding says many7 is up on hv1: moving the batch must see it.
+    await addInterface('hv1', 'many7')
+    await nbctl('--timeout=20', 'wait-until', 'Logical_Switch_Port', 'many7', 'up=true')
+    const before = await dumpNorthbound()
+    const refused = await cli('plug', '--from-file', file, '--chassis', 'hv2', '--type', 'dummy')
+    expect(refused.exitCode).toBe(3)
+    expect(refused.stderr).toMatch(/^ovn-vif-ctl: \S+many\.csv line 9: many7 is up on hv1: moving it to hv2 /)
+    expect(await dumpNorthbound()).toBe(before)
+
+    const missing = await cli('unplug', ...lsps, 'many-missing')
+    expect(missing.exitCode).toBe(3)
+    expect(missing.stderr).toContain('many-missing')
+    expect(await dumpNorthbound()).toBe(before)
+
+    const removed = await cli('unplug', ...lsps)
+    expect(removed.exitCode).toBe(0)
+    expect(removed.stdout.match(/: - vif-plug-type\n/g)).toHaveLength(250)
+    expect(await options('many0')).toEqual({})
+    expect(await options('many249')).toEqual({})
+  })
+
   it('plugs a batch from CSV and from JSON lines, the flags giving defaults', async () => {
     await addPorts('csv1', 'csv2', 'jl1', 'jl2')
     const csv = await requestFile('ports.csv', [
