@@ -15,7 +15,7 @@ function seconds(timeoutMs: number): string {
 }
 
 /**
- * Monitors `requests` until `reached` says so, re-checking on every change. Fails with a
+ * Monitors `requests` until `reached` says so, re-checking after every update. Fails with a
  * connection error when the connection is lost, or when timeoutMs passes (the message from
  * `pending`, which names what is still missing).
  */
@@ -29,21 +29,35 @@ async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached
 
   try {
     await new Promise<void>((resolve, reject) => {
+      let settled = false
       const check = () => {
-        if (reached(monitor)) finish()
+        if (!settled && reached(monitor)) finish()
       }
 
       const lost = () => finish(new ConnectionError(`lost the connection to the ${client.database} database while waiting; ${pending()}`))
       const timer = options.timeoutMs > 0 ? setTimeout(() => finish(new ConnectionError(`timed out after ${seconds(options.timeoutMs)}: ${pending()}`)), options.timeoutMs) : undefined
       function finish(error?: Error): void {
+        settled = true
         clearTimeout(timer)
-        monitor.off('change', check)
+        monitor.off('change', queueCheck)
         client.off('disconnected', lost)
         if (error) reject(error)
         else resolve()
       }
 
-      monitor.on('change', check)
+      // Once per update, not once per row it changes: `reached` reads every row, and an update
+      // of thousands of ports checked row by row is quadratic.
+      let checkQueued = false
+      const queueCheck = () => {
+        if (checkQueued) return
+        checkQueued = true
+        queueMicrotask(() => {
+          checkQueued = false
+          check()
+        })
+      }
+
+      monitor.on('change', queueCheck)
       client.on('disconnected', lost)
       check()
     })
