@@ -54,7 +54,10 @@ export const CHASSIS_COLUMNS = ['name', 'hostname'] as const
  */
 const MOST_SELECTS_BY_NAME = 200
 
-/** One select per name, in one read-only transaction: no full table read for a few ports. */
+/**
+ * The rows whose `column` is one of the names: for a few, one select per name in one read-only
+ * transaction (no full table read); for more, the whole table, filtered here.
+ */
 async function selectByName(client: OvsdbClient, table: string, column: string, names: readonly string[], columns: readonly string[]): Promise<Row[]> {
   if (names.length === 0) return []
   if (names.length > MOST_SELECTS_BY_NAME) {
