@@ -69,7 +69,11 @@ export function renderTable(report: StatusReport, columns: readonly string[], ch
   if (report.rows.length === 0) return summary(report).join('\n')
   const cells = report.rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))
   const header = columns.map((column) => column.toUpperCase())
-  const widths = columns.map((_, index) => Math.max(header[index]!.length, ...cells.map((line) => line[index]!.length)))
+  // A loop, not Math.max(...cells): spreading some 120,000 arguments overflows the stack.
+  const widths = header.map((title) => title.length)
+  for (const line of cells) {
+    for (const [index, cell] of line.entries()) if (cell.length > widths[index]!) widths[index] = cell.length
+  }
   const stateIndex = columns.indexOf('state')
   const format = (line: readonly string[], row?: StatusRow) =>
     line

@@ -25,6 +25,14 @@ describe('status renderers', () => {
     ])
   })
 
+  it('renders a table of 200,000 rows, the widest cell setting its column', () => {
+    const rows = Array.from({length: 200_000}, (_, index) => ({lport: `p${index}`, state: 'plugged' as const, reason: 'r'}))
+    const lines = renderTable({mode: 'all-chassis', rows, counts: {plugged: rows.length, pending: 0, orphaned: 0, conflict: 0}}, ['lport', 'state'], new Chalk({level: 0})).split('\n')
+    expect(lines[0]).toBe('LPORT    STATE')
+    expect(lines[1]).toBe('p0       plugged')
+    expect(lines[200_000]).toBe('p199999  plugged')
+  })
+
   it('colours each state differently, only when asked, on a terminal, without NO_COLOR', () => {
     const coloured = renderTable(report, ['lport', 'state'], new Chalk({level: 1}))
     expect(coloured).toContain('\u001B[32mplugged\u001B[39m')
