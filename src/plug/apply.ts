@@ -55,15 +55,14 @@ export const CHASSIS_COLUMNS = ['name', 'hostname'] as const
 const MOST_SELECTS_BY_NAME = 200
 
 /**
- * The rows whose `column` is one of the names: for a few, one select per name in one read-only
- * transaction (no full table read); for more, the whole table, filtered here.
+ * The rows whose `column` (one of `columns`) is one of the names: for a few, one select per
+ * name in one read-only transaction (no full table read); for more, the whole table, filtered here.
  */
 async function selectByName(client: OvsdbClient, table: string, column: string, names: readonly string[], columns: readonly string[]): Promise<Row[]> {
   if (names.length === 0) return []
   if (names.length > MOST_SELECTS_BY_NAME) {
     const wanted = new Set(names)
-    const rows = await selectAll(client, table, columns.includes(column) ? columns : [column, ...columns])
-    return rows.filter((row) => wanted.has(row[column] as string))
+    return (await selectAll(client, table, columns)).filter((row) => wanted.has(row[column] as string))
   }
 
   const transaction = client.transaction()
