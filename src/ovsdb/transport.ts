@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import net from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
 
 import {ConnectionError} from './errors.js'
 import {formatRemote, type Remote} from './remote.js'
@@ -78,17 +78,25 @@ async function tlsOptions(files: TlsFiles | undefined, remote: string): Promise<
   }
 }
 
+/** What opens a stream to the remote; for ssl: once the TLS files are read. */
+async function socketOpener(remote: Remote, name: string, tlsFiles?: TlsFiles): Promise<() => net.Socket> {
+  if (remote.kind === 'unix') return () => net.connect({path: remote.path})
+  if (remote.kind === 'tcp') return () => net.connect({host: remote.host, port: remote.port})
+  const secure = await tlsOptions(tlsFiles, name)
+  // Loaded only here: importing node:tls as a module reads every root certificate Node carries (some 5 ms of each start).
+  const {connect} = await import('node:tls')
+  return () => connect({host: remote.host, port: remote.port, ...secure})
+}
+
 /** Opens a stream to the remote; for ssl: the promise settles after the TLS handshake. */
 export async function openSocket(remote: Remote, timeoutMs: number, tlsFiles?: TlsFiles): Promise<net.Socket> {
   const name = formatRemote(remote)
-  const secure = remote.kind === 'ssl' ? await tlsOptions(tlsFiles, name) : undefined
+  const open = await socketOpener(remote, name, tlsFiles)
   return new Promise((resolve, reject) => {
     let socket: net.Socket
     const readyEvent = remote.kind === 'ssl' ? 'secureConnect' : 'connect'
     try {
-      if (remote.kind === 'unix') socket = net.connect({path: remote.path})
-      else if (remote.kind === 'tcp') socket = net.connect({host: remote.host, port: remote.port})
-      else socket = tls.connect({host: remote.host, port: remote.port, ...secure})
+      socket = open()
     } catch (error) {
       // tls.connect throws at once when the key and certificate do not fit together.
       reject(explainSocketError(name, error))
