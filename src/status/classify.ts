@@ -70,8 +70,8 @@ function describePort(lport: string, options: Readonly<Record<string, string>>, 
   if (type !== undefined) {
     fields.type = type
     const prefix = `vif-plug:${type}:`
-    for (const [key, value] of Object.entries(options)) {
-      if (key.startsWith(prefix)) (fields.options ??= {})[key.slice(prefix.length)] = value
+    for (const key of Object.keys(options)) {
+      if (key.startsWith(prefix)) (fields.options ??= {})[key.slice(prefix.length)] = options[key]!
     }
   }
 

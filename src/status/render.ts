@@ -72,7 +72,9 @@ export function renderTable(report: StatusReport, columns: readonly string[], ch
   // A loop, not Math.max(...cells): spreading some 120,000 arguments overflows the stack.
   const widths = header.map((title) => title.length)
   for (const line of cells) {
-    for (const [index, cell] of line.entries()) if (cell.length > widths[index]!) widths[index] = cell.length
+    line.forEach((cell, index) => {
+      if (cell.length > widths[index]!) widths[index] = cell.length
+    })
   }
   const stateIndex = columns.indexOf('state')
   const format = (line: readonly string[], row?: StatusRow) =>
