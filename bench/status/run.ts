@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {run} from '../../src/sandbox/daemon.js'
+import {readPid, run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -65,8 +65,8 @@ async function timeInTurns<K extends string>(commands: Record<K, Timed>): Promis
 
 /** CPU seconds the daemon has used so far (Linux: utime and stime in /proc, in 1/100 s). */
 async function cpuSeconds(sandbox: Sandbox, daemon: string): Promise<number> {
-  const {pidfile} = sandbox.daemons.find((candidate) => candidate.name === daemon)!
-  const pid = (await readFile(pidfile, 'utf8')).trim()
+  const pid = await readPid(sandbox.daemons.find((candidate) => candidate.name === daemon)!.pidfile)
+  if (pid === undefined) throw new Error(`${daemon} has no pid: did it stop?`)
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
 }

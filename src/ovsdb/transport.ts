@@ -83,7 +83,7 @@ async function socketOpener(remote: Remote, name: string, tlsFiles?: TlsFiles): 
   if (remote.kind === 'unix') return () => net.connect({path: remote.path})
   if (remote.kind === 'tcp') return () => net.connect({host: remote.host, port: remote.port})
   const secure = await tlsOptions(tlsFiles, name)
-  // Loaded only here: importing node:tls as a module reads every root certificate Node carries (some 5 ms of each start).
+  // Loaded only here: importing node:tls as a module reads every root certificate Node carries, a few ms of each start.
   const {connect} = await import('node:tls')
   return () => connect({host: remote.host, port: remote.port, ...secure})
 }
