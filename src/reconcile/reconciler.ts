@@ -34,16 +34,10 @@ export interface ReconcilerOptions {
   /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status. */
   interfaceState?: boolean
   /**
-   * Called once this chassis's names (chassisNames) and the Southbound connection are known,
-   * before the slow reads finish, so a reader that needs them (status, for the Northbound ports
-   * and the rest of the Southbound DB) can start at once.
+   * Called once the Southbound connection is up, before the slow reads finish, so a reader that
+   * needs it (status, for the rest of the Southbound DB) can start at once.
    */
-  onChassisKnown?(chassis: KnownChassis): void
-}
-
-export interface KnownChassis {
-  names: readonly string[]
-  southbound: OvsdbClient
+  onSouthbound?(southbound: OvsdbClient): void
 }
 
 /** Which Port_Bindings to follow for what the Chassis table says now: see requestedHere(). */
@@ -141,9 +135,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         bridgeMonitoring,
         (async () => {
           sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
+          options.onSouthbound?.(sb)
           const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
           const selection = selectBindings(chassisMonitor.replica.table('Chassis'), chassisName)
-          options.onChassisKnown?.({names: selection.names, southbound: sb})
           return {chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
         })(),
       ])

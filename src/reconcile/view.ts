@@ -112,7 +112,7 @@ export function findChassis(chassis: RowSource, name: string): Row | undefined {
 }
 
 /** Rows whose options:requested-chassis names this chassis, by name or hostname (monitor clauses are ORed). */
-export function namingChassis(names: readonly string[]): Condition[] {
+function namingChassis(names: readonly string[]): Condition[] {
   return [...new Set(names)].map((name): Condition => ['options', 'includes', {'requested-chassis': name}])
 }
 
