@@ -249,11 +249,12 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     return this.nbMonitor ? [...this.nbMonitor.replica.table('Logical_Switch_Port').rows()].map(logicalPortInfo) : undefined
   }
 
-  /** Every binding read: in local mode, those requested here (the reconciler's) and those this source asked for. */
+  /** The reconciler's view, built once per change (keptView). */
   private reconcilerView(reconciler: Reconciler): ReconcileView {
     return (this.keptView ??= reconciler.view())
   }
 
+  /** Every binding read: in local mode, those requested here (the reconciler's) and those this source asked for. */
   private bindings(view = this.reconciler && this.reconcilerView(this.reconciler)) {
     const byUuid = new Map(view?.bindings.map((binding) => [binding.uuid, binding]))
     for (const row of this.sbMonitor.replica.table('Port_Binding').rows()) {
