@@ -20,7 +20,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // oclif and its dependencies are CommonJS and require Node's own modules: an ES module has no `require` of its own.
   banner: {js: "import {createRequire as createRequireForBundle} from 'node:module'; const require = createRequireForBundle(import.meta.url);"},
   // oclif loads TypeScript only to read a tsconfig.json in development (bin/dev.js), never from a build.

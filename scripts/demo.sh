@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-ovn.sh
+# The LTS the packages embed (package.json "runtimes"), fetched from the npm registry when
+# missing: the machine's own node may be older than the floor.
+PATH="$(node scripts/runtimes.js path embedded):$PATH"
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run --silent build >/dev/null
 
