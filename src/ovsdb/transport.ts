@@ -34,10 +34,14 @@ const EXPLANATIONS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: the server certificate is self-signed and not the given CA certificate',
   SELF_SIGNED_CERT_IN_CHAIN: 'TLS: the server certificate chain ends in a CA other than the given one',
   CERT_HAS_EXPIRED: 'TLS: the server certificate has expired',
-  // Alerts the server sends when it refuses our certificate.
+  // Alerts the server sends when it refuses our certificate. The code follows OpenSSL's reason
+  // text: "sslv3 alert ..." before OpenSSL 3.2 (a Node.js built against the system's OpenSSL 3.0),
+  // "ssl/tls alert ..." after (the official builds of Node.js 22 and later).
   ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'TLS: the server refused our certificate: it has expired',
+  'ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED': 'TLS: the server refused our certificate: it has expired',
   ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'TLS: the server refused our certificate: it is not signed by a CA the server trusts',
   ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'TLS: the server refused our certificate',
+  'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE': 'TLS: the server refused our certificate',
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'TLS: the server requires a client certificate',
   // Our own files, found wanting before anything is sent.
   ERR_OSSL_X509_KEY_VALUES_MISMATCH: 'TLS: the private key does not belong to the certificate',

@@ -89,7 +89,7 @@ describe('ssl: everywhere: NB, SB and the chassis\'s own SB connection', () => {
       ['an expired server certificate', () => [...plugArgs, '--nb-db', expiredServerRemote, ...clientFlags()], 4,
         /^cannot reach the OVN_Northbound database at ssl:\S+ \(ssl:\S+: TLS: the server certificate has expired \(CERT_HAS_EXPIRED\)\): check --nb-db$/, () => expiredServer.unixRemote],
       ['an expired client certificate', () => [...plugArgs, ...central(), '-p', expiredClient.key, '-c', expiredClient.cert, '-C', ca.cert], 4,
-        /^cannot reach the OVN_Northbound database at ssl:\S+ \(ssl:\S+: TLS: the server refused our certificate: it has expired \(ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED\)\): check --nb-db$/],
+        /^cannot reach the OVN_Northbound database at ssl:\S+ \(ssl:\S+: TLS: the server refused our certificate: it has expired \(ERR_SSL_(?:SSLV3|SSL\/TLS)_ALERT_CERTIFICATE_EXPIRED\)\): check --nb-db$/],
       ['a private key that does not belong to the certificate', () => [...plugArgs, ...central(), '-p', otherCa.key, '-c', client.cert, '-C', ca.cert], 4,
         /^cannot reach the OVN_Northbound database at ssl:\S+ \(ssl:\S+: TLS: the private key does not belong to the certificate \(ERR_OSSL_X509_KEY_VALUES_MISMATCH\)\): check --nb-db$/],
       ['the private key given as the certificate', () => [...plugArgs, ...central(), '-p', client.key, '-c', client.key, '-C', ca.cert], 4,
