@@ -1,10 +1,11 @@
 import js from '@eslint/js'
+import {defineConfig} from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
-export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'oclif.manifest.json', 'coverage/**']},
+export default defineConfig(
+  {ignores: ['dist/**', 'node_modules/**', 'oclif.manifest.json', 'coverage/**', '.runtimes/**', 'out/**']},
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  tseslint.configs.recommended,
   {
     languageOptions: {
       globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly'},

@@ -289,7 +289,7 @@ async function checkController(sb: OvsdbClient, systemId: string, options: Docto
   }
 
   const deadline = Date.now() + options.controllerWaitMs
-  let target = 0
+  let target: number
   let applied: number | undefined
   for (;;) {
     const [global] = await select(sb, 'SB_Global', ['nb_cfg'])
