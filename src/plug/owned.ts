@@ -1,8 +1,7 @@
+import {REQUESTED_CHASSIS} from '../ovn/chassis.js'
 import {VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from '../reconcile/model.js'
 
-export {VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE}
-
-export const REQUESTED_CHASSIS = 'requested-chassis'
+export {REQUESTED_CHASSIS, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE}
 
 /** Every key under this prefix is ours, whatever the type, so that switching type drops the old type's keys. */
 export const VIF_PLUG_KEY_PREFIX = 'vif-plug:'

@@ -1,4 +1,5 @@
 import {ValidationError} from '../lib/errors.js'
+import {findChassis} from '../ovn/chassis.js'
 import {diffOwnedOptions, type OptionChange} from './diff.js'
 import {isOwnedOption, REQUESTED_CHASSIS} from './owned.js'
 import {desiredOptions, type PlugRequest, rejection} from './request.js'
@@ -48,11 +49,6 @@ export interface PortPlan {
   notes: string[]
   /** plug: the chassis (name or hostname) that should claim the port; unplug: undefined, no chassis should. */
   claimBy?: string
-}
-
-/** The Chassis row a requested-chassis value names: by name first, as ovn-controller matches it, then by hostname. */
-export function findChassis(chassis: readonly ChassisRow[], nameOrHostname: string): ChassisRow | undefined {
-  return chassis.find((row) => row.name === nameOrHostname) ?? chassis.find((row) => row.hostname === nameOrHostname)
 }
 
 /** A Chassis row's name, for messages; a short uuid if the row is gone. */

@@ -1,4 +1,5 @@
-import {type BindingRow, type ChassisRow, chassisName, findChassis, type PortPlan} from './plan.js'
+import {findChassis} from '../ovn/chassis.js'
+import {type BindingRow, type ChassisRow, chassisName, type PortPlan} from './plan.js'
 
 export const WAIT_MODES = ['none', 'sb', 'hv', 'plugged'] as const
 export type WaitMode = (typeof WAIT_MODES)[number]
