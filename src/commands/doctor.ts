@@ -10,7 +10,7 @@ import {colourFor} from '../status/render.js'
 
 export default class Doctor extends BaseCommand {
   static override summary = 'Check, in order, everything VIF plugging on this chassis depends on, and say how to fix what is wrong.'
-  static override description = `Checks, each pass, warn or fail with the fix in one line:
+  static override description = `Checks this host's chassis, the local external_ids:system-id, and names it on the first line (and in the JSON's chassis). Checks, each pass, warn or fail with the fix in one line:
   local OVS DB       the local Open_vSwitch DB answers (--db, else $OVS_RUNDIR/db.sock)
   system-id          external_ids:system-id is set
   integration bridge external_ids:ovn-bridge (default br-int) exists
@@ -42,15 +42,20 @@ Exit status: 0 every check passed; 1 a warning, or a failure of something reacha
     color: Flags.boolean({description: 'Colour the results on a terminal; --no-color never does.', default: true, allowNo: true}),
   }
 
-  async run(): Promise<{checks: CheckOutcome[]; exitCode: number}> {
+  async run(): Promise<{chassis: string | null; checks: CheckOutcome[]; exitCode: number}> {
     const {flags} = await this.parse(Doctor)
     const providers = await loadProviders(providerRegistryOptions(flags))
     try {
-      const checks = await runDoctor({settings: connectionSettings(flags), providers, controllerWaitMs: flags['controller-wait'] * 1000})
+      const settings = connectionSettings(flags)
+      const {chassis, checks} = await runDoctor({settings, providers, controllerWaitMs: flags['controller-wait'] * 1000})
       const exitCode = doctorExitCode(checks)
-      if (!this.jsonEnabled()) this.log(renderOutcomes(checks, colourFor(flags.color, process.stdout)))
+      if (!this.jsonEnabled()) {
+        const which = chassis === undefined ? `chassis unknown: no external_ids:system-id read from ${settings.ovsDb}` : `chassis ${chassis} (external_ids:system-id in ${settings.ovsDb})`
+        this.log(`${which}\n${renderOutcomes(checks, colourFor(flags.color, process.stdout))}`)
+      }
+
       process.exitCode = exitCode
-      return {checks, exitCode}
+      return {chassis: chassis ?? null, checks, exitCode}
     } finally {
       await providers.destroy()
     }

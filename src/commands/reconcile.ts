@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {chassisFlags} from '../lib/chassis-flags.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
@@ -22,11 +23,13 @@ export default class Reconcile extends BaseCommand {
   static override summary = 'Plug and unplug VIF plug requests on this chassis, as ovn-controller\'s vif-plug module does.'
   static override description = `Reads the Southbound Port_Bindings requested for this chassis that carry options:vif-plug-type, asks the provider which netdev to use, and creates, updates, replaces or removes the Port/Interface rows on the integration bridge of the local Open_vSwitch DB (external_ids iface-id and ovn-plugged), in one guarded transaction.
 
-The chassis is --chassis, else the local external_ids:system-id; the integration bridge is external_ids:ovn-bridge, else br-int; the Southbound DB is --sb-db, else external_ids:ovn-remote, else $OVN_SB_DB.
+The chassis is this host's: the local external_ids:system-id, which --chassis may name by its name or by the hostname of its Chassis row. --chassis naming any other chassis is refused (exit 3) before anything is written: acting for another chassis would unplug every port this host plugged and plug that chassis's ports here. --allow-foreign-chassis allows it, for tests and migrations only. The integration bridge is external_ids:ovn-bridge, else br-int; the Southbound DB is --sb-db, else external_ids:ovn-remote, else $OVN_SB_DB.
+
+A port whose requested-chassis lists several chassis (a live migration) is plugged on the first only, as OVN does; on the others it is reported as "additional", and an interface already plugged there is left in place while that chassis is listed.
 
 Interfaces without external_ids:ovn-plugged are never touched. Nothing is unplugged unless both databases' views are complete.
 
-One-shot exit status: 0 when every requested port is plugged as requested, 1 when any is pending, in conflict or an orphan had to be kept (the reasons are printed), 3 on bad input, 4 when a database cannot be reached.
+One-shot exit status: 0 when every requested port is plugged as requested, 1 when any is pending, in conflict or an orphan had to be kept (the reasons are printed), 3 on bad input (including --chassis naming another chassis), 4 when a database cannot be reached.
 
 --watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to.`
 
@@ -43,7 +46,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     ...connectionFlags,
     ...providerFlags,
     ...representorSourceFlags,
-    chassis: Flags.string({description: 'This chassis\'s name (default: the local external_ids:system-id).'}),
+    ...chassisFlags('DANGER: reconcile then unplugs every port this host plugged and plugs that chassis\'s ports on this host\'s integration bridge.'),
     watch: Flags.boolean({char: 'w', description: 'Keep reconciling on every change until SIGTERM/SIGINT.'}),
     'dry-run': Flags.boolean({description: 'Print the plan; write nothing.', exclusive: ['watch']}),
     replace: Flags.boolean({
@@ -64,6 +67,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     const reconciler = await Reconciler.open({
       settings,
       ...(flags.chassis ? {chassis: flags.chassis} : {}),
+      allowForeignChassis: flags['allow-foreign-chassis'],
       providers,
       replace: flags.replace,
       dryRun: flags['dry-run'],
@@ -71,6 +75,7 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     })
     let closing: Promise<void> | undefined
     try {
+      this.warnForeignChassis(reconciler)
       if (flags.watch) {
         await this.watch(reconciler, providers, flags['log-format'] as LogFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
         return undefined

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {chassisFlags} from '../lib/chassis-flags.js'
 import {ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
@@ -17,19 +18,20 @@ export default class Status extends BaseCommand {
   private watching = false
 
   static override summary = 'Show, per logical port, whether it is plugged, pending, orphaned or in conflict, and why.'
-  static override description = `Local mode (the default) shows this chassis as \`reconcile\` finds it: the Southbound Port_Bindings requested here, the interfaces on the integration bridge of the local Open_vSwitch DB, and what each VIF plug provider resolves; every state follows from the plan reconcile would make. The Northbound DB is read when reachable, to also show ports ovn-northd has not copied to the Southbound DB yet.
+  static override description = `Local mode (the default) shows this chassis as \`reconcile\` finds it: the Southbound Port_Bindings requested here, the interfaces on the integration bridge of the local Open_vSwitch DB, and what each VIF plug provider resolves; every state follows from the plan reconcile would make. The chassis is this host's, the local external_ids:system-id, which --chassis may name by its name or by the hostname of its Chassis row; any other --chassis is refused (exit 3) unless --allow-foreign-chassis. The summary line and the JSON's chassis say which chassis is shown. The Northbound DB is read when reachable, to also show ports ovn-northd has not copied to the Southbound DB yet.
 
 --all-chassis reads the Northbound and Southbound DBs only (from any host with access to them; no local OVS DB) and judges each requested port by its Port_Binding: claimed by its requested chassis and up. It cannot see interfaces, so it never reports orphaned or conflict. It adds counts per chassis.
 
 States:
-  plugged   our interface is on the bridge (external_ids ovn-plugged, iface-id) with an ofport and no error, and this chassis claimed the Port_Binding
-  pending   requested here but not plugged yet; the reason says what is missing (no provider, the provider lookup failed, not reconciled yet, an OVS interface error, not claimed yet, chassis unknown...)
-  orphaned  an interface we plugged whose logical port is gone or requested elsewhere
-  conflict  a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
+  plugged     our interface is on the bridge (external_ids ovn-plugged, iface-id) with an ofport and no error, and this chassis claimed the Port_Binding
+  pending     requested here but not plugged yet; the reason says what is missing (no provider, the provider lookup failed, not reconciled yet, an OVS interface error, not claimed yet, chassis unknown...)
+  orphaned    an interface we plugged whose logical port is gone or requested elsewhere
+  conflict    a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
+  additional  requested-chassis lists this chassis after another (a live migration): OVN plugs the port on the first only; healthy
 
-Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
+Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
 
-Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned or in conflict, 3 for an unknown column or a named port that is not requested here, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0.`
+Exit status: 0 when every port shown is plugged (or additional), 1 when any is pending, orphaned or in conflict, 3 for an unknown column, a named port that is not requested here or --chassis naming another chassis, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0.`
 
   static override examples = [
     {description: 'This chassis, as a table', command: '<%= config.bin %> <%= command.id %>'},
@@ -51,7 +53,7 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
     ...connectionFlags,
     ...providerFlags,
     ...representorSourceFlags,
-    chassis: Flags.string({description: 'This chassis\'s name (default: the local external_ids:system-id).', exclusive: ['all-chassis']}),
+    ...chassisFlags('status then describes that chassis as seen from this host\'s integration bridge: this host\'s plugged ports show as orphaned.', ['all-chassis']),
     'all-chassis': Flags.boolean({description: 'Every chassis, from the Northbound and Southbound DBs only.'}),
     state: Flags.string({description: 'Show only ports in this state (repeatable, or comma-separated).', options: [...STATES], multiple: true, delimiter: ','}),
     format: Flags.string({char: 'f', description: 'Output format.', options: [...FORMATS], default: 'table'}),
@@ -73,12 +75,15 @@ Exit status: 0 when every port shown is plugged, 1 when any is pending, orphaned
       const source = await StatusSource.open({
         settings,
         providers,
-        scope: flags['all-chassis'] ? {kind: 'all-chassis'} : {kind: 'local', northbound: 'optional', ...(flags.chassis ? {chassis: flags.chassis} : {})},
+        scope: flags['all-chassis']
+          ? {kind: 'all-chassis'}
+          : {kind: 'local', northbound: 'optional', ...(flags.chassis ? {chassis: flags.chassis} : {}), allowForeignChassis: flags['allow-foreign-chassis']},
         reconnect: flags.watch,
         lports,
         warn: (message) => this.warnLine(message),
       })
       try {
+        if (source.local) this.warnForeignChassis(source.local)
         await source.whenComplete(settings.timeoutMs)
         // Named ports are checked once: in a watch, one deleted meanwhile simply has no row.
         const first = selectRows(source.report(), source, lports, states, {checkNamed: true})

@@ -80,11 +80,17 @@ function isWellFormed(remotes: string): boolean {
   }
 }
 
+export interface DoctorReport {
+  /** The chassis checked: this host's external_ids:system-id, undefined when it could not be read. */
+  chassis: string | undefined
+  checks: CheckOutcome[]
+}
+
 /**
  * The checks, in order; each either runs or is skipped because one it depends on did not pass.
  * Connections are opened one at a time, as each check needs them, and all closed at the end.
  */
-export async function runDoctor(options: DoctorOptions): Promise<CheckOutcome[]> {
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const {settings, providers} = options
   const env = options.env ?? process.env
   const outcomes: CheckOutcome[] = []
@@ -241,7 +247,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckOutcome[]>
     await Promise.allSettled(clients.map((client) => client.close()))
   }
 
-  return outcomes
+  return {chassis: identity?.systemId, checks: outcomes}
 }
 
 async function classifyHere(options: DoctorOptions): Promise<StatusRow[]> {

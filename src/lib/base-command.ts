@@ -30,6 +30,13 @@ export abstract class BaseCommand extends Command {
     this.warnLine(`chassis ${chassis} has no Chassis row in the Southbound DB: start ovn-controller here, or check --chassis`)
   }
 
+  /** reconcile and status with --allow-foreign-chassis: say, every time, that another chassis is acted for. */
+  protected warnForeignChassis(target: {chassis: string; foreignTo: {systemId: string | undefined} | undefined}): void {
+    if (!target.foreignTo) return
+    const host = target.foreignTo.systemId === undefined ? 'which has no external_ids:system-id' : `whose external_ids:system-id is ${target.foreignTo.systemId}`
+    this.warnLine(`acting as chassis ${target.chassis} on this host, ${host} (--allow-foreign-chassis)`)
+  }
+
   /**
    * Off a terminal, plain JSON: oclif tokenizes the document to colour it even when no colour
    * is shown, which for 10,000 entries takes longer than the work being reported.

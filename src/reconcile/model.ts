@@ -4,6 +4,8 @@
  * rows by view.ts; the planner only ever sees these types.
  */
 
+import type {ChassisNames} from '../ovn/chassis.js'
+
 export const IFACE_ID = 'iface-id'
 export const OVN_PLUGGED = 'ovn-plugged'
 export const VIF_PLUG_TYPE = 'vif-plug-type'
@@ -18,6 +20,8 @@ export interface BindingView {
   options: Readonly<Record<string, string>>
   /** Port_Binding.requested_chassis: the Chassis row's uuid, if any. */
   requestedChassis?: string
+  /** Port_Binding.requested_additional_chassis: the other chassis of a requested-chassis list, by uuid; absent when none. */
+  requestedAdditionalChassis?: string[]
   /** Port_Binding.chassis: the chassis that claimed it, if any. */
   chassis?: string
   up?: boolean
@@ -40,6 +44,8 @@ export interface InterfaceView {
 export interface ReconcileView {
   /** This chassis's Chassis row uuid; without one nothing is requested here. */
   chassisUuid: string | undefined
+  /** This chassis's name and (once registered) hostname, as options:requested-chassis may name it. */
+  chassis: ChassisNames
   /** The Bridge row of the integration bridge. */
   bridgeUuid: string
   /** Port_Bindings the planner may need: at least every one requested for this chassis. */

@@ -1,4 +1,5 @@
 import {groupBy} from '../lib/group.js'
+import {REQUESTED_CHASSIS, requestedRole} from '../ovn/chassis.js'
 import type {PrepareResult, VifPlugProvider} from '../providers/types.js'
 import {
   type BindingView,
@@ -31,7 +32,7 @@ export type PlanAction =
  */
 export interface PlanEntry {
   lport: string
-  outcome: 'create' | 'update' | 'replace' | 'remove' | 'unchanged' | 'pending' | 'conflict' | 'kept'
+  outcome: 'create' | 'update' | 'replace' | 'remove' | 'unchanged' | 'pending' | 'conflict' | 'kept' | 'additional'
   reason: string
   /** The interface name the lport has or will have, where known. */
   interfaceName?: string
@@ -72,6 +73,10 @@ function isPlugged(iface: InterfaceView): boolean {
 
 function byName<T extends {name: string}>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+function byLogicalPort(a: BindingView, b: BindingView): number {
+  return a.logicalPort < b.logicalPort ? -1 : a.logicalPort > b.logicalPort ? 1 : 0
 }
 
 /** A binding is wanted here when it is a VIF requested for this chassis that asks to be plugged. */
@@ -139,6 +144,35 @@ function askProvider<T>(provider: VifPlugProvider, prepare: () => PrepareResult<
   }
 }
 
+/**
+ * What the plan says of a port that names this chassis in requested-chassis without being
+ * wanted here (see src/ovn/chassis.ts): OVN plugs a port only on its requested_chassis and
+ * leaves an interface in place wherever the port still names the chassis. Undefined for a port
+ * that does not name it, or that does not ask to be plugged.
+ */
+function namedNotWanted(binding: BindingView | undefined, view: ReconcileView, chassisUuid: string, iface: InterfaceView | undefined): Omit<PlanEntry, 'lport'> | undefined {
+  if (!binding || binding.type !== '' || binding.options[VIF_PLUG_TYPE] === undefined) return undefined
+  const role = requestedRole(binding, {...view.chassis, uuid: chassisUuid})
+  const interfaceName = iface ? {interfaceName: iface.name} : {}
+  if (role === 'additional') {
+    const listed = `this chassis is an additional one in ${REQUESTED_CHASSIS} ${binding.options[REQUESTED_CHASSIS]} (a live migration): OVN plugs the port only on the first chassis of the list`
+    return iface
+      ? {outcome: 'additional', reason: `${listed}, and leaves this interface in place while this chassis is listed`, ...interfaceName}
+      : {outcome: 'additional', reason: listed}
+  }
+
+  // Named first, by name or hostname, yet the binding's requested_chassis is not this chassis's row.
+  if (role === 'main') {
+    return {
+      outcome: iface ? 'kept' : 'pending',
+      reason: `${REQUESTED_CHASSIS} names this chassis first, but ovn-northd has not resolved it to this chassis's Chassis row yet: is ovn-northd running?`,
+      ...interfaceName,
+    }
+  }
+
+  return undefined
+}
+
 function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): string {
   if (!binding) return 'its logical port is gone, or no longer requested for this chassis'
   if (binding.requestedChassis !== chassisUuid) {
@@ -180,7 +214,7 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
 
   const wanted = view.bindings
     .filter((binding) => isWantedHere(binding, chassisUuid))
-    .sort((a, b) => (a.logicalPort < b.logicalPort ? -1 : a.logicalPort > b.logicalPort ? 1 : 0))
+    .sort(byLogicalPort)
   const wantedLports = new Set(wanted.map((binding) => binding.logicalPort))
   /**
    * Interfaces some wanted lport keeps, updates or replaces: never unplugged as orphans. Held
@@ -306,10 +340,19 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
   }
 
   const bindingsByName = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
+  const orphanLports = new Set<string>()
   for (const iface of interfaces) {
     if (!isPlugged(iface) || accounted.has(iface)) continue
     const lport = iface.externalIds[IFACE_ID]!
-    const reason = whyUnwanted(bindingsByName.get(lport), chassisUuid)
+    orphanLports.add(lport)
+    const binding = bindingsByName.get(lport)
+    const named = namedNotWanted(binding, view, chassisUuid, iface)
+    if (named) {
+      entries.push({lport, ...named})
+      continue
+    }
+
+    const reason = whyUnwanted(binding, chassisUuid)
     if (!view.complete) {
       entries.push({lport, outcome: 'kept', reason: `${reason}; not unplugged until the database views are complete`, interfaceName: iface.name})
       continue
@@ -330,6 +373,13 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
 
     const action: PlanAction = {kind: 'remove', lport, current: iface}
     entries.push({lport, outcome: 'remove', reason, interfaceName: iface.name, action})
+  }
+
+  // Ports that name this chassis but not as the one to plug them, with no interface here: say why nothing is done.
+  const rest = view.bindings.filter((binding) => !wantedLports.has(binding.logicalPort) && !orphanLports.has(binding.logicalPort))
+  for (const binding of rest.sort(byLogicalPort)) {
+    const named = namedNotWanted(binding, view, chassisUuid, undefined)
+    if (named) entries.push({lport: binding.logicalPort, ...named})
   }
 
   return {entries, actions: entries.flatMap((entry) => (entry.action ? [entry.action] : []))}

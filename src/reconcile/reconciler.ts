@@ -1,15 +1,16 @@
 import {EventEmitter} from 'node:events'
 
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
-import {connectDatabase} from '../lib/database.js'
+import {connectDatabase, databaseError} from '../lib/database.js'
 import {UserError, ValidationError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {type ChassisNames, findChassis, isNamedBy} from '../ovn/chassis.js'
 import {type Condition, ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
-import {bindingView, chassisIdentity, findBridge, findChassis, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, type RowSource, SB_COLUMNS} from './view.js'
+import {bindingView, chassisIdentity, chassisNamed, findBridge, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, type RowSource, SB_COLUMNS} from './view.js'
 
 /** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
 export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
@@ -18,8 +19,16 @@ const MAX_CONFLICT_RETRIES = 5
 
 export interface ReconcilerOptions {
   settings: ConnectionSettings
-  /** The chassis name; default the local external_ids:system-id. */
+  /**
+   * This chassis, by name or hostname; default the local external_ids:system-id. Anything but
+   * this host's chassis is refused unless allowForeignChassis.
+   */
   chassis?: string
+  /**
+   * Act for a chassis other than this host's (tests and migrations only): reconcile then unplugs
+   * this host's ports and plugs the other chassis's ports on this host's integration bridge.
+   */
+  allowForeignChassis?: boolean
   providers: ProviderLookup
   /** Replace a port whose netdev name changed (default true); false is ovn-controller's refusal. */
   replace: boolean
@@ -43,24 +52,58 @@ export interface ReconcilerOptions {
 /** Which Port_Bindings to follow for what the Chassis table says now: see requestedHere(). */
 interface BindingSelection {
   chassisUuid: string | undefined
-  /** This chassis's names, as namesOf() gives them. */
-  names: string[]
   where: Condition[]
   /** The where clauses as JSON, to tell whether they changed. */
   key: string
 }
 
 /** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
-function namesOf(chassisTable: RowSource, chassisName: string): string[] {
-  const hostname = findChassis(chassisTable, chassisName)?.hostname
-  return typeof hostname === 'string' && hostname !== '' ? [chassisName, hostname] : [chassisName]
+function namesOf(chassisTable: RowSource, chassisName: string): ChassisNames {
+  const hostname = chassisNamed(chassisTable, chassisName)?.hostname
+  return typeof hostname === 'string' && hostname !== '' ? {name: chassisName, hostname} : {name: chassisName}
 }
 
 function selectBindings(chassisTable: RowSource, chassisName: string): BindingSelection {
-  const chassisUuid = findChassis(chassisTable, chassisName)?._uuid
-  const names = namesOf(chassisTable, chassisName)
-  const where = requestedHere(chassisUuid, names)
-  return {chassisUuid, names, where, key: JSON.stringify(where)}
+  const chassisUuid = chassisNamed(chassisTable, chassisName)?._uuid
+  const where = requestedHere(chassisUuid, namesOf(chassisTable, chassisName))
+  return {chassisUuid, where, key: JSON.stringify(where)}
+}
+
+const FOREIGN_OVERRIDE = '--allow-foreign-chassis overrides this, for tests and migrations only'
+
+/**
+ * The chassis to act for: this host's, the local external_ids:system-id, which --chassis may
+ * name by name or by the hostname of its Chassis row. Any other --chassis is refused (exit 3)
+ * unless allowForeignChassis: acting for another chassis unplugs this host's ports and plugs
+ * the other's here. Reads only the Chassis rows concerned, and only when --chassis is not the
+ * system-id itself.
+ */
+async function chooseChassis(sb: OvsdbClient, systemId: string | undefined, options: Pick<ReconcilerOptions, 'chassis' | 'allowForeignChassis'>): Promise<string> {
+  const requested = options.chassis
+  if (requested === undefined || requested === systemId) return systemId!
+  const clauses: Array<[string, string]> = [['name', requested], ['hostname', requested], ...(systemId ? [['name', systemId] as [string, string]] : [])]
+  const tx = sb.transaction()
+  for (const [column, value] of clauses) tx.select('Chassis', [[column, '==', value]], ['name', 'hostname'])
+  let result
+  try {
+    result = await tx.commit()
+  } catch (error) {
+    throw databaseError(error, 'cannot read the Chassis table of the OVN_Southbound database')
+  }
+
+  const rows = clauses.flatMap((_, index) => result.rows(index)).map((row) => ({name: row.name as string, hostname: row.hostname as string}))
+  const own = systemId === undefined ? undefined : rows.find((row) => row.name === systemId)
+  if (systemId !== undefined && isNamedBy({name: systemId, hostname: own?.hostname}, requested)) return systemId
+  if (!options.allowForeignChassis) {
+    if (systemId === undefined) {
+      throw new ValidationError(`--chassis ${requested} cannot be checked: the local Open_vSwitch DB has no external_ids:system-id; set it (ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME); ${FOREIGN_OVERRIDE}`)
+    }
+
+    const known = own?.hostname ? `external_ids:system-id ${systemId}, hostname ${own.hostname}` : `external_ids:system-id ${systemId}`
+    throw new ValidationError(`--chassis ${requested} is not this chassis (${known}): run it on ${requested}, or leave --chassis out; ${FOREIGN_OVERRIDE}`)
+  }
+
+  return findChassis(rows, requested)?.name ?? requested
 }
 
 function monitorBindings(sb: OvsdbClient, selection: BindingSelection): Promise<Monitor> {
@@ -89,6 +132,8 @@ export interface ReconcilerEvents {
  */
 export class Reconciler extends EventEmitter<ReconcilerEvents> {
   private chassisName = ''
+  /** This host's external_ids:system-id as read at the start. */
+  private localSystemId: string | undefined
   private chassisUuid: string | undefined
   /** The where clauses of the binding monitor, as JSON. */
   private bindingConditions = ''
@@ -123,11 +168,8 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       bridgeMonitoring.catch(() => {})
       const rootMonitor = await rootMonitoring
       const identity = chassisIdentity({Open_vSwitch: rootMonitor.replica.table('Open_vSwitch')})
-      const chassisName = options.chassis ?? identity.systemId
-      if (!chassisName) {
-        throw new ValidationError(
-          `the local Open_vSwitch DB has no external_ids:system-id: set it (ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME) or pass --chassis`,
-        )
+      if (!identity.systemId && !options.chassis) {
+        throw new ValidationError('the local Open_vSwitch DB has no external_ids:system-id: set it (ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME)')
       }
 
       // This chassis's bindings are the other slow read: fetch them while the bridge's rows come.
@@ -135,14 +177,16 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         bridgeMonitoring,
         (async () => {
           sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
+          const chassisName = await chooseChassis(sb, identity.systemId, options)
           options.onSouthbound?.(sb)
           const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
           const selection = selectBindings(chassisMonitor.replica.table('Chassis'), chassisName)
-          return {chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
+          return {chassisName, chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
         })(),
       ])
       const reconciler = new Reconciler(options, ovs, rootMonitor, bridgeMonitor, sb!, southbound.chassisMonitor)
-      reconciler.chassisName = chassisName
+      reconciler.chassisName = southbound.chassisName
+      reconciler.localSystemId = identity.systemId
       await reconciler.start(southbound.selection, southbound.bindingMonitor)
       return reconciler
     } catch (error) {
@@ -155,9 +199,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.chassisName
   }
 
-  /** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
-  get chassisNames(): string[] {
-    return namesOf(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
+  /** This host's external_ids:system-id, when it is not the chassis acted for (--allow-foreign-chassis). */
+  get foreignTo(): {systemId: string | undefined} | undefined {
+    return this.chassisName === this.localSystemId ? undefined : {systemId: this.localSystemId}
   }
 
   get integrationBridge(): string {
@@ -256,6 +300,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     const bindings = this.bindingMonitor ? [...this.bindingMonitor.replica.table('Port_Binding').rows()].map(bindingView) : []
     return {
       chassisUuid: this.chassisUuid,
+      chassis: namesOf(this.chassisMonitor.replica.table('Chassis'), this.chassisName),
       bridgeUuid: bridge?._uuid ?? '',
       bindings,
       interfaces: bridge ? interfacesOnBridge(tables, bridge) : [],

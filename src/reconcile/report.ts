@@ -9,6 +9,7 @@ const DONE: Readonly<Record<PlanEntry['outcome'], string>> = {
   pending: 'pending',
   conflict: 'conflict',
   kept: 'kept',
+  additional: 'additional',
 }
 
 const WOULD: Readonly<Record<PlanEntry['outcome'], string>> = {

@@ -1,4 +1,5 @@
-import {type Condition, type Row, ZERO_UUID} from '../ovsdb/datum.js'
+import type {Condition, Row} from '../ovsdb/datum.js'
+import {type ChassisNames, REQUESTED_CHASSIS} from '../ovn/chassis.js'
 import type {BindingView, InterfaceView} from './model.js'
 
 /** The part of a replica table (or of a select result indexed by uuid) the views read. */
@@ -35,7 +36,7 @@ export const INTERFACE_STATE_COLUMNS = ['ofport', 'error'] as const
 /** Columns of the Southbound DB that the reconciler reads, per table. */
 export const SB_COLUMNS = {
   Chassis: ['name', 'hostname'],
-  Port_Binding: ['logical_port', 'type', 'options', 'requested_chassis', 'chassis', 'up'],
+  Port_Binding: ['logical_port', 'type', 'options', 'requested_chassis', 'requested_additional_chassis', 'chassis', 'up'],
 } as const
 
 function stringMap(value: unknown): Record<string, string> {
@@ -101,27 +102,33 @@ export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, b
 export function bindingView(row: Row): BindingView {
   const view: BindingView = {uuid: row._uuid, logicalPort: row.logical_port as string, type: row.type as string, options: stringMap(row.options)}
   if (row.requested_chassis !== undefined) view.requestedChassis = row.requested_chassis as string
+  const additional = uuids(row.requested_additional_chassis)
+  if (additional.length > 0) view.requestedAdditionalChassis = additional
   if (row.chassis !== undefined) view.chassis = row.chassis as string
   if (row.up !== undefined) view.up = row.up as boolean
   return view
 }
 
-export function findChassis(chassis: RowSource, name: string): Row | undefined {
+/** This chassis's own Chassis row: the one named after its system-id. */
+export function chassisNamed(chassis: RowSource, name: string): Row | undefined {
   for (const row of chassis.rows()) if (row.name === name) return row
   return undefined
 }
 
-/** Rows whose options:requested-chassis names this chassis, by name or hostname (monitor clauses are ORed). */
-function namingChassis(names: readonly string[]): Condition[] {
-  return [...new Set(names)].map((name): Condition => ['options', 'includes', {'requested-chassis': name}])
+/** Rows whose options:requested-chassis is this chassis alone, by name or hostname (monitor clauses are ORed). */
+function namingChassis(chassis: ChassisNames): Condition[] {
+  const names = chassis.hostname ? [chassis.name, chassis.hostname] : [chassis.name]
+  return [...new Set(names)].map((name): Condition => ['options', 'includes', {[REQUESTED_CHASSIS]: name}])
 }
 
 /**
- * The Port_Bindings requested for this chassis: by its Chassis row, and by its name or
+ * The Port_Bindings requested for this chassis: by its Chassis row, as the first of
+ * requested-chassis or as an additional one (a live migration's other end), and by its name or
  * hostname in options:requested-chassis, which northd resolves to the row only once it exists
  * (status reports those as "requested chassis unknown"). The cost follows what is requested
  * here, not the size of the Southbound DB.
  */
-export function requestedHere(chassisUuid: string | undefined, names: readonly string[]): Condition[] {
-  return [['requested_chassis', '==', chassisUuid ?? ZERO_UUID], ...namingChassis(names)]
+export function requestedHere(chassisUuid: string | undefined, chassis: ChassisNames): Condition[] {
+  const byRow: Condition[] = chassisUuid === undefined ? [] : [['requested_chassis', '==', chassisUuid], ['requested_additional_chassis', 'includes', chassisUuid]]
+  return [...byRow, ...namingChassis(chassis)]
 }

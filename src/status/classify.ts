@@ -1,10 +1,9 @@
 import {groupBy} from '../lib/group.js'
+import {REQUESTED_CHASSIS, type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
 import type {InventoryRow} from '../providers/report.js'
 import {type BindingView, IFACE_ID, type InterfaceView, OVN_PLUGGED, type ReconcileView, VIF_PLUG_TYPE} from '../reconcile/model.js'
 import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
 import {type StateCounts, STATES, type StatusRow} from './model.js'
-
-export const REQUESTED_CHASSIS = 'requested-chassis'
 
 export interface ChassisInfo {
   uuid: string
@@ -43,15 +42,6 @@ function asksToBePlugged(port: {type: string; options: Readonly<Record<string, s
   return port.type === '' && port.options[VIF_PLUG_TYPE] !== undefined
 }
 
-/** options:requested-chassis names chassis by name or hostname, comma-separated for multi-chassis ports. */
-function requestedNames(options: Readonly<Record<string, string>>): string[] {
-  return (options[REQUESTED_CHASSIS] ?? '').split(',').map((name) => name.trim()).filter(Boolean)
-}
-
-function namesChassis(options: Readonly<Record<string, string>>, chassis: {name: string; hostname?: string}): boolean {
-  return requestedNames(options).some((name) => name === chassis.name || (chassis.hostname !== undefined && name === chassis.hostname))
-}
-
 type PortFields = Omit<StatusRow, 'state' | 'reason'>
 
 /**
@@ -62,7 +52,7 @@ type PortFields = Omit<StatusRow, 'state' | 'reason'>
 function describePort(lport: string, options: Readonly<Record<string, string>>, binding: BindingView | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): PortFields {
   const fields: PortFields = {lport}
   const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)?.name
-  const chassis = requested ?? (requestedNames(options).join(',') || undefined)
+  const chassis = requested ?? (requestedChassisList(options).join(',') || undefined)
   if (chassis !== undefined) fields.chassis = chassis
   if (binding?.chassis !== undefined) fields.claimedBy = chassisByUuid.get(binding.chassis)?.name ?? binding.chassis
   if (binding?.up !== undefined) fields.up = binding.up
@@ -142,6 +132,8 @@ function wantedState(
       return {state: 'conflict', reason: `plugged as ${iface?.name} but the provider now resolves ${netdev}; reconcile will replace it`}
     case 'conflict':
       return {state: 'conflict', reason: primary.reason}
+    case 'additional':
+      return {state: 'additional', reason: primary.reason}
     default:
       return {state: 'pending', reason: primary.reason}
   }
@@ -159,7 +151,9 @@ function orphanReason(entry: PlanEntry, iface: InterfaceView | undefined, invent
 export function classifyLocal(input: LocalStatusInput): StatusRow[] {
   const {view, chassisName} = input
   const chassisByUuid = new Map(input.chassis.map((chassis) => [chassis.uuid, chassis]))
-  const here = {name: chassisName, hostname: view.chassisUuid === undefined ? undefined : chassisByUuid.get(view.chassisUuid)?.hostname}
+  const here = {...view.chassis, uuid: view.chassisUuid}
+  /** Whether the port's request names this chassis, first or not, by its row, name or hostname. */
+  const namesHere = (port: RequestedChassisOf & {type: string}) => asksToBePlugged(port) && requestedRole(port, here) !== undefined
   const bindings = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const interfaces = new Map(view.interfaces.map((iface) => [iface.name, iface]))
   const pluggedFor = new Map<string, InterfaceView>()
@@ -176,7 +170,7 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
   for (const [lport, entries] of entriesByLport) {
     const binding = bindings.get(lport)
     const options = binding?.options ?? {}
-    // Only a port wanted here gets an entry that is neither a removal nor a kept orphan.
+    // Only a port wanted here, or named here (src/ovn/chassis.ts), gets an entry that is neither a removal nor a kept orphan.
     const primary = entries.find((entry) => entry.outcome !== 'remove' && entry.outcome !== 'kept')
     if (primary && binding && view.chassisUuid !== undefined) {
       const duplicates = entries.filter((entry) => entry !== primary)
@@ -191,8 +185,12 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
 
     for (const entry of entries) {
       const iface = entry.interfaceName === undefined ? undefined : interfaces.get(entry.interfaceName)
-      const requestedHere = view.chassisUuid === undefined && binding !== undefined && asksToBePlugged(binding) && namesChassis(options, here)
-      const state: State = requestedHere ? {state: 'pending', reason: unknownChassis} : {state: 'orphaned', reason: orphanReason(entry, iface, input.inventory)}
+      // Kept, yet named here: by a chassis with no Chassis row, or first by a name northd has not resolved to this chassis.
+      const named = binding !== undefined && namesHere(binding)
+      const state: State =
+        named && view.chassisUuid === undefined ? {state: 'pending', reason: unknownChassis}
+        : named && entry.outcome === 'kept' ? {state: 'pending', reason: entry.reason}
+        : {state: 'orphaned', reason: orphanReason(entry, iface, input.inventory)}
       const row = withInterface(stateRow(describePort(lport, options, binding, chassisByUuid), state), iface)
       if (!binding) row.type = iface?.externalIds[OVN_PLUGGED]
       const held = iface ? input.inventory.get(iface.name) : undefined
@@ -202,16 +200,15 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
   }
 
   const shown = new Set(rows.map((row) => row.lport))
-  for (const binding of view.bindings) {
-    if (shown.has(binding.logicalPort) || !asksToBePlugged(binding) || !namesChassis(binding.options, here)) continue
-    // Requested here by name, yet SB resolved no requested_chassis (or another one): our Chassis row is missing.
-    if (binding.requestedChassis !== undefined && binding.requestedChassis === view.chassisUuid) continue
+  // Without a Chassis row the plan judges nothing: the ports that name this chassis wait for it.
+  for (const binding of view.chassisUuid === undefined ? view.bindings : []) {
+    if (shown.has(binding.logicalPort) || !namesHere(binding)) continue
     rows.push(stateRow(describePort(binding.logicalPort, binding.options, binding, chassisByUuid), {state: 'pending', reason: unknownChassis}))
     shown.add(binding.logicalPort)
   }
 
   for (const port of input.logicalPorts ?? []) {
-    if (shown.has(port.name) || bindings.has(port.name) || !asksToBePlugged(port) || !namesChassis(port.options, here)) continue
+    if (shown.has(port.name) || bindings.has(port.name) || !namesHere(port)) continue
     rows.push(stateRow(describePort(port.name, port.options, undefined, chassisByUuid), {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}))
   }
 
@@ -234,7 +231,7 @@ export function classifyCentral(input: CentralStatusInput): StatusRow[] {
 }
 
 function centralState(port: LogicalPortInfo, binding: BindingView | undefined, row: PortFields, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
-  if (requestedNames(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
+  if (requestedChassisList(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
   if (!binding) return {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}
   if (binding.requestedChassis === undefined || !chassisByUuid.has(binding.requestedChassis)) {
     return {state: 'pending', reason: `requested chassis ${row.chassis} is unknown in the Southbound DB: is ovn-controller running there?`}
@@ -256,7 +253,7 @@ export function absentReason(lport: string, rows: readonly StatusRow[], known: {
   if (!port) return `no logical port ${lport}`
   if (port.type !== '') return `logical port ${lport} is not a VIF (type ${port.type})`
   if (port.options[VIF_PLUG_TYPE] === undefined) return `logical port ${lport} does not ask to be plugged (no options:${VIF_PLUG_TYPE})`
-  const requested = requestedNames(port.options).join(',') || 'no chassis'
+  const requested = requestedChassisList(port.options).join(',') || 'no chassis'
   return `logical port ${lport} is requested for ${requested}, not for ${known.chassisName ?? 'this chassis'}: see --all-chassis`
 }
 
@@ -272,6 +269,7 @@ export function countByChassis(rows: readonly StatusRow[]): Record<string, State
   return Object.fromEntries([...groups.keys()].sort().map((chassis) => [chassis, countStates(groups.get(chassis)!)]))
 }
 
+/** Nothing needs attention: every row is plugged, or names this chassis only as an additional one. */
 export function isHealthy(rows: readonly StatusRow[]): boolean {
-  return rows.every((row) => row.state === 'plugged')
+  return rows.every((row) => row.state === 'plugged' || row.state === 'additional')
 }

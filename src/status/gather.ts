@@ -20,7 +20,7 @@ const FOLLOW_ORPHANS_MS = 100
 const OPTIONAL_NB_TIMEOUT_MS = 3000
 
 export type StatusScope =
-  | {kind: 'local'; chassis?: string; northbound: 'optional' | 'skip'}
+  | {kind: 'local'; chassis?: string; allowForeignChassis?: boolean; northbound: 'optional' | 'skip'}
   | {kind: 'all-chassis'}
 
 export interface StatusSourceOptions {
@@ -149,6 +149,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       const opening = Reconciler.open({
         settings,
         ...(scope.chassis ? {chassis: scope.chassis} : {}),
+        ...(scope.allowForeignChassis ? {allowForeignChassis: true} : {}),
         providers: options.providers,
         replace: true,
         dryRun: true,
@@ -245,6 +246,11 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     return this.reconciler?.chassis
   }
 
+  /** Local mode: the chassis shown, and this host's system-id when that is another chassis (--allow-foreign-chassis). */
+  get local(): Pick<Reconciler, 'chassis' | 'foreignTo'> | undefined {
+    return this.reconciler
+  }
+
   private get logicalPorts(): LogicalPortInfo[] | undefined {
     return this.nbMonitor ? [...this.nbMonitor.replica.table('Logical_Switch_Port').rows()].map(logicalPortInfo) : undefined
   }
@@ -285,7 +291,8 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       ...(logicalPorts ? {logicalPorts} : {}),
       inventory: this.inventory,
     })
-    return {mode: 'local', chassis: this.reconciler.chassis, rows, counts: countStates(rows)}
+    const {foreignTo} = this.reconciler
+    return {mode: 'local', chassis: this.reconciler.chassis, ...(foreignTo ? {foreignTo} : {}), rows, counts: countStates(rows)}
   }
 
   /** For lports named on the command line: why each one without a row has none. */

@@ -3,7 +3,7 @@
  * fields (documented in docs/status.md); keep them stable.
  */
 
-export const STATES = ['plugged', 'pending', 'orphaned', 'conflict'] as const
+export const STATES = ['plugged', 'pending', 'orphaned', 'conflict', 'additional'] as const
 export type StatusState = (typeof STATES)[number]
 
 export interface StatusRow {
@@ -38,6 +38,8 @@ export interface StatusReport {
   mode: 'local' | 'all-chassis'
   /** The chassis shown, in local mode. */
   chassis?: string
+  /** Local mode with --allow-foreign-chassis: the chassis shown is not this host's, whose system-id this is. */
+  foreignTo?: {systemId: string | undefined}
   rows: StatusRow[]
   counts: StateCounts
   /** Counts per requested chassis, with --all-chassis. */

@@ -42,6 +42,7 @@ const STATE_COLOURS: Readonly<Record<StatusState, (chalk: ChalkInstance) => Chal
   pending: (chalk) => chalk.yellow,
   orphaned: (chalk) => chalk.magenta,
   conflict: (chalk) => chalk.red,
+  additional: (chalk) => chalk.cyan,
 }
 
 /** Colour only on a terminal, and never with NO_COLOR set or --no-color. */
@@ -50,12 +51,20 @@ export function colourFor(wanted: boolean, stream: {isTTY?: boolean}, env: Reado
   return new Chalk({level: enabled ? 1 : 0})
 }
 
+/** Every state's count, but `additional` (a live migration's other end) only when there is one. */
 export function describeCounts(counts: StateCounts): string {
-  return STATES.map((state) => `${counts[state]} ${state}`).join(', ')
+  return STATES.filter((state) => state !== 'additional' || counts[state] > 0).map((state) => `${counts[state]} ${state}`).join(', ')
+}
+
+/** The summary's word that the chassis shown is not this host's. */
+function foreignNote(report: StatusReport): string {
+  if (!report.foreignTo) return ''
+  const host = report.foreignTo.systemId === undefined ? 'this host has no system-id' : `not this host's chassis ${report.foreignTo.systemId}`
+  return ` (${host}: --allow-foreign-chassis)`
 }
 
 function summary(report: StatusReport): string[] {
-  const where = report.mode === 'local' ? `on chassis ${report.chassis}` : 'on all chassis'
+  const where = report.mode === 'local' ? `on chassis ${report.chassis}${foreignNote(report)}` : 'on all chassis'
   const lines = [`${report.rows.length} port${report.rows.length === 1 ? '' : 's'} ${where}: ${describeCounts(report.counts)}`]
   for (const [chassis, counts] of Object.entries(report.byChassis ?? {})) lines.push(`  ${chassis || '(no chassis)'}: ${describeCounts(counts)}`)
   return lines
@@ -116,6 +125,8 @@ export function jsonReport(report: StatusReport): Record<string, unknown> {
   return {
     mode: report.mode,
     chassis: report.chassis ?? null,
+    // This host's system-id: the chassis shown unless --allow-foreign-chassis.
+    systemId: report.mode === 'local' ? (report.foreignTo ? (report.foreignTo.systemId ?? null) : (report.chassis ?? null)) : null,
     counts: report.counts,
     ...(report.byChassis ? {byChassis: report.byChassis} : {}),
     rows: report.rows.map(jsonRow),

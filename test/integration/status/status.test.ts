@@ -78,7 +78,7 @@ describe('status against real servers', () => {
       type: 'representor',
       netdev: 'c1pf0vf3',
     })
-    expect(result.counts).toEqual({plugged: 1, pending: 4, orphaned: 2, conflict: 0})
+    expect(result.counts).toEqual({plugged: 1, pending: 4, orphaned: 2, conflict: 0, additional: 0})
   })
 
   it('prints a table with a summary, CSV with chosen columns, and exits 0 when all shown ports are plugged', async () => {
@@ -131,7 +131,7 @@ describe('status against real servers', () => {
     await request('s-ghost', {'requested-chassis': 'hv-ghost', 'vif-plug-type': 'dummy'})
     await nbctl('--wait=sb', 'sync')
     try {
-      const result = await runCli(['status', '--db', hv1().db, '--nb-db', 'unix:/nonexistent/nb.sock', '--chassis', 'hv-ghost', '-f', 'json'])
+      const result = await runCli(['status', '--db', hv1().db, '--nb-db', 'unix:/nonexistent/nb.sock', '--chassis', 'hv-ghost', '--allow-foreign-chassis', '-f', 'json'])
       expect(result.exitCode).toBe(1)
       // (hv1's plugged interfaces are orphans from hv-ghost's point of view.)
       expect((JSON.parse(result.stdout) as {rows: Row[]}).rows.filter((row) => row.lport === 's-ghost')).toEqual([

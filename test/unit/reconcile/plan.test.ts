@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {createDummyProvider} from '../../../src/providers/dummy.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
 import type {BindingView, InterfaceView, ReconcileView} from '../../../src/reconcile/model.js'
-import {mtuRequestOf, type PlanEntry, planReconcile} from '../../../src/reconcile/plan.js'
+import {isUnsettled, mtuRequestOf, type PlanEntry, planReconcile} from '../../../src/reconcile/plan.js'
 import {pluggedInterface} from '../../helpers/views.js'
 
 const HERE = 'chassis-here'
@@ -16,7 +16,7 @@ function binding(lport: string, overrides: Partial<BindingView> = {}, options: R
 const plugged = pluggedInterface
 
 function view(bindings: BindingView[], interfaces: InterfaceView[], overrides: Partial<ReconcileView> = {}): ReconcileView {
-  return {chassisUuid: HERE, bridgeUuid: 'br-int', bindings, interfaces, complete: true, ...overrides}
+  return {chassisUuid: HERE, chassis: {name: 'hv1', hostname: 'host1'}, bridgeUuid: 'br-int', bindings, interfaces, complete: true, ...overrides}
 }
 
 /** A provider whose answers the test sets: the VF it resolves, or a refusal. */
@@ -167,6 +167,45 @@ describe('planReconcile', () => {
 
     const unknownType = plan(view([], [plugged('vf0', 'gone', {externalIds: {'iface-id': 'gone', 'ovn-plugged': 'other'}})]))
     expect(unknownType.entries).toEqual([expect.objectContaining({outcome: 'kept', reason: expect.stringContaining("no VIF plug provider 'other'")})])
+  })
+
+  it('plugs a port requested for a list of chassis on the first only; another listed chassis keeps its interface and plans nothing', () => {
+    const additional = 'this chassis is an additional one in requested-chassis hv2,hv1 (a live migration): OVN plugs the port only on the first chassis of the list'
+    const bindings = [
+      binding('first', {requestedAdditionalChassis: [ELSEWHERE]}, {'requested-chassis': 'hv1,hv2', 'vif-plug-type': 'dummy'}),
+      binding('second', {requestedChassis: ELSEWHERE, requestedAdditionalChassis: [HERE]}, {'requested-chassis': 'hv2,hv1', 'vif-plug-type': 'dummy'}),
+      binding('third', {requestedChassis: ELSEWHERE, requestedAdditionalChassis: [HERE]}, {'requested-chassis': 'hv2,hv1', 'vif-plug-type': 'dummy'}),
+    ]
+    const result = plan(view(bindings, [plugged('second', 'second')]))
+    expect(result.entries).toEqual([
+      expect.objectContaining({lport: 'first', outcome: 'create', interfaceName: 'first'}),
+      {lport: 'second', outcome: 'additional', reason: `${additional}, and leaves this interface in place while this chassis is listed`, interfaceName: 'second'},
+      {lport: 'third', outcome: 'additional', reason: additional},
+    ])
+    expect(result.actions.map((action) => action.kind)).toEqual(['create'])
+    expect(result.entries.filter(isUnsettled)).toEqual([])
+
+    // Before ovn-northd resolves the names (no requested_additional_chassis yet), the text says the same, by name or hostname.
+    const unresolved = plan(view([binding('third', {requestedChassis: ELSEWHERE}, {'requested-chassis': 'hv2,host1', 'vif-plug-type': 'dummy'})], []))
+    expect(summary(unresolved.entries)).toEqual([['third', 'additional', undefined]])
+
+    // Once the list no longer names this chassis, its interface goes.
+    const dropped = plan(view([binding('second', {requestedChassis: ELSEWHERE}, {'requested-chassis': 'hv2', 'vif-plug-type': 'dummy'})], [plugged('second', 'second')]))
+    expect(dropped.entries).toEqual([expect.objectContaining({lport: 'second', outcome: 'remove', reason: 'its logical port is requested for another chassis'})])
+  })
+
+  it('waits for ovn-northd when requested-chassis names this chassis first but requested_chassis is not its row', () => {
+    const notResolved = "requested-chassis names this chassis first, but ovn-northd has not resolved it to this chassis's Chassis row yet: is ovn-northd running?"
+    const bindings = [
+      binding('byhost', {requestedChassis: undefined}, {'requested-chassis': 'host1', 'vif-plug-type': 'dummy'}),
+      binding('kept', {requestedChassis: undefined}, {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'}),
+    ]
+    const result = plan(view(bindings, [plugged('kept', 'kept')]))
+    expect(result.entries).toEqual([
+      {lport: 'kept', outcome: 'kept', reason: notResolved, interfaceName: 'kept'},
+      {lport: 'byhost', outcome: 'pending', reason: notResolved},
+    ])
+    expect(result.actions).toEqual([])
   })
 
   it('unplugs when the lport stops asking to be plugged, and keeps ports whose lport is wanted but refused', () => {

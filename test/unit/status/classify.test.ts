@@ -68,6 +68,7 @@ interface Scenario {
 function classify(scenario: Scenario) {
   const view: ReconcileView = {
     chassisUuid: 'chassisUuid' in scenario ? scenario.chassisUuid : HERE,
+    chassis: {name: 'hv1', hostname: 'host1'},
     bridgeUuid: 'br-int',
     bindings: scenario.bindings ?? [],
     interfaces: scenario.interfaces ?? [],
@@ -189,6 +190,31 @@ describe('classifyLocal', () => {
     expect(states(classify({logicalPorts}))).toEqual([['fresh', 'pending', 'not in the Southbound DB yet: is ovn-northd running?']])
   })
 
+  it('additional: a port whose requested-chassis lists this chassis after another, healthy, naming the chassis that plugs it', () => {
+    const additional = 'this chassis is an additional one in requested-chassis hv2,host1 (a live migration): OVN plugs the port only on the first chassis of the list'
+    const rows = classify({
+      bindings: [
+        binding('migrating', {requestedChassis: THERE, requestedAdditionalChassis: [HERE], chassis: THERE, up: true}, {'requested-chassis': 'hv2,host1'}),
+        binding('left', {requestedChassis: THERE, requestedAdditionalChassis: [HERE]}, {'requested-chassis': 'hv2,host1'}),
+      ],
+      interfaces: [plugged('left', 'left')],
+    })
+    expect(states(rows)).toEqual([
+      ['left', 'additional', `${additional}, and leaves this interface in place while this chassis is listed`],
+      ['migrating', 'additional', additional],
+    ])
+    expect(rows[0]).toMatchObject({chassis: 'hv2', interface: 'left'})
+    expect(rows[1]).toMatchObject({chassis: 'hv2', claimedBy: 'hv2'})
+    expect(rows[1]!.interface).toBeUndefined()
+    expect(isHealthy(rows)).toBe(true)
+  })
+
+  it('pending: named first by its hostname while ovn-northd has not resolved it to this chassis', () => {
+    const rows = classify({bindings: [binding('byhost', {requestedChassis: undefined}, {'requested-chassis': 'host1'})], interfaces: [plugged('byhost', 'byhost')]})
+    expect(states(rows)).toEqual([['byhost', 'pending', "requested-chassis names this chassis first, but ovn-northd has not resolved it to this chassis's Chassis row yet: is ovn-northd running?"]])
+    expect(rows[0]).toMatchObject({interface: 'byhost'})
+  })
+
   it('orphaned: the lport is gone, or requested elsewhere (the chassis it moved to shown)', () => {
     const rows = classify({
       bindings: [binding('moved', {requestedChassis: THERE}, {'requested-chassis': 'hv2'})],
@@ -301,10 +327,10 @@ describe('classifyCentral', () => {
       ['wrong', 'pending', 'claimed by chassis hv1, not by its requested chassis hv2'],
     ])
     expect(countByChassis(rows)).toEqual({
-      '': {plugged: 0, pending: 1, orphaned: 0, conflict: 0},
-      hv1: {plugged: 1, pending: 3, orphaned: 0, conflict: 0},
-      hv2: {plugged: 0, pending: 1, orphaned: 0, conflict: 0},
-      hv9: {plugged: 0, pending: 1, orphaned: 0, conflict: 0},
+      '': {plugged: 0, pending: 1, orphaned: 0, conflict: 0, additional: 0},
+      hv1: {plugged: 1, pending: 3, orphaned: 0, conflict: 0, additional: 0},
+      hv2: {plugged: 0, pending: 1, orphaned: 0, conflict: 0, additional: 0},
+      hv9: {plugged: 0, pending: 1, orphaned: 0, conflict: 0, additional: 0},
     })
   })
 })

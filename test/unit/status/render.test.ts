@@ -11,7 +11,7 @@ const report: StatusReport = {
     {lport: 'a', state: 'plugged', reason: 'plugged as a and claimed by this chassis', chassis: 'hv1', type: 'dummy', interface: 'a', ofport: 3, up: true},
     {lport: 'vm-2', state: 'pending', reason: 'no VF representor for pf-mac 0c:42:a1:00:00:01 vf 3, "really"', type: 'representor', options: {'pf-mac': '0c:42:a1:00:00:01', 'vf-num': '3'}},
   ],
-  counts: {plugged: 1, pending: 1, orphaned: 0, conflict: 0},
+  counts: {plugged: 1, pending: 1, orphaned: 0, conflict: 0, additional: 0},
 }
 
 describe('status renderers', () => {
@@ -25,9 +25,26 @@ describe('status renderers', () => {
     ])
   })
 
+  it('counts additional rows only when there are some, and says when the chassis shown is not this host\'s', () => {
+    const migrating: StatusReport = {
+      ...report,
+      chassis: 'hv2',
+      foreignTo: {systemId: 'hv1'},
+      rows: [{lport: 'm', state: 'additional', reason: 'r'}],
+      counts: {plugged: 0, pending: 0, orphaned: 0, conflict: 0, additional: 1},
+    }
+    expect(renderTable(migrating, ['lport', 'state'], new Chalk({level: 0})).split('\n').at(-1)).toBe(
+      "1 port on chassis hv2 (not this host's chassis hv1: --allow-foreign-chassis): 0 plugged, 0 pending, 0 orphaned, 0 conflict, 1 additional",
+    )
+    expect(renderTable(migrating, ['lport', 'state'], new Chalk({level: 1}))).toContain('\u001B[36madditional\u001B[39m')
+    expect(jsonReport(migrating)).toMatchObject({chassis: 'hv2', systemId: 'hv1'})
+    expect(jsonReport(report)).toMatchObject({chassis: 'hv1', systemId: 'hv1'})
+    expect(jsonReport({mode: 'all-chassis', rows: [], counts: report.counts})).toMatchObject({chassis: null, systemId: null})
+  })
+
   it('renders a table of 200,000 rows, the widest cell setting its column', () => {
     const rows = Array.from({length: 200_000}, (_, index) => ({lport: `p${index}`, state: 'plugged' as const, reason: 'r'}))
-    const lines = renderTable({mode: 'all-chassis', rows, counts: {plugged: rows.length, pending: 0, orphaned: 0, conflict: 0}}, ['lport', 'state'], new Chalk({level: 0})).split('\n')
+    const lines = renderTable({mode: 'all-chassis', rows, counts: {plugged: rows.length, pending: 0, orphaned: 0, conflict: 0, additional: 0}}, ['lport', 'state'], new Chalk({level: 0})).split('\n')
     expect(lines[0]).toBe('LPORT    STATE')
     expect(lines[1]).toBe('p0       plugged')
     expect(lines[200_000]).toBe('p199999  plugged')
