@@ -30,12 +30,26 @@ export interface ConnectOptions {
   maxMessageBytes?: number
 }
 
+/**
+ * A part of the previous session that could not be put back on a new one although the new
+ * session is up: the server refused it, or did not answer in time. The other parts are
+ * restored all the same.
+ */
+export type RestoreFailure =
+  | {step: 'setDbChangeAware'; error: Error}
+  /** The lock is not held and not queued for: lock() it again to wait for it. */
+  | {step: 'lock'; name: string; error: Error}
+  /** The monitor stays incomplete; its own 'error' event also fires, if listened to. */
+  | {step: 'monitor'; monitor: Monitor; error: Error}
+
 export interface ClientEvents {
   /** A session is up (again); the argument is the remote. */
   connected: [remote: string]
   disconnected: [error: OvsdbError | undefined]
   locked: [lock: string]
   stolen: [lock: string]
+  /** After a reconnect, one thing the previous session had could not be restored (see RestoreFailure). */
+  restoreFailed: [failure: RestoreFailure]
 }
 
 const SERVER_MONITOR_ID = '_Server'
@@ -398,23 +412,48 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     this.emit('connected', session.remote)
   }
 
-  /** Puts back what the previous session had: change awareness, locks, monitors. */
+  /**
+   * Puts back what the previous session had: change awareness, locks, monitors. A step that
+   * fails while the session is up is reported as 'restoreFailed' and the next steps still run;
+   * one that fails because the session dropped is left to the next session.
+   */
   private async restore(session: Session): Promise<void> {
     const call = (method: string, params: unknown[]): Promise<unknown> => session.rpc.call(method, params, this.timeoutMs)
-    if (this.dbChangeAware) await call('set_db_change_aware', [true])
+    const attempt = async (step: () => Promise<void>, failure: (error: Error) => RestoreFailure): Promise<void> => {
+      try {
+        await step()
+      } catch (error) {
+        if (!session.rpc.closed) this.emit('restoreFailed', failure(error as Error))
+      }
+    }
+    if (this.dbChangeAware) {
+      await attempt(
+        async () => void (await call('set_db_change_aware', [true])),
+        (error) => ({step: 'setDbChangeAware', error}),
+      )
+    }
     for (const name of this.locks.keys()) {
-      const {locked} = (await call('lock', [name])) as {locked: boolean}
-      this.locks.set(name, locked)
-      if (locked) this.emit('locked', name)
+      await attempt(
+        async () => {
+          const {locked} = (await call('lock', [name])) as {locked: boolean}
+          this.locks.set(name, locked)
+          if (locked) this.emit('locked', name)
+        },
+        (error) => ({step: 'lock', name, error}),
+      )
     }
     for (const monitor of this.monitors.values()) {
       // One that was never established is still being set up by its own monitor() call; one
       // being resumed, by resume().
       if (monitor.method === undefined || monitor.isResuming) continue
-      await monitor.establish(call).catch((error: unknown) => {
-        if (session.rpc.closed) return
-        if (monitor.listenerCount('error') > 0) monitor.emit('error', error as Error)
-      })
+      await attempt(
+        () =>
+          monitor.establish(call).catch((error: unknown) => {
+            if (!session.rpc.closed && monitor.listenerCount('error') > 0) monitor.emit('error', error as Error)
+            throw error
+          }),
+        (error) => ({step: 'monitor', monitor, error}),
+      )
     }
   }
 
@@ -438,7 +477,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
         const session = await this.connectOnce()
         this.reconnecting = false
         this.adopt(session)
-        await this.restore(session).catch(() => undefined)
+        await this.restore(session)
         return
       } catch (error) {
         if (!forever && Date.now() >= deadline) {

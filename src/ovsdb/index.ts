@@ -1,4 +1,4 @@
-export {type ClientEvents, type ConnectOptions, OvsdbClient, type ReconnectOptions} from './client.js'
+export {type ClientEvents, type ConnectOptions, OvsdbClient, type ReconnectOptions, type RestoreFailure} from './client.js'
 export {
   type Condition,
   type ConditionFunction,

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {OvsdbClient, type RowChange} from '../../../src/ovsdb/index.js'
+import {OvsdbClient, type RestoreFailure, RpcError, type RowChange} from '../../../src/ovsdb/index.js'
 import {errorReply, type Message, reply, startFakeServer} from './fake-server.js'
 import {TEST_SCHEMA_FILE} from './fixtures.js'
 
@@ -92,6 +92,45 @@ describe('monitor_cond_since resume', () => {
       expect((resumeRequest.params as unknown[])[3]).toBe('txn-2')
       expect(changes.map(({kind, uuid}) => [kind, uuid])).toEqual([['modify', P1]])
       expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'a2'})
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
+})
+
+describe('restoring a session after a reconnect', () => {
+  it('reports a lock it could not take again as a restoreFailed event, and still restores the monitors after it', async () => {
+    let sessions = 0
+    let lockRequests = 0
+    const server = await startFakeServer((message, send) => {
+      const {id, method, params} = message as {id: unknown; method: string; params: unknown[]}
+      if (method === 'get_schema') send(params[0] === 'Test' ? reply(id, SCHEMA) : errorReply(id, 'unknown database'))
+      else if (params[0] === '_Server') {
+        // Every session starts by monitoring _Server (the schema is fetched only once).
+        sessions++
+        send(errorReply(id, 'unknown database'))
+      }
+      else if (method === 'lock') send(++lockRequests === 1 ? reply(id, {locked: true}) : errorReply(id, 'lock refused'))
+      else if (method === 'monitor_cond_since') send(reply(id, [false, 'txn-1', {Parent: {[P1]: {initial: {name: `session ${sessions}`}}}}]))
+      else send(errorReply(id, 'unknown method'))
+    })
+    const client = await OvsdbClient.connect(server.remote, {database: 'Test', probeIntervalMs: 0, reconnect: {minBackoffMs: 10, maxBackoffMs: 20}})
+    try {
+      expect(await client.lock('writer')).toBe(true)
+      const monitor = await client.monitor({Parent: {columns: ['name']}})
+      const failures: RestoreFailure[] = []
+      client.on('restoreFailed', (failure) => failures.push(failure))
+      const restored = new Promise<void>((resolve) => monitor.once('complete', () => resolve()))
+
+      server.dropConnections()
+      await restored
+      expect(failures).toHaveLength(1)
+      expect(failures[0]).toMatchObject({step: 'lock', name: 'writer'})
+      expect(failures[0]!.error).toBeInstanceOf(RpcError)
+      expect(failures[0]!.error.message).toContain('lock refused')
+      expect(client.holdsLock('writer')).toBe(false)
+      expect(monitor.replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'session 2'})
     } finally {
       await client.close()
       await server.close()
