@@ -22,7 +22,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {OvsdbClient} from '../../src/ovsdb/index.js'
-import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../src/sandbox/ovsdb-server.js'
+import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../test/helpers/ovsdb-server.js'
 
 const SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 const DATABASE = 'OVN_Northbound'

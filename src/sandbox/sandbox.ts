@@ -6,7 +6,7 @@ import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {resolveSandboxBinaries, type SandboxBinary} from './binaries.js'
 import {type DaemonSpec, isOurDaemon, readPid, run, startDaemon, stopDaemon} from './daemon.js'
-import {freePort, type ServerTls, waitForCluster} from './ovsdb-server.js'
+import {freePort, ovsdbServerTlsArgs, type ServerTls, waitForCluster} from './ovsdb-server.js'
 
 export const STATE_FILE = 'sandbox.json'
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
@@ -142,8 +142,7 @@ class SandboxStarter {
   }
 
   private get tlsServerArgs(): string[] {
-    const {tls} = this.options
-    return tls ? [`--private-key=${tls.privateKey}`, `--certificate=${tls.certificate}`, `--ca-cert=${tls.caCert}`] : []
+    return ovsdbServerTlsArgs(this.options.tls)
   }
 
   /** A loopback listening remote and its client remote: ssl when the sandbox has TLS, else tcp. */

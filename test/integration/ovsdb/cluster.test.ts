@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {NotLeaderError, OvsdbClient} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
-import {type ClusterMember, killOvsdbServer, type OvsdbCluster, startOvsdbCluster, stopOvsdbCluster} from '../../../src/sandbox/ovsdb-server.js'
+import {type ClusterMember, killOvsdbServer, type OvsdbCluster, startOvsdbCluster, stopOvsdbCluster} from '../../helpers/ovsdb-server.js'
 import {TEST_SCHEMA_FILE, testDir, until} from './helpers.js'
 
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'

@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll} from 'vitest'
 
 import {OvsdbClient} from '../../../src/ovsdb/index.js'
-import {type OvsdbServer, type OvsdbServerOptions, startOvsdbServer, stopOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
+import {type OvsdbServer, type OvsdbServerOptions, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
 import {TEST_SANDBOX_ROOT} from '../../helpers/sandbox.js'
 
 export const TEST_SCHEMA_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/ovsdb/test.ovsschema')

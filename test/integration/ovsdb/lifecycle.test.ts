@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {OvsdbClient} from '../../../src/ovsdb/index.js'
-import {killOvsdbServer, restartOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
+import {killOvsdbServer, restartOvsdbServer} from '../../helpers/ovsdb-server.js'
 import {until, useOvsdbServer} from './helpers.js'
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/connect-and-close.ts')

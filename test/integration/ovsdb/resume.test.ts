@@ -12,7 +12,7 @@ import {
   startOvsdbServer,
   stopOvsdbCluster,
   stopOvsdbServer,
-} from '../../../src/sandbox/ovsdb-server.js'
+} from '../../helpers/ovsdb-server.js'
 import {TEST_SCHEMA_FILE, testDir, until} from './helpers.js'
 
 const COLUMNS = ['name', 'i']

@@ -3,8 +3,9 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ConnectionError, OvsdbClient} from '../../../src/ovsdb/index.js'
-import {freePort, type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
+import {freePort} from '../../../src/sandbox/ovsdb-server.js'
 import {type KeyPair, makeCert} from '../../helpers/certificates.js'
+import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
 import {TEST_SCHEMA_FILE, testDir} from './helpers.js'
 
 describe('ssl: remotes', () => {

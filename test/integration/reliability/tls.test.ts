@@ -3,10 +3,11 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
-import {freePort, type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../../src/sandbox/ovsdb-server.js'
+import {freePort} from '../../../src/sandbox/ovsdb-server.js'
 import {type KeyPair, makeCert} from '../../helpers/certificates.js'
 import {runCli} from '../../helpers/cli.js'
 import {eventually} from '../../helpers/ovs.js'
+import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
 import {TEST_SANDBOX_ROOT, useSandbox} from '../../helpers/sandbox.js'
 
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
