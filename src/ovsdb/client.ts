@@ -1,9 +1,10 @@
 import {EventEmitter} from 'node:events'
 
 import {ConnectionError, NotLeaderError, OvsdbError, RpcError, TimeoutError, TransactionError} from './errors.js'
-import {Monitor, type MonitorOptions, type MonitorRequests} from './monitor.js'
+import {ClientMonitor, type Monitor, type MonitorOptions, type MonitorRequests} from './monitor.js'
 import {formatRemote, parseRemotes, type Remote} from './remote.js'
 import {type Row} from './datum.js'
+import {type Tables, type UntypedTables} from './replica.js'
 import {RpcConnection} from './rpc.js'
 import {type DatabaseSchema, parseSchema} from './schema.js'
 import {checkLockName, Transaction, type TransactionResult} from './transaction.js'
@@ -104,10 +105,11 @@ interface Waiter {
  * ovsdb-server extensions (monitor_cond_since, _Server, set_db_change_aware).
  */
 export class OvsdbClient extends EventEmitter<ClientEvents> {
-  schema!: DatabaseSchema
+  /** Fetched by the first connection; the same for every later one. */
+  private fetchedSchema: DatabaseSchema | undefined
   private session: Session | undefined
   private waiters: Waiter[] = []
-  private readonly monitors = new Map<string, Monitor>()
+  private readonly monitors = new Map<string, ClientMonitor>()
   /** Locks this client wants, and whether it holds them now; re-requested after a reconnect. */
   private readonly locks = new Map<string, boolean>()
   private dbChangeAware = false
@@ -148,6 +150,12 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   get database(): string {
     return this.options.database
+  }
+
+  /** The schema of the database, as the server sent it on connect. */
+  get schema(): DatabaseSchema {
+    if (!this.fetchedSchema) throw new OvsdbError(`the schema of ${this.database} is not known before the client has connected`)
+    return this.fetchedSchema
   }
 
   get isConnected(): boolean {
@@ -206,13 +214,20 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     }
   }
 
-  /** Starts a monitor (monitor_cond_since, else monitor_cond, else monitor) and resolves once its replica is complete. */
+  /**
+   * Starts a monitor (monitor_cond_since, else monitor_cond, else monitor) and resolves once its
+   * replica is complete. T declares the row type of each monitored table (see Tables); without
+   * it rows are untyped `Row`s. The rows are decoded by the schema: that they have the declared
+   * types is the caller's word, taken here.
+   */
+  async monitor<T extends Tables<T> = UntypedTables>(requests: MonitorRequests<NoInfer<T>>, options?: MonitorOptions<NoInfer<T>>): Promise<Monitor<T>>
   async monitor(requests: MonitorRequests, options: MonitorOptions = {}): Promise<Monitor> {
     const id = `m${this.nextMonitorId++}`
-    const monitor = new Monitor(id, this.database, this.schema, requests, options, (method, params) => this.request(method, params), (m) => this.cancelMonitor(m))
+    const call = (method: string, params: unknown[]): Promise<unknown> => this.request(method, params)
+    const monitor = new ClientMonitor(id, this.database, this.schema, requests, options, call, (m) => this.cancelMonitor(m))
     this.monitors.set(id, monitor)
     try {
-      await monitor.establish((method, params) => this.request(method, params))
+      await monitor.establish(call)
     } catch (error) {
       this.monitors.delete(id)
       throw error
@@ -220,7 +235,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     return monitor
   }
 
-  private async cancelMonitor(monitor: Monitor): Promise<void> {
+  private async cancelMonitor(monitor: ClientMonitor): Promise<void> {
     this.monitors.delete(monitor.id)
     // Without a connection there is nothing to cancel: the next session will not re-establish it.
     await this.session?.rpc.call('monitor_cancel', [monitor.id], this.timeoutMs).catch((error: unknown) => {
@@ -330,19 +345,19 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       probeIntervalMs: this.options.probeIntervalMs ?? DEFAULT_PROBE_MS,
       ...(this.options.maxMessageBytes === undefined ? {} : {maxMessageBytes: this.options.maxMessageBytes}),
     })
-    let serverMonitor: Monitor | undefined
+    let serverMonitor: ClientMonitor | undefined
     rpc.on('notification', (method, params) => {
       if (params[0] === SERVER_MONITOR_ID) serverMonitor?.handleNotification(method, params)
       else this.onNotification(rpc, method, params)
     })
     const call = (method: string, params: unknown[]): Promise<unknown> => rpc.call(method, params, this.timeoutMs)
     // Sent at once, not one after the other: each round trip waits for a server that may be busy.
-    const schemaReading = this.schema ? undefined : call('get_schema', [this.database])
+    const schemaReading = this.fetchedSchema ? undefined : call('get_schema', [this.database])
     // Awaited below, after the server check, whose failure explains more.
     schemaReading?.catch(() => {})
     try {
       serverMonitor = await this.watchServer(rpc, name, call)
-      if (schemaReading) this.schema = parseSchema(await schemaReading)
+      if (schemaReading) this.fetchedSchema = parseSchema(await schemaReading)
       return {rpc, remote: name}
     } catch (error) {
       rpc.destroy(error instanceof OvsdbError ? error : new OvsdbError(String(error)))
@@ -357,8 +372,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * Checks the remote serves the database as we need it (leader, connected to its cluster) and
    * keeps watching: when that stops being true the session is dropped and the client moves on.
    */
-  private async watchServer(rpc: RpcConnection, name: string, call: (method: string, params: unknown[]) => Promise<unknown>): Promise<Monitor | undefined> {
-    const monitor = new Monitor(
+  private async watchServer(rpc: RpcConnection, name: string, call: (method: string, params: unknown[]) => Promise<unknown>): Promise<ClientMonitor | undefined> {
+    const monitor = new ClientMonitor(
       SERVER_MONITOR_ID,
       '_Server',
       SERVER_SCHEMA,

@@ -1,8 +1,14 @@
 import {DatumError} from './errors.js'
 import {type Atom, type BaseType, type ColumnSchema, type ColumnType, findColumn, isMap, isOptional, isScalar, type TableSchema} from './schema.js'
 
-/** A row as this library hands it out. Treat rows as read-only: the replica shares them. */
-export type Row = {_uuid: string; _version?: string} & Record<string, unknown>
+/** The columns every row has. A caller's own row types extend it; an interface will do. */
+export interface RowBase {
+  _uuid: string
+  _version?: string
+}
+
+/** A row as this library hands it out when its table's row type is not declared. Treat rows as read-only: the replica shares them. */
+export type Row = RowBase & Record<string, unknown>
 
 export type ConditionFunction = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'includes' | 'excludes'
 export type Condition = readonly [column: string, fn: ConditionFunction, value: unknown]

@@ -1,3 +1,8 @@
+/**
+ * The public API of the OVSDB client library (package entry `ovn-vif-ctl/ovsdb`). Everything
+ * else in this directory is internal: the wire framing, the replica's update path, how the
+ * client drives monitors and sends transactions.
+ */
 export {type ClientEvents, type ConnectOptions, OvsdbClient, type ReconnectOptions, type RestoreFailure} from './client.js'
 export {
   type Condition,
@@ -10,6 +15,7 @@ export {
   type Mutator,
   NamedUuid,
   type Row,
+  type RowBase,
   setDelete,
   setInsert,
   ZERO_UUID,
@@ -28,10 +34,9 @@ export {
   TimeoutError,
   TransactionError,
 } from './errors.js'
-export {JsonSplitter} from './framing.js'
-export {Monitor, type MonitorEvents, type MonitorMethod, type MonitorOptions, type MonitorRequests, type MonitorSelect, type MonitorTableRequest} from './monitor.js'
+export type {Monitor, MonitorEvents, MonitorMethod, MonitorOptions, MonitorRequests, MonitorSelect, MonitorTableRequest} from './monitor.js'
 export {formatRemote, parseRemote, parseRemotes, type Remote} from './remote.js'
-export {type ChangeKind, Replica, ReplicaTable, type RowChange} from './replica.js'
+export type {ChangeKind, ColumnName, Replica, ReplicaTable, RowChange, TableName, Tables, UntypedTables} from './replica.js'
 export {type Atom, type AtomicType, type BaseType, type ColumnSchema, type ColumnType, type DatabaseSchema, parseSchema, type TableSchema} from './schema.js'
-export {Transaction, TransactionResult} from './transaction.js'
-export {type TlsFiles} from './transport.js'
+export type {Transaction, TransactionResult} from './transaction.js'
+export type {TlsFiles} from './transport.js'

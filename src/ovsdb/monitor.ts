@@ -1,8 +1,8 @@
 import {EventEmitter} from 'node:events'
 
-import {type Condition, encodeCondition, ZERO_UUID} from './datum.js'
+import {type Condition, encodeCondition, type Row, type RowBase, ZERO_UUID} from './datum.js'
 import {OvsdbError, RpcError} from './errors.js'
-import {Replica, type RowChange, type TableUpdates} from './replica.js'
+import {type ColumnName, type Replica, ReplicaStore, type RowChange, type TableName, type Tables, type TableUpdates, type UntypedTables} from './replica.js'
 import {type DatabaseSchema, getTable} from './schema.js'
 
 export interface MonitorSelect {
@@ -12,19 +12,20 @@ export interface MonitorSelect {
   modify?: boolean
 }
 
-export interface MonitorTableRequest {
+export interface MonitorTableRequest<R extends RowBase = Row> {
   /** Default: every column of the table. */
-  columns?: readonly string[]
+  columns?: readonly ColumnName<R>[]
   /** Rows matching any of these conditions (monitor_cond ORs them, unlike transact); default: every row. */
   where?: readonly Condition[]
   select?: MonitorSelect
 }
 
-export type MonitorRequests = Readonly<Record<string, MonitorTableRequest>>
+/** What to monitor, per table; with declared row types, exactly the declared tables. */
+export type MonitorRequests<T extends Tables<T> = UntypedTables> = {readonly [N in TableName<T>]: MonitorTableRequest<T[N]>}
 
-export interface MonitorOptions {
+export interface MonitorOptions<T extends Tables<T> = UntypedTables> {
   /** Columns to index per table, for ReplicaTable.byIndex(). */
-  indexes?: Readonly<Record<string, readonly string[]>>
+  indexes?: {readonly [N in TableName<T>]?: readonly ColumnName<T[N]>[]}
 }
 
 export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor'
@@ -32,8 +33,8 @@ export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor'
 /** Sends a request on one particular connection. */
 export type Call = (method: string, params: unknown[]) => Promise<unknown>
 
-export interface MonitorEvents {
-  change: [change: RowChange]
+export interface MonitorEvents<T extends Tables<T> = UntypedTables> {
+  change: [change: RowChange<T>]
   /** resumed: the server sent only what changed while disconnected (monitor_cond_since found the last transaction). */
   complete: [info: {resumed: boolean}]
   incomplete: []
@@ -41,14 +42,46 @@ export interface MonitorEvents {
   error: [error: Error]
 }
 
+/**
+ * One monitor and the replica it feeds, as OvsdbClient.monitor() returns it. The client routes
+ * the server's updates to it and re-establishes it on every new connection.
+ */
+export interface Monitor<T extends Tables<T> = UntypedTables> extends EventEmitter<MonitorEvents<T>> {
+  /** The monitor id the client chose, as it appears in the server's notifications. */
+  readonly id: string
+  readonly replica: Replica<T>
+  /** True once the replica holds everything the server has for this monitor. */
+  readonly isComplete: boolean
+  /** The method the server accepted, once established. */
+  readonly method: MonitorMethod | undefined
+  /** True between pause() and resume(). */
+  readonly isPaused: boolean
+  /** Replaces the where clauses of the given tables (monitor_cond_change). */
+  setConditions(conditions: {readonly [N in TableName<T>]?: readonly Condition[]}): Promise<void>
+  /** Forgets the monitor and cancels it on the server (monitor_cancel), if connected. */
+  cancel(): Promise<void>
+  /**
+   * Stops the server's updates but keeps the replica as it is, incomplete, until resume(). For a
+   * writer that has read what it needs and will not read back its own commit: at 10,000 rows,
+   * decoding the update of a large commit costs more than the commit.
+   */
+  pause(): Promise<void>
+  /**
+   * Re-establishes a paused monitor; what changed meanwhile arrives as changes, as after a
+   * reconnect. If that fails (say the connection dropped) the monitor stays paused.
+   */
+  resume(): Promise<void>
+}
+
 const METHODS: readonly MonitorMethod[] = ['monitor_cond_since', 'monitor_cond', 'monitor']
 
 /**
- * One monitor and the replica it feeds. OvsdbClient creates it, routes its notifications to
- * it, and re-establishes it on every new connection.
+ * A monitor as OvsdbClient drives it: besides the Monitor interface, establish() on each new
+ * connection, handleNotification() for the server's updates, markIncomplete() when the
+ * connection drops. Not part of the public API.
  */
-export class Monitor extends EventEmitter<MonitorEvents> {
-  readonly replica: Replica
+export class ClientMonitor extends EventEmitter<MonitorEvents> implements Monitor {
+  readonly replica: ReplicaStore
   private readonly tables: Map<string, MonitorTableRequest>
   private methods: MonitorMethod[] = [...METHODS]
   private lastTxnId: string | undefined
@@ -71,7 +104,7 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     /** Sends on the client's current connection, waiting for one if reconnecting. */
     private readonly call: Call,
     /** Forgets the monitor and cancels it on the server, if connected. */
-    private readonly onCancel: (monitor: Monitor) => Promise<void>,
+    private readonly onCancel: (monitor: ClientMonitor) => Promise<void>,
   ) {
     super()
     this.tables = new Map()
@@ -86,20 +119,17 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     for (const name of Object.keys(options.indexes ?? {})) {
       if (!this.tables.has(name)) throw new OvsdbError(`cannot index table ${name}: it is not monitored`)
     }
-    this.replica = new Replica(schema, specs)
+    this.replica = new ReplicaStore(schema, specs)
   }
 
-  /** True once the replica holds everything the server has for this monitor. */
   get isComplete(): boolean {
     return this.complete
   }
 
-  /** The method the server accepted, once established. */
   get method(): MonitorMethod | undefined {
     return this.establishedWith
   }
 
-  /** Replaces the where clauses of the given tables (monitor_cond_change). */
   async setConditions(conditions: Readonly<Record<string, readonly Condition[]>>): Promise<void> {
     if (this.methods[0] === 'monitor') throw new OvsdbError('this server supports only plain monitor, which cannot change conditions')
     const wire: Record<string, unknown[]> = {}
@@ -122,7 +152,6 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     await this.onCancel(this)
   }
 
-  /** True between pause() and resume(). */
   get isPaused(): boolean {
     return this.paused
   }
@@ -132,11 +161,6 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     return this.resuming
   }
 
-  /**
-   * Stops the server's updates but keeps the replica as it is, incomplete, until resume(). For a
-   * writer that has read what it needs and will not read back its own commit: at 10,000 rows,
-   * decoding the update of a large commit costs more than the commit.
-   */
   async pause(): Promise<void> {
     if (this.cancelled || this.paused) return
     this.paused = true
@@ -147,10 +171,6 @@ export class Monitor extends EventEmitter<MonitorEvents> {
     })
   }
 
-  /**
-   * Re-establishes a paused monitor; what changed meanwhile arrives as changes, as after a
-   * reconnect. If that fails (say the connection dropped) the monitor stays paused.
-   */
   async resume(): Promise<void> {
     if (!this.paused || this.resuming) return
     this.paused = false

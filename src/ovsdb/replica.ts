@@ -1,17 +1,55 @@
-import {columnDecoder, columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, setMapEntry, shapeElements, type WireDecoder} from './datum.js'
+import {columnDecoder, columnOf, decodeElements, decodePairs, decodeValue, defaultValue, elementsOf, type Row, type RowBase, setMapEntry, shapeElements, type WireDecoder} from './datum.js'
 import {OvsdbError} from './errors.js'
 import {type Atom, type ColumnSchema, type DatabaseSchema, getTable, isMap, type TableSchema} from './schema.js'
 
+/**
+ * Row types by table name, as a caller declares them for one monitor, e.g.
+ * `{Chassis: ChassisRow; Port_Binding: BindingRow}`. The library does not check them: each row
+ * type must describe the monitored columns as this library decodes them (see the README).
+ */
+export type Tables<T> = {readonly [N in keyof T]: RowBase}
+
+/** Every table untyped: rows are plain `Row`s. The default wherever tables can be declared. */
+export type UntypedTables = Readonly<Record<string, Row>>
+
+/** The names of a row type's own columns, without _uuid and _version. */
+export type ColumnName<R> = Exclude<keyof R & string, '_uuid' | '_version'>
+
+/** A table name of T. */
+export type TableName<T> = keyof T & string
+
 export type ChangeKind = 'insert' | 'modify' | 'delete'
 
-export interface RowChange {
-  table: string
-  kind: ChangeKind
-  uuid: string
-  /** The row before the change (modify, delete). */
-  old?: Row
-  /** The row after the change (insert, modify). */
-  new?: Row
+/** One row's change, typed by its table: checking `change.table` narrows `old` and `new`. */
+export type RowChange<T extends Tables<T> = UntypedTables> = {
+  [N in TableName<T>]: {
+    table: N
+    kind: ChangeKind
+    uuid: string
+    /** The row before the change (modify, delete). */
+    old?: T[N]
+    /** The row after the change (insert, modify). */
+    new?: T[N]
+  }
+}[TableName<T>]
+
+/** The rows of one monitored table, as a monitor's replica hands them out. */
+export interface ReplicaTable<R extends RowBase = Row> {
+  readonly name: string
+  readonly schema: TableSchema
+  /** The monitored columns, in a fixed order, so rows built from any update have the same shape. */
+  readonly columns: readonly ColumnSchema[]
+  readonly size: number
+  get(uuid: string): R | undefined
+  rows(): IterableIterator<R>
+  /** The rows whose column equals the value, or for a set column contains it; the column must be in the monitor's indexes option. */
+  byIndex(column: ColumnName<R>, value: Atom): R[]
+}
+
+/** A local copy of the monitored part of a database, kept current by its monitor's updates. */
+export interface Replica<T extends Tables<T> = UntypedTables> {
+  table<N extends TableName<T>>(name: N): ReplicaTable<T[N]>
+  tables(): IterableIterator<ReplicaTable<T[TableName<T>]>>
 }
 
 type WireRow = Record<string, unknown>
@@ -59,8 +97,8 @@ function snapshotRow(update: unknown, format: 1 | 2): WireRow | undefined {
   return format === 1 ? entry.new : (entry.initial ?? entry.insert)
 }
 
-/** The rows of one monitored table, with optional indexes on chosen columns. */
-export class ReplicaTable {
+/** The rows of one monitored table, with optional indexes on chosen columns, and the updates that change them. */
+export class TableStore implements ReplicaTable {
   private readonly byUuid = new Map<string, Row>()
   private readonly indexes = new Map<string, Map<Atom, Set<string>>>()
   /** The monitored columns, in a fixed order, so rows built from any update have the same shape. */
@@ -176,23 +214,26 @@ export interface ReplicaTableSpec {
   indexes?: readonly string[]
 }
 
-/** A local copy of the monitored part of a database, kept current by monitor updates. */
-export class Replica {
-  private readonly tableMap = new Map<string, ReplicaTable>()
+/**
+ * The replica a monitor owns and updates; only its monitor applies updates, callers read it
+ * through the Replica interface.
+ */
+export class ReplicaStore implements Replica {
+  private readonly tableMap = new Map<string, TableStore>()
 
   constructor(schema: DatabaseSchema, tables: Readonly<Record<string, ReplicaTableSpec>>) {
     for (const [name, spec] of Object.entries(tables)) {
-      this.tableMap.set(name, new ReplicaTable(getTable(schema, name), spec.columns, spec.indexes ?? []))
+      this.tableMap.set(name, new TableStore(getTable(schema, name), spec.columns, spec.indexes ?? []))
     }
   }
 
-  table(name: string): ReplicaTable {
+  table(name: string): TableStore {
     const table = this.tableMap.get(name)
     if (!table) throw new OvsdbError(`table ${name} is not monitored`)
     return table
   }
 
-  tables(): IterableIterator<ReplicaTable> {
+  tables(): IterableIterator<TableStore> {
     return this.tableMap.values()
   }
 
@@ -270,12 +311,12 @@ export class Replica {
   }
 
   /** Puts the row in place of `old`, which the caller has looked up. */
-  private store(changes: RowChange[], table: ReplicaTable, row: Row, old: Row | undefined): void {
+  private store(changes: RowChange[], table: TableStore, row: Row, old: Row | undefined): void {
     table.put(row)
     changes.push(old ? {table: table.name, kind: 'modify', uuid: row._uuid, old, new: row} : {table: table.name, kind: 'insert', uuid: row._uuid, new: row})
   }
 
-  private drop(changes: RowChange[], table: ReplicaTable, uuid: string): void {
+  private drop(changes: RowChange[], table: TableStore, uuid: string): void {
     const old = table.remove(uuid)
     if (old) changes.push({table: table.name, kind: 'delete', uuid, old})
   }

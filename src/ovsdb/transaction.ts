@@ -1,4 +1,4 @@
-import {columnOf, type Condition, decodeRow, encodeCondition, encodeMutation, encodeRow, type Mutation, NamedUuid, type Row} from './datum.js'
+import {columnOf, type Condition, decodeRow, encodeCondition, encodeMutation, encodeRow, type Mutation, NamedUuid, type Row, type RowBase} from './datum.js'
 import {ConstraintViolation, OvsdbError, ReferentialIntegrityViolation, TransactionError} from './errors.js'
 import {type DatabaseSchema, getTable} from './schema.js'
 
@@ -43,7 +43,11 @@ export class TransactionResult {
     return uuid[1]
   }
 
-  /** The rows a select operation returned. */
+  /**
+   * The rows a select operation returned, decoded by the schema. R declares their type (the
+   * selected columns as this library decodes them); without it they are untyped `Row`s.
+   */
+  rows<R extends RowBase = Row>(opIndex: number): R[]
   rows(opIndex: number): Row[] {
     const table = this.operation(opIndex, 'select').table!
     const rows = this.results[opIndex]?.rows as Record<string, unknown>[]

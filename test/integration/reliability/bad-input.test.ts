@@ -6,7 +6,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {JsonSplitter} from '../../../src/ovsdb/index.js'
+import {JsonSplitter} from '../../../src/ovsdb/framing.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {runCli, type CliResult} from '../../helpers/cli.js'
 import {listRows} from '../../helpers/ovs.js'

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {Replica} from '../../../src/ovsdb/replica.js'
+import {ReplicaStore} from '../../../src/ovsdb/replica.js'
 import {loadSchema, TEST_SCHEMA_FILE} from './fixtures.js'
 
 const schema = loadSchema(TEST_SCHEMA_FILE)
@@ -10,8 +10,8 @@ const C1 = 'c1c1c1c1-0000-4000-8000-000000000001'
 const C2 = 'c2c2c2c2-0000-4000-8000-000000000002'
 const COLUMNS = ['name', 'i', 'color', 'numbers', 'options', 'children', 'favorite']
 
-function newReplica(): Replica {
-  return new Replica(schema, {Parent: {columns: COLUMNS, indexes: ['name', 'children', 'favorite']}, Child: {columns: ['name']}})
+function newReplica(): ReplicaStore {
+  return new ReplicaStore(schema, {Parent: {columns: COLUMNS, indexes: ['name', 'children', 'favorite']}, Child: {columns: ['name']}})
 }
 
 const EMPTY = {i: 0, color: undefined, numbers: [], options: {}, children: [], favorite: undefined}
@@ -90,7 +90,7 @@ describe('Replica with update2 (monitor_cond)', () => {
     expect(parents.byIndex('children', C1)).toHaveLength(1)
     expect(parents.byIndex('favorite', C1)).toEqual([])
     expect(() => parents.byIndex('i', 0)).toThrow('Parent.i is not indexed')
-    expect(() => new Replica(schema, {Parent: {columns: ['options'], indexes: ['options']}})).toThrow('it is a map')
+    expect(() => new ReplicaStore(schema, {Parent: {columns: ['options'], indexes: ['options']}})).toThrow('it is a map')
   })
 })
 
