@@ -357,8 +357,8 @@ const decoders = new WeakMap<ColumnType, WireDecoder>()
 
 /**
  * The decoder of a column's wire values, chosen once per column type: a replica taking in tens
- * of thousands of rows then does not look at the type again for every value, and builds no
- * intermediate arrays (a cold 20,000-row snapshot decodes in half the time).
+ * of thousands of rows must not look at the type again for every value, nor build intermediate
+ * arrays. Decoding is most of the cost of a cold snapshot (bench/RESULTS.md).
  */
 export function columnDecoder(type: ColumnType): WireDecoder {
   let decoder = decoders.get(type)

@@ -62,8 +62,8 @@ export interface Monitor<T extends Tables<T> = UntypedTables> extends EventEmitt
   cancel(): Promise<void>
   /**
    * Stops the server's updates but keeps the replica as it is, incomplete, until resume(). For a
-   * writer that has read what it needs and will not read back its own commit: at 10,000 rows,
-   * decoding the update of a large commit costs more than the commit.
+   * writer that has read what it needs and will not read back its own commit: decoding the
+   * update of a large commit costs more than the commit.
    */
   pause(): Promise<void>
   /**

@@ -283,8 +283,8 @@ export class ReplicaStore implements Replica {
     const changes: RowChange[] = []
     for (const table of this.tableMap.values()) {
       const rows = snapshot[table.name] ?? {}
-      // A first snapshot, the usual case, has nothing to compare with or to drop; skipping the
-      // lookups and the set of seen rows makes a cold 20,000-row snapshot about 15% cheaper.
+      // A first snapshot, the usual case, has nothing to compare with or to drop: it skips the
+      // lookups and the set of seen rows a resync needs (bench/RESULTS.md).
       const seen = table.size === 0 ? undefined : new Set<string>()
       for (const uuid in rows) {
         const wire = snapshotRow(rows[uuid], format)
