@@ -155,7 +155,7 @@ async function compileSelf(): Promise<string> {
   // The compiled files are ES modules, as in the repository; node needs to be told so here too.
   await writeFile(path.join(BUILD_DIR, 'package.json'), '{"type": "module"}\n')
   const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'))
-  await execTimed(process.execPath, [tsc, '--outDir', BUILD_DIR, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', self])
+  await execTimed(process.execPath, [tsc, '--ignoreConfig', '--outDir', BUILD_DIR, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', self])
   return path.join(BUILD_DIR, path.relative(root, self).replace(/\.ts$/, '.js'))
 }
 
