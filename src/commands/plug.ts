@@ -45,7 +45,7 @@ Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 
 
 With --json the result is:
   {command: "plug", dryRun: boolean, committed: boolean, wait: "none"|"sb"|"hv"|"plugged", nbCfg?: number,
-   ports: [{lsp, status: "changed"|"unchanged"|"would-change", changes: [{op: "add", key, value} | {op: "change", key, from, to} | {op: "remove", key, value}], notes: [string], waited?: string}]}
+   ports: [{lsp, status: "changed"|"unchanged"|"would-change"|"no-request" (unplug: no vif-plug-type, left as it is), changes: [{op: "add", key, value} | {op: "change", key, from, to} | {op: "remove", key, value}], notes: [string], waited?: string}]}
 and an error is {error: {message, exitCode, kind}}.`
 
   static override examples = [

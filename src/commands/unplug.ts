@@ -7,17 +7,21 @@ import {type PlugResult, unplugPorts} from '../plug/run.js'
 
 export default class Unplug extends BaseCommand {
   static override summary = 'Withdraw the VIF plug requests of logical switch ports from the Northbound DB.'
-  static override description = `Removes vif-plug-type, vif-plug-mtu-request and every vif-plug:* key from Logical_Switch_Port.options, and requested-chassis unless --keep-chassis; other options are never touched (map mutations, all ports in one transaction). A port without a plug request is left as it is, and said so.
+  static override description = `Removes vif-plug-type, vif-plug-mtu-request and every vif-plug:* key from Logical_Switch_Port.options; other options are never touched (map mutations, all ports in one transaction).
+
+requested-chassis stays unless --clear-chassis: the CMS (Neutron, for one) sets it to bind a port whether or not it asks for plugging, so without a plug request the port stays bound there, and ovn-controller on that chassis still claims it when its interface appears.
+
+A port without a plug request (no vif-plug-type) is left as it is, requested-chassis included, and said so (status "no-request" with --json); that is not an error: unplugging it again changes nothing and exits 0.
 
 With --wait plugged, waits until no chassis has claimed the port(s).
 
-Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out.
+Exit status: 0 done (or nothing to change); 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out.
 
 With --json the result is the same object as plug's, with command "unplug".`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> vm1',
-    {description: 'Stop plugging but keep the port bound to its chassis', command: '<%= config.bin %> <%= command.id %> vm1 vm2 --keep-chassis'},
+    {description: 'Withdraw the plug request and the chassis pin too (when no CMS set it)', command: '<%= config.bin %> <%= command.id %> vm1 vm2 --clear-chassis'},
     {description: 'Wait until no chassis has the port any more', command: '<%= config.bin %> <%= command.id %> vm1 --wait plugged --timeout 60'},
     {description: 'Show what would be removed', command: '<%= config.bin %> <%= command.id %> vm1 --dry-run'},
   ]
@@ -27,7 +31,9 @@ With --json the result is the same object as plug's, with command "unplug".`
 
   static override flags = {
     ...connectionFlags,
-    'keep-chassis': Flags.boolean({description: 'Leave requested-chassis in place.', default: false}),
+    'clear-chassis': Flags.boolean({description: 'Also remove requested-chassis from ports that have a plug request (by default it stays: the CMS may have set it to bind the port).', default: false}),
+    // requested-chassis stays by default now; accepted so that scripts written for the old default keep working.
+    'keep-chassis': Flags.boolean({description: 'Leave requested-chassis in place (the default).', default: false, hidden: true, exclusive: ['clear-chassis']}),
     ...sharedFlags,
   }
 
@@ -37,6 +43,6 @@ With --json the result is the same object as plug's, with command "unplug".`
     if (lsps.length === 0) throw usageError('name the port(s) to unplug, e.g. unplug vm1')
     const wait = checkWaitWithDryRun(flags.wait, flags['dry-run'])
     const settings = connectionSettings(flags)
-    return runWithOutput(this, 'unplug', (hooks) => unplugPorts(lsps, {settings, dryRun: flags['dry-run'], wait, keepChassis: flags['keep-chassis'], ...hooks}))
+    return runWithOutput(this, 'unplug', (hooks) => unplugPorts(lsps, {settings, dryRun: flags['dry-run'], wait, clearChassis: flags['clear-chassis'], ...hooks}))
   }
 }

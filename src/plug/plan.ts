@@ -1,7 +1,7 @@
 import {ValidationError} from '../lib/errors.js'
 import {findChassis} from '../ovn/chassis.js'
 import {diffOwnedOptions, type OptionChange} from './diff.js'
-import {isOwnedOption, REQUESTED_CHASSIS} from './owned.js'
+import {isPlugRequestKey, managedOptions, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from './owned.js'
 import {desiredOptions, type PlugRequest, rejection} from './request.js'
 import {didYouMean} from './suggest.js'
 
@@ -49,6 +49,8 @@ export interface PortPlan {
   notes: string[]
   /** plug: the chassis (name or hostname) that should claim the port; unplug: undefined, no chassis should. */
   claimBy?: string
+  /** unplug: the port has no plug request (no vif-plug-type), so it is left as it is. */
+  noRequest?: boolean
 }
 
 /** A Chassis row's name, for messages; a short uuid if the row is gone. */
@@ -103,7 +105,7 @@ export async function planPlug(requests: readonly PlugRequest[], snapshot: PlugS
       const notes: string[] = []
       const target = checkChassisKnown(request, snapshot, options.force, notes)
       checkMove(request, target, snapshot, options.force, notes)
-      const changes = diffOwnedOptions(port.options, desiredOptions(request), isOwnedOption)
+      const changes = diffOwnedOptions(port.options, desiredOptions(request), managedOptions({chassis: true, mtu: true}))
       return {lsp: request.lsp, uuid: port.uuid, changes, notes, claimBy: request.chassis}
     } catch (error) {
       if (error instanceof ValidationError) throw rejection(request.where, error.message)
@@ -112,12 +114,26 @@ export async function planPlug(requests: readonly PlugRequest[], snapshot: PlugS
   })
 }
 
-/** Which owned keys unplug removes: all of them, or all but requested-chassis. */
-export function unplugManages(keepChassis: boolean): (key: string) => boolean {
-  return keepChassis ? (key) => isOwnedOption(key) && key !== REQUESTED_CHASSIS : isOwnedOption
+const NO_REQUEST = 'no plug request (no vif-plug-type): left as it is'
+
+/**
+ * A port without vif-plug-type asks for no plugging: whatever else it has, requested-chassis
+ * included, is someone else's (the CMS's) or inert, and is left alone.
+ */
+function noRequestNote(port: PortRow, clearChassis: boolean): string {
+  const inert = Object.keys(port.options).filter((key) => isPlugRequestKey(key)).sort()
+  const details = [
+    ...(inert.length > 0 ? [`its ${inert.join(', ')} ${inert.length === 1 ? 'does' : 'do'} nothing without vif-plug-type (ovn-nbctl remove Logical_Switch_Port ${port.name} options KEY removes ${inert.length === 1 ? 'it' : 'them'})`] : []),
+    ...(clearChassis && port.options[REQUESTED_CHASSIS] !== undefined ? [`--clear-chassis does not apply: its requested-chassis=${port.options[REQUESTED_CHASSIS]} belongs to whoever bound the port`] : []),
+  ]
+  return [NO_REQUEST, ...details].join('; ')
 }
 
-export async function planUnplug(lsps: readonly string[], snapshot: PlugSnapshot, options: {keepChassis: boolean}): Promise<PortPlan[]> {
+/**
+ * Withdraws the plug requests: removes vif-plug-type, vif-plug-mtu-request and vif-plug:*, and
+ * requested-chassis only with clearChassis. A port without a plug request is left as it is.
+ */
+export async function planUnplug(lsps: readonly string[], snapshot: PlugSnapshot, options: {clearChassis: boolean}): Promise<PortPlan[]> {
   await requirePorts(lsps.map((lsp) => ({lsp})), snapshot)
   // A set, not indexOf for each name: that was quadratic, 0.1 s for 10,000 names.
   const named = new Set<string>()
@@ -125,8 +141,10 @@ export async function planUnplug(lsps: readonly string[], snapshot: PlugSnapshot
     if (named.has(lsp)) throw new ValidationError(`${lsp} is named twice: give each port once`)
     named.add(lsp)
   }
+  const manages = managedOptions({chassis: options.clearChassis, mtu: true})
   return lsps.map((lsp) => {
     const port = snapshot.ports.get(lsp)!
-    return {lsp, uuid: port.uuid, changes: diffOwnedOptions(port.options, {}, unplugManages(options.keepChassis)), notes: []}
+    if (port.options[VIF_PLUG_TYPE] === undefined) return {lsp, uuid: port.uuid, changes: [], notes: [noRequestNote(port, options.clearChassis)], noRequest: true}
+    return {lsp, uuid: port.uuid, changes: diffOwnedOptions(port.options, {}, manages), notes: []}
   })
 }

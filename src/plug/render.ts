@@ -12,17 +12,28 @@ function count(n: number, noun: string): string {
 export function renderChanges(result: PlugResult): string {
   const lines: string[] = []
   for (const port of result.ports) {
+    if (port.status === 'no-request') {
+      lines.push(...port.notes.map((note) => `${port.lsp}: ${note}`))
+      continue
+    }
+
     if (port.changes.length === 0) lines.push(`${port.lsp}: already as requested`)
     for (const change of port.changes) lines.push(`${port.lsp}: ${formatChange(change)}`)
     for (const note of port.notes) lines.push(`${port.lsp}: note: ${note}`)
   }
 
   const unchanged = result.ports.filter((port) => port.status === 'unchanged').length
-  const changing = result.ports.length - unchanged
-  const alreadyNote = unchanged > 0 && changing > 0 ? `; ${count(unchanged, 'port')} already as requested` : ''
-  if (result.dryRun) lines.push(`Dry run: ${count(changing, 'port')} would change${alreadyNote}; nothing written.`)
-  else if (result.committed) lines.push(`Wrote ${count(changing, 'port')} in one transaction${alreadyNote}.`)
-  else lines.push('Nothing to write: every port is already as requested.')
+  const noRequest = result.ports.filter((port) => port.status === 'no-request').length
+  const changing = result.ports.length - unchanged - noRequest
+  const left = [
+    ...(unchanged > 0 ? [`${count(unchanged, 'port')} already as requested`] : []),
+    ...(noRequest > 0 ? [`${count(noRequest, 'port')} without a plug request`] : []),
+  ]
+  const leftNote = changing > 0 && left.length > 0 ? `; ${left.join(', ')}` : ''
+  if (result.dryRun) lines.push(`Dry run: ${count(changing, 'port')} would change${leftNote}; nothing written.`)
+  else if (result.committed) lines.push(`Wrote ${count(changing, 'port')} in one transaction${leftNote}.`)
+  else if (unchanged === 0 && noRequest > 0) lines.push(`Nothing to write: no port named has a plug request.`)
+  else lines.push(`Nothing to write: every port is already as requested${noRequest > 0 ? ` or has no plug request` : ''}.`)
   return lines.join('\n')
 }
 

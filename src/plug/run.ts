@@ -10,8 +10,8 @@ const MAX_PORTS_IN_COMMENT = 5
 
 export interface PortResult {
   lsp: string
-  /** would-change only with --dry-run. */
-  status: 'changed' | 'unchanged' | 'would-change'
+  /** would-change only with --dry-run; no-request: unplug found no plug request (no vif-plug-type) and left the port as it is. */
+  status: 'changed' | 'unchanged' | 'would-change' | 'no-request'
   changes: OptionChange[]
   notes: string[]
   /** With --wait plugged: where the port ended up, e.g. "plugged on hv1". */
@@ -49,9 +49,9 @@ async function execute(
   const databases: PlugDatabases = await openDatabases(options.settings, {southbound: needsSouthbound})
   try {
     const plans = await plan(await readSnapshot(databases, lsps))
-    const ports: PortResult[] = plans.map(({lsp, changes, notes}) => ({
+    const ports: PortResult[] = plans.map(({lsp, changes, notes, noRequest}) => ({
       lsp,
-      status: changes.length === 0 ? 'unchanged' : options.dryRun ? 'would-change' : 'changed',
+      status: noRequest ? 'no-request' : changes.length === 0 ? 'unchanged' : options.dryRun ? 'would-change' : 'changed',
       changes,
       notes,
     }))
@@ -88,6 +88,6 @@ export function plugPorts(requests: readonly PlugRequest[], options: RunOptions 
 }
 
 /** Removes the plug requests of the ports in one transaction, then waits as asked. */
-export function unplugPorts(lsps: readonly string[], options: RunOptions & {keepChassis: boolean}): Promise<PlugResult> {
-  return execute('unplug', lsps, (snapshot) => planUnplug(lsps, snapshot, {keepChassis: options.keepChassis}), options)
+export function unplugPorts(lsps: readonly string[], options: RunOptions & {clearChassis: boolean}): Promise<PlugResult> {
+  return execute('unplug', lsps, (snapshot) => planUnplug(lsps, snapshot, {clearChassis: options.clearChassis}), options)
 }

@@ -117,7 +117,7 @@ describe('plug and unplug against real OVN servers', () => {
       ['plug', 'race1', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', PF_MAC, '--vf-num', '1'],
       ['plug', 'race1', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', PF_MAC, '--vf-num', '2', '--mtu', '9000'],
       ['plug', 'race1', '--chassis', 'hv2', '--type', 'dummy'],
-      ['unplug', 'race1', '--keep-chassis'],
+      ['unplug', 'race1'],
       ['plug', 'race1', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', PF_MAC, '--vf-num', '4'],
     ]
     try {
@@ -136,19 +136,54 @@ describe('plug and unplug against real OVN servers', () => {
     })
   })
 
-  it('unplug removes every owned key, and keeps requested-chassis with --keep-chassis', async () => {
+  it('unplug removes the plug request and keeps requested-chassis; --clear-chassis removes that too', async () => {
     await addPorts('un1', 'un2', 'un3')
     await nbctl('set', 'Logical_Switch_Port', 'un1', 'options:other=1')
     await nbctl('set', 'Logical_Switch_Port', 'un2', 'options:other=2')
     for (const lsp of ['un1', 'un2']) await cli('plug', lsp, '--chassis', 'hv1', '--type', 'dummy', '--mtu', '1400', '--option', 'x=1', '--force')
     const removed = await cli('unplug', 'un1', 'un3')
     expect(removed.exitCode).toBe(0)
-    expect(removed.stdout).toContain('un1: - vif-plug:dummy:x\n')
-    expect(removed.stdout).toContain('un3: already as requested\n')
-    const kept = await cli('unplug', 'un2', '--keep-chassis')
+    expect(removed.stdout).toBe([
+      'un1: - vif-plug-mtu-request',
+      'un1: - vif-plug-type',
+      'un1: - vif-plug:dummy:x',
+      'un3: no plug request (no vif-plug-type): left as it is',
+      'Wrote 1 port in one transaction; 1 port without a plug request.',
+      '',
+    ].join('\n'))
+    expect(await options('un1')).toEqual({other: '1', 'requested-chassis': 'hv1'})
+
+    const cleared = await cli('unplug', 'un2', '--clear-chassis')
+    expect(cleared.exitCode).toBe(0)
+    expect(cleared.stdout).toContain('un2: - requested-chassis\n')
+    expect(await options('un2')).toEqual({other: '2'})
+
+    // Scripts written when requested-chassis was removed by default still run: --keep-chassis is the default now.
+    const kept = await cli('unplug', 'un1', '--keep-chassis')
     expect(kept.exitCode).toBe(0)
-    expect(await options('un1')).toEqual({other: '1'})
-    expect(await options('un2')).toEqual({other: '2', 'requested-chassis': 'hv1'})
+    expect(await options('un1')).toEqual({other: '1', 'requested-chassis': 'hv1'})
+  })
+
+  it('unplug reports a port without a plug request and leaves it as it is, keeping the requested-chassis a CMS set', async () => {
+    await addPorts('pin1', 'pin2')
+    await nbctl('lsp-set-options', 'pin1', 'requested-chassis=hv1', 'other=1')
+    await cli('plug', 'pin2', '--chassis', 'hv1', '--type', 'dummy')
+    const before = await dumpNorthbound()
+    const result = await cli('unplug', 'pin1')
+    expect(result).toMatchObject({exitCode: 0, stderr: ''})
+    expect(result.stdout).toBe('pin1: no plug request (no vif-plug-type): left as it is\nNothing to write: no port named has a plug request.\n')
+    expect(await dumpNorthbound()).toBe(before)
+
+    const json = await cli('unplug', 'pin1', 'pin2', '--dry-run', '--json')
+    expect(json.exitCode).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      command: 'unplug', committed: false,
+      ports: [
+        {lsp: 'pin1', status: 'no-request', changes: [], notes: ['no plug request (no vif-plug-type): left as it is']},
+        {lsp: 'pin2', status: 'would-change', changes: [{op: 'remove', key: 'vif-plug-type', value: 'dummy'}], notes: []},
+      ],
+    })
+    expect(await options('pin1')).toEqual({'requested-chassis': 'hv1', other: '1'})
   })
 
   it('--dry-run prints the diff and writes nothing', async () => {
@@ -165,7 +200,7 @@ describe('plug and unplug against real OVN servers', () => {
       'Dry run: 1 port would change; nothing written.',
       '',
     ].join('\n'))
-    const unplugDry = await cli('unplug', 'dry1', '--dry-run')
+    const unplugDry = await cli('unplug', 'dry1', '--dry-run', '--clear-chassis')
     expect(unplugDry.stdout).toContain('dry1: - requested-chassis\n')
     expect(await dumpNorthbound()).toBe(before)
   })
@@ -244,7 +279,7 @@ describe('plug and unplug against real OVN servers', () => {
     expect(missing.stderr).toContain('many-missing')
     expect(await dumpNorthbound()).toBe(before)
 
-    const removed = await cli('unplug', ...lsps)
+    const removed = await cli('unplug', ...lsps, '--clear-chassis')
     expect(removed.exitCode).toBe(0)
     expect(removed.stdout.match(/: - vif-plug-type\n/g)).toHaveLength(250)
     expect(await options('many0')).toEqual({})

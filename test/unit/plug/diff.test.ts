@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {diffOwnedOptions, formatChange, optionMutations} from '../../../src/plug/diff.js'
-import {isOwnedOption} from '../../../src/plug/owned.js'
+import {isOwnedOption, managedOptions} from '../../../src/plug/owned.js'
 
 describe('owned options', () => {
   it('owns requested-chassis, vif-plug-type, vif-plug-mtu-request and every vif-plug: key, nothing else', () => {
@@ -12,6 +12,13 @@ describe('owned options', () => {
     for (const key of ['iface-id-ver', 'vif-plug-typo', 'requested-tnl-key', 'other', 'vif-plug']) {
       expect(isOwnedOption(key)).toBe(false)
     }
+  })
+
+  it('manages requested-chassis and the MTU only when a command names them', () => {
+    const keys = ['requested-chassis', 'vif-plug-type', 'vif-plug-mtu-request', 'vif-plug:representor:pf-mac', 'other']
+    expect(keys.filter(managedOptions({chassis: false, mtu: false}))).toEqual(['vif-plug-type', 'vif-plug:representor:pf-mac'])
+    expect(keys.filter(managedOptions({chassis: true, mtu: false}))).toEqual(['requested-chassis', 'vif-plug-type', 'vif-plug:representor:pf-mac'])
+    expect(keys.filter(managedOptions({chassis: false, mtu: true}))).toEqual(['vif-plug-type', 'vif-plug-mtu-request', 'vif-plug:representor:pf-mac'])
   })
 })
 
@@ -32,7 +39,7 @@ describe('diffOwnedOptions', () => {
     expect(diffOwnedOptions(options, {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'}, isOwnedOption)).toEqual([])
   })
 
-  it('leaves keys outside the managed set alone, as unplug --keep-chassis does with requested-chassis', () => {
+  it('leaves keys outside the managed set alone, as unplug does with requested-chassis', () => {
     const current = {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'}
     const keepChassis = (key: string) => isOwnedOption(key) && key !== 'requested-chassis'
     expect(diffOwnedOptions(current, {}, keepChassis)).toEqual([{op: 'remove', key: 'vif-plug-type', value: 'dummy'}])

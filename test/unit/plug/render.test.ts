@@ -30,6 +30,16 @@ describe('renderChanges', () => {
   })
 })
 
+describe('renderChanges for unplug', () => {
+  const noRequest: PlugResult['ports'][number] = {lsp: 'vm3', status: 'no-request', changes: [], notes: ['no plug request (no vif-plug-type): left as it is']}
+
+  it('names a port without a plug request on one line, and counts it apart', () => {
+    expect(renderChanges(result({command: 'unplug', committed: false, ports: [noRequest]}))).toBe('vm3: no plug request (no vif-plug-type): left as it is\nNothing to write: no port named has a plug request.')
+    expect(renderChanges(result({command: 'unplug', committed: false, ports: [unchanged, noRequest]})).split('\n').at(-1)).toBe('Nothing to write: every port is already as requested or has no plug request.')
+    expect(renderChanges(result({command: 'unplug', ports: [changed, unchanged, noRequest]})).split('\n').at(-1)).toBe('Wrote 1 port in one transaction; 1 port already as requested, 1 port without a plug request.')
+  })
+})
+
 describe('renderWaitOutcome', () => {
   it('says what each wait established, and nothing without a wait', () => {
     expect(renderWaitOutcome(result({wait: 'sb', nbCfg: 7}))).toBe('ovn-northd has put it in the Southbound DB (sb_cfg 7).')
