@@ -5,7 +5,7 @@ import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {checkWaitWithDryRun, lspArgs, runWithOutput, sharedFlags, usageError} from '../plug/cli.js'
 import {readRequestFile} from '../plug/file.js'
 import {providerOptionFlags, providerOptionsFromFlags} from '../plug/flags.js'
-import {MAX_MTU, MIN_MTU, parseOptionArgument, type RawPlugEntry, validatePlugEntries, withDefaults} from '../plug/request.js'
+import {MAX_MTU, MIN_MTU, parseOptionArgument, type PlugDefaults, type RawPlugEntry, validatePlugEntries, withDefaults} from '../plug/request.js'
 import {type PlugResult, plugPorts} from '../plug/run.js'
 import {providerFlags} from '../providers/flags.js'
 import {builtinOptionSpecs, loadProviders} from '../providers/registry.js'
@@ -16,7 +16,8 @@ const plugFlags = {
   ...connectionFlags,
   chassis: Flags.string({description: 'The chassis (name or hostname, as registered in the Southbound DB) that should plug the port(s).', helpValue: 'NAME'}),
   type: Flags.string({description: `The vif-plug-type: which provider resolves the netdev (${[...BUILTIN_SPECS.keys()].join(', ')}, or one of --provider-module).`, helpValue: 'TYPE'}),
-  mtu: Flags.string({description: `MTU to request on the plugged interface, ${MIN_MTU} to ${MAX_MTU}; left out, any vif-plug-mtu-request is removed.`, helpValue: 'N'}),
+  mtu: Flags.string({description: `MTU to request on the plugged interface, ${MIN_MTU} to ${MAX_MTU}; left out, the port's vif-plug-mtu-request is kept (--clear-mtu removes it).`, helpValue: 'N'}),
+  'clear-mtu': Flags.boolean({description: 'Remove vif-plug-mtu-request, so the interface keeps the MTU it comes with; for --from-file, from the lines without an mtu.', default: false, exclusive: ['mtu']}),
   option: Flags.string({
     description: 'A provider option vif-plug:<type>:KEY=VALUE, given as KEY=VALUE or in full (repeatable); for options without a flag of their own.',
     multiple: true,
@@ -37,7 +38,7 @@ const PROVIDER_OPTION_FLAGS = providerOptionFlags(BUILTIN_SPECS, [...Object.keys
 
 export default class Plug extends BaseCommand {
   static override summary = 'Ask that logical switch ports be plugged on a chassis: set their VIF plug requests in the Northbound DB.'
-  static override description = `Sets, in Logical_Switch_Port.options, exactly the keys plug owns: requested-chassis, vif-plug-type, vif-plug-mtu-request and vif-plug:<type>:* (every vif-plug: key counts as owned, so a change of type drops the old type's keys). Owned keys the request leaves out are removed. Other options are never touched: the keys are written with map mutations, all ports in one transaction.
+  static override description = `Sets, in Logical_Switch_Port.options, the keys plug owns: requested-chassis, vif-plug-type, vif-plug-mtu-request and vif-plug:<type>:*. The provider options name one netdev and are given whole each time: every vif-plug: key the request leaves out is removed, so a change of type drops the old type's keys. The MTU is kept when --mtu is left out, and removed only with --clear-mtu. Other options are never touched: the keys are written with map mutations, all ports in one transaction.
 
 Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
 
@@ -68,6 +69,7 @@ and an error is {error: {message, exitCode, kind}}.`
       chassis: flags.chassis,
       type: flags.type,
       mtu: flags.mtu,
+      clearMtu: flags['clear-mtu'],
       options: [...providerOptionsFromFlags(Object.keys(PROVIDER_OPTION_FLAGS), flags), ...(flags.option ?? []).map((option) => parseOptionArgument(option))],
     }
     const entries = await this.entries(lsps, flags['from-file'], defaults)
@@ -79,7 +81,7 @@ and an error is {error: {message, exitCode, kind}}.`
     return runWithOutput(this, 'plug', (hooks) => plugPorts(requests, {settings, dryRun: flags['dry-run'], wait, force: flags.force, ...hooks}))
   }
 
-  private async entries(lsps: string[], fromFile: string | undefined, defaults: Pick<RawPlugEntry, 'chassis' | 'type' | 'mtu' | 'options'>): Promise<RawPlugEntry[]> {
+  private async entries(lsps: string[], fromFile: string | undefined, defaults: PlugDefaults): Promise<RawPlugEntry[]> {
     if (fromFile) {
       if (lsps.length > 0) throw usageError(`give the ports either as arguments or in --from-file, not both (got ${lsps.join(' ')})`)
       return withDefaults(await readRequestFile(fromFile), defaults)

@@ -2,7 +2,7 @@ import {ValidationError} from '../lib/errors.js'
 import {findChassis} from '../ovn/chassis.js'
 import {diffOwnedOptions, type OptionChange} from './diff.js'
 import {isPlugRequestKey, managedOptions, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from './owned.js'
-import {desiredOptions, type PlugRequest, rejection} from './request.js'
+import {desiredOptions, type PlugRequest, rejection, requestManages} from './request.js'
 import {didYouMean} from './suggest.js'
 
 /** A Northbound Logical_Switch_Port, reduced to what plug and unplug need. */
@@ -105,7 +105,7 @@ export async function planPlug(requests: readonly PlugRequest[], snapshot: PlugS
       const notes: string[] = []
       const target = checkChassisKnown(request, snapshot, options.force, notes)
       checkMove(request, target, snapshot, options.force, notes)
-      const changes = diffOwnedOptions(port.options, desiredOptions(request), managedOptions({chassis: true, mtu: true}))
+      const changes = diffOwnedOptions(port.options, desiredOptions(request), requestManages(request))
       return {lsp: request.lsp, uuid: port.uuid, changes, notes, claimBy: request.chassis}
     } catch (error) {
       if (error instanceof ValidationError) throw rejection(request.where, error.message)

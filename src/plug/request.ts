@@ -1,6 +1,6 @@
 import {ValidationError} from '../lib/errors.js'
 import type {OptionSpec} from '../providers/types.js'
-import {providerKeyPrefix, REQUESTED_CHASSIS, VIF_PLUG_KEY_PREFIX, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from './owned.js'
+import {managedOptions, providerKeyPrefix, REQUESTED_CHASSIS, VIF_PLUG_KEY_PREFIX, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from './owned.js'
 import {didYouMean} from './suggest.js'
 
 export const MIN_MTU = 68
@@ -22,6 +22,8 @@ export interface RawPlugEntry {
   chassis?: string
   type?: string
   mtu?: string
+  /** --clear-mtu: remove vif-plug-mtu-request when no mtu is given (left out, it is kept). */
+  clearMtu?: boolean
   options: readonly RawOption[]
   /** Options from the command line for a file entry, used where the entry has no option of the same key. */
   defaultOptions?: readonly RawOption[]
@@ -34,7 +36,8 @@ export interface PlugRequest {
   lsp: string
   chassis: string
   type: string
-  mtu?: number
+  /** A number sets vif-plug-mtu-request, 'remove' removes it; left out, the port's MTU is kept. */
+  mtu?: number | 'remove'
   /** vif-plug:<type>:* keys and their values. */
   providerOptions: Readonly<Record<string, string>>
   where?: string
@@ -160,7 +163,7 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
     lsp: entry.lsp,
     chassis,
     type,
-    ...(entry.mtu === undefined || entry.mtu === '' ? {} : {mtu: checkMtu(entry.mtu)}),
+    ...(entry.mtu === undefined || entry.mtu === '' ? (entry.clearMtu ? {mtu: 'remove' as const} : {}) : {mtu: checkMtu(entry.mtu)}),
     providerOptions,
     ...(entry.where ? {where: entry.where} : {}),
   }
@@ -188,26 +191,41 @@ export function validatePlugEntries(entries: readonly RawPlugEntry[], providers:
   })
 }
 
-/** The owned options a validated request asks for: exactly these, and no other owned key. */
+/**
+ * The owned options a validated request asks for: exactly these, and no other key of those it
+ * manages (see requestManages).
+ */
 export function desiredOptions(request: PlugRequest): Record<string, string> {
   return {
     [REQUESTED_CHASSIS]: request.chassis,
     [VIF_PLUG_TYPE]: request.type,
-    ...(request.mtu === undefined ? {} : {[VIF_PLUG_MTU_REQUEST]: String(request.mtu)}),
+    ...(typeof request.mtu === 'number' ? {[VIF_PLUG_MTU_REQUEST]: String(request.mtu)} : {}),
     ...request.providerOptions,
   }
 }
 
 /**
- * File entries take what they leave out from the command line: --chassis, --type, --mtu and
- * provider options act as defaults for every line.
+ * The owned keys a request manages: the plug request's and requested-chassis, and the MTU only
+ * when the request sets or clears it (managedOptions in owned.ts is the rule).
  */
-export function withDefaults(entries: readonly RawPlugEntry[], defaults: Pick<RawPlugEntry, 'chassis' | 'type' | 'mtu' | 'options'>): RawPlugEntry[] {
+export function requestManages(request: PlugRequest): (key: string) => boolean {
+  return managedOptions({chassis: true, mtu: request.mtu !== undefined})
+}
+
+/** The command line's defaults for the entries of a file: what a line leaves out. */
+export type PlugDefaults = Pick<RawPlugEntry, 'chassis' | 'type' | 'mtu' | 'clearMtu' | 'options'>
+
+/**
+ * File entries take what they leave out from the command line: --chassis, --type, --mtu (or
+ * --clear-mtu) and provider options act as defaults for every line.
+ */
+export function withDefaults(entries: readonly RawPlugEntry[], defaults: PlugDefaults): RawPlugEntry[] {
   return entries.map((entry) => ({
     ...entry,
     chassis: entry.chassis ?? defaults.chassis,
     type: entry.type ?? defaults.type,
     mtu: entry.mtu ?? defaults.mtu,
+    ...(defaults.clearMtu ? {clearMtu: true} : {}),
     defaultOptions: defaults.options,
   }))
 }

@@ -73,7 +73,7 @@ describe('plug and unplug against real OVN servers', () => {
     })
   })
 
-  it('drops the old type\'s keys and a left-out MTU when the request changes, and reports it as JSON', async () => {
+  it('drops the old type\'s keys but keeps an MTU left out when the request changes, and reports it as JSON', async () => {
     await addPorts('switch1')
     await cli('plug', 'switch1', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', PF_MAC, '--mtu', '1500')
     const result = await cli('plug', 'switch1', '--chassis', 'hv1', '--type', 'dummy', '--json')
@@ -83,13 +83,29 @@ describe('plug and unplug against real OVN servers', () => {
       ports: [{
         lsp: 'switch1', status: 'changed', notes: [],
         changes: [
-          {op: 'remove', key: 'vif-plug-mtu-request', value: '1500'},
           {op: 'change', key: 'vif-plug-type', from: 'representor', to: 'dummy'},
           {op: 'remove', key: 'vif-plug:representor:pf-mac', value: PF_MAC},
         ],
       }],
     })
-    expect(await options('switch1')).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    expect(await options('switch1')).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy', 'vif-plug-mtu-request': '1500'})
+  })
+
+  it('removes an MTU only with --clear-mtu, which --mtu excludes', async () => {
+    await addPorts('mtu1')
+    await cli('plug', 'mtu1', '--chassis', 'hv1', '--type', 'dummy', '--mtu', '9000')
+    const again = await cli('plug', 'mtu1', '--chassis', 'hv2', '--type', 'dummy')
+    expect(again.stdout).toBe('mtu1: ~ requested-chassis hv1 -> hv2\nWrote 1 port in one transaction.\n')
+    expect((await options('mtu1'))['vif-plug-mtu-request']).toBe('9000')
+
+    const both = await cli('plug', 'mtu1', '--chassis', 'hv2', '--type', 'dummy', '--mtu', '1500', '--clear-mtu')
+    expect(both.exitCode).toBe(2)
+    expect(both.stderr).toMatch(/^ovn-vif-ctl: --(clear-mtu|mtu)=.* cannot also be provided when using --(mtu|clear-mtu)/)
+
+    const cleared = await cli('plug', 'mtu1', '--chassis', 'hv2', '--type', 'dummy', '--clear-mtu')
+    expect(cleared.exitCode).toBe(0)
+    expect(cleared.stdout).toBe('mtu1: - vif-plug-mtu-request\nWrote 1 port in one transaction.\n')
+    expect(await options('mtu1')).toEqual({'requested-chassis': 'hv2', 'vif-plug-type': 'dummy'})
   })
 
   it('changes nothing, and says so, when asked for what is already there', async () => {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {ValidationError} from '../../../src/lib/errors.js'
-import {desiredOptions, parseOptionArgument, type ProviderSpecs, type RawPlugEntry, validatePlugEntries, withDefaults} from '../../../src/plug/request.js'
+import {desiredOptions, parseOptionArgument, type ProviderSpecs, type RawPlugEntry, requestManages, validatePlugEntries, withDefaults} from '../../../src/plug/request.js'
 import {REPRESENTOR_OPTION_SPECS} from '../../../src/providers/representor/index.js'
 
 const providers: ProviderSpecs = new Map([
@@ -47,6 +47,18 @@ describe('validatePlugEntries', () => {
   it('leaves vif-plug-mtu-request out of the desired options when no MTU is asked for', () => {
     const [request] = validatePlugEntries([{lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: []}], providers, {force: false})
     expect(desiredOptions(request!)).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+  })
+
+  it('manages the MTU only when the request sets or clears it', () => {
+    const [kept, cleared] = validatePlugEntries([
+      {lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: []},
+      {lsp: 'lsp2', chassis: 'hv1', type: 'dummy', clearMtu: true, options: []},
+    ], providers, {force: false})
+    expect(kept!.mtu).toBeUndefined()
+    expect(requestManages(kept!)('vif-plug-mtu-request')).toBe(false)
+    expect(cleared!.mtu).toBe('remove')
+    expect(requestManages(cleared!)('vif-plug-mtu-request')).toBe(true)
+    expect(desiredOptions(cleared!)).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
   })
 
   it('rejects a type no provider serves, suggesting close ones, unless forced', () => {
@@ -150,6 +162,11 @@ describe('withDefaults', () => {
       {lsp: 'vm1', chassis: 'hv1', type: 'representor', mtu: 9000, providerOptions: {'vif-plug:representor:vf-num': '1', 'vif-plug:representor:pf-mac': PF_MAC}, where: 'p.csv line 2'},
       {lsp: 'vm2', chassis: 'hv2', type: 'representor', mtu: 1500, providerOptions: {'vif-plug:representor:pf-mac': '0c:42:a1:00:00:02', 'vif-plug:representor:vf-num': '7'}, where: 'p.csv line 3'},
     ])
+  })
+
+  it('applies --clear-mtu to the lines without an mtu only', () => {
+    const entries = [{lsp: 'vm1', options: []}, {lsp: 'vm2', mtu: '1500', options: []}]
+    expect(validatePlugEntries(withDefaults(entries, {chassis: 'hv1', type: 'dummy', clearMtu: true, options: []}), providers, {force: false}).map((request) => request.mtu)).toEqual(['remove', 1500])
   })
 
   it('checks the defaults like any option, naming the line', () => {
