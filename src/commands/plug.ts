@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
-import {checkWaitWithDryRun, lspArgs, runWithOutput, sharedFlags, usageError} from '../plug/cli.js'
-import {readRequestFile} from '../plug/file.js'
+import {checkWaitWithDryRun, entriesFromFile, fromFileFlag, lspArgs, runWithOutput, sharedFlags, usageError} from '../plug/cli.js'
 import {providerOptionFlags, providerOptionsFromFlags} from '../plug/flags.js'
 import {MAX_MTU, MIN_MTU, parseOptionArgument, type PlugDefaults, type RawPlugEntry, validatePlugEntries, withDefaults} from '../plug/request.js'
 import {type PlugResult, plugPorts} from '../plug/run.js'
@@ -25,11 +24,7 @@ const plugFlags = {
     helpValue: 'KEY=VALUE',
   }),
   ...sharedFlags,
-  'from-file': Flags.file({
-    description: 'Read the requests from a CSV file with a header (lsp,chassis,type,mtu, then provider options by flag name or full key) or from JSON lines with the same fields; the other flags give defaults for what a line leaves out.',
-    exists: true,
-    helpValue: 'FILE',
-  }),
+  'from-file': fromFileFlag('Read the requests from a CSV file with a header (lsp,chassis,type,mtu, then provider options by flag name or full key) or from JSON lines with the same fields; the other flags give defaults for what a line leaves out.'),
   force: Flags.boolean({default: false, description: 'Accept a type no provider here serves (ovn-controller may know it), unlisted provider options, a chassis not registered yet, a non-VIF port, and moving a port that is up on another chassis.'}),
   'provider-module': providerFlags['provider-module'],
 }
@@ -82,10 +77,8 @@ and an error is {error: {message, exitCode, kind}}.`
   }
 
   private async entries(lsps: string[], fromFile: string | undefined, defaults: PlugDefaults): Promise<RawPlugEntry[]> {
-    if (fromFile) {
-      if (lsps.length > 0) throw usageError(`give the ports either as arguments or in --from-file, not both (got ${lsps.join(' ')})`)
-      return withDefaults(await readRequestFile(fromFile), defaults)
-    }
+    const fileEntries = await entriesFromFile(lsps, fromFile)
+    if (fileEntries) return withDefaults(fileEntries, defaults)
 
     if (lsps.length === 0) throw usageError('name the port(s) to plug, e.g. plug vm1 --chassis hv1 --type dummy, or give --from-file FILE')
     if (!defaults.chassis) throw usageError('missing --chassis: name the chassis that should plug the port(s)')

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
-import {checkWaitWithDryRun, lspArgs, runWithOutput, sharedFlags, usageError} from '../plug/cli.js'
+import {checkWaitWithDryRun, entriesFromFile, fromFileFlag, lspArgs, runWithOutput, sharedFlags, usageError} from '../plug/cli.js'
 import {type PlugResult, unplugPorts} from '../plug/run.js'
 
 export default class Unplug extends BaseCommand {
@@ -24,6 +24,7 @@ With --json the result is the same object as plug's, with command "unplug".`
     {description: 'Withdraw the plug request and the chassis pin too (when no CMS set it)', command: '<%= config.bin %> <%= command.id %> vm1 vm2 --clear-chassis'},
     {description: 'Wait until no chassis has the port any more', command: '<%= config.bin %> <%= command.id %> vm1 --wait plugged --timeout 60'},
     {description: 'Show what would be removed', command: '<%= config.bin %> <%= command.id %> vm1 --dry-run'},
+    {description: 'Unplug the batch a file plugged', command: '<%= config.bin %> <%= command.id %> --from-file ports.csv --wait plugged'},
   ]
 
   static override enableJsonFlag = true
@@ -35,14 +36,16 @@ With --json the result is the same object as plug's, with command "unplug".`
     // requested-chassis stays by default now; accepted so that scripts written for the old default keep working.
     'keep-chassis': Flags.boolean({description: 'Leave requested-chassis in place (the default).', default: false, hidden: true, exclusive: ['clear-chassis']}),
     ...sharedFlags,
+    'from-file': fromFileFlag('Read the ports from the lsp column of a CSV file with a header, or the lsp field of JSON lines: the file plug --from-file takes, whose other columns are ignored here.'),
   }
 
   async run(): Promise<PlugResult> {
     const {args, flags} = await this.parse(Unplug)
     const lsps = args.lsp ?? []
-    if (lsps.length === 0) throw usageError('name the port(s) to unplug, e.g. unplug vm1')
+    const ports = (await entriesFromFile(lsps, flags['from-file'])) ?? lsps.map((lsp) => ({lsp}))
+    if (ports.length === 0) throw usageError('name the port(s) to unplug, e.g. unplug vm1, or give --from-file FILE')
     const wait = checkWaitWithDryRun(flags.wait, flags['dry-run'])
     const settings = connectionSettings(flags)
-    return runWithOutput(this, 'unplug', (hooks) => unplugPorts(lsps, {settings, dryRun: flags['dry-run'], wait, clearChassis: flags['clear-chassis'], ...hooks}))
+    return runWithOutput(this, 'unplug', (hooks) => unplugPorts(ports, {settings, dryRun: flags['dry-run'], wait, clearChassis: flags['clear-chassis'], ...hooks}))
   }
 }

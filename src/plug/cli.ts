@@ -2,7 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {UserError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {readRequestFile} from './file.js'
 import {renderChanges, renderWaitOutcome, waitProgress} from './render.js'
+import type {RawPlugEntry} from './request.js'
 import type {PlugResult, RunOptions} from './run.js'
 import {WAIT_MODES, type WaitMode} from './wait-state.js'
 
@@ -22,6 +24,18 @@ export const sharedFlags = {
 
 export function usageError(message: string): UserError {
   return new UserError(message, ExitCode.Usage)
+}
+
+/** --from-file, read by readRequestFile for plug and unplug alike; the description says what each takes from it. */
+export function fromFileFlag(description: string) {
+  return Flags.file({description, exists: true, helpValue: 'FILE'})
+}
+
+/** The entries of --from-file, or undefined without it; ports given as arguments as well are a usage error. */
+export async function entriesFromFile(lsps: readonly string[], fromFile: string | undefined): Promise<RawPlugEntry[] | undefined> {
+  if (fromFile === undefined) return undefined
+  if (lsps.length > 0) throw usageError(`give the ports either as arguments or in --from-file, not both (got ${lsps.join(' ')})`)
+  return readRequestFile(fromFile)
 }
 
 export function checkWaitWithDryRun(wait: string, dryRun: boolean): WaitMode {

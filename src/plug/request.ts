@@ -64,6 +64,16 @@ export function rejection(where: string | undefined, problem: string): Validatio
   return new ValidationError(where ? `${where}: ${problem}` : problem)
 }
 
+/** Rejects a port named twice (a batch is one request per port), naming both file lines. A map, not indexOf per name, which is quadratic. */
+export function checkNamedOnce(entries: readonly {lsp: string; where?: string}[], verb: 'requested' | 'named'): void {
+  const firstSeen = new Map<string, {where?: string}>()
+  for (const entry of entries) {
+    const earlier = firstSeen.get(entry.lsp)
+    if (earlier) throw rejection(entry.where, `${entry.lsp} is ${verb} twice${earlier.where ? ` (also at ${earlier.where})` : ''}: give each port once`)
+    firstSeen.set(entry.lsp, entry)
+  }
+}
+
 /** Splits an --option argument at its first '='; the value may contain more. */
 export function parseOptionArgument(argument: string): RawOption {
   const equals = argument.indexOf('=')
@@ -174,14 +184,8 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
  * the first bad one (naming its file line, if any): one bad entry rejects the whole batch.
  */
 export function validatePlugEntries(entries: readonly RawPlugEntry[], providers: ProviderSpecs, settings: ValidationSettings): PlugRequest[] {
-  const firstSeen = new Map<string, RawPlugEntry>()
+  checkNamedOnce(entries, 'requested')
   return entries.map((entry) => {
-    const earlier = firstSeen.get(entry.lsp)
-    if (earlier) {
-      throw rejection(entry.where, `${entry.lsp} is requested twice${earlier.where ? ` (also at ${earlier.where})` : ''}: give each port once`)
-    }
-
-    firstSeen.set(entry.lsp, entry)
     try {
       return validateEntry(entry, providers, settings)
     } catch (error) {

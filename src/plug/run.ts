@@ -1,7 +1,7 @@
 import type {ConnectionSettings} from '../lib/connection.js'
 import {closeDatabases, commitPlans, openDatabases, type PlugDatabases, readSnapshot} from './apply.js'
 import type {OptionChange} from './diff.js'
-import {planPlug, planUnplug, type PlugSnapshot, type PortPlan} from './plan.js'
+import {planPlug, planUnplug, type PlugSnapshot, type PortPlan, type UnplugTarget} from './plan.js'
 import type {PlugRequest} from './request.js'
 import {waitForCfg, waitForPlugged} from './wait.js'
 import type {PortWaitState, WaitMode} from './wait-state.js'
@@ -88,6 +88,6 @@ export function plugPorts(requests: readonly PlugRequest[], options: RunOptions 
 }
 
 /** Removes the plug requests of the ports in one transaction, then waits as asked. */
-export function unplugPorts(lsps: readonly string[], options: RunOptions & {clearChassis: boolean}): Promise<PlugResult> {
-  return execute('unplug', lsps, (snapshot) => planUnplug(lsps, snapshot, {clearChassis: options.clearChassis}), options)
+export function unplugPorts(ports: readonly UnplugTarget[], options: RunOptions & {clearChassis: boolean}): Promise<PlugResult> {
+  return execute('unplug', ports.map((port) => port.lsp), (snapshot) => planUnplug(ports, snapshot, {clearChassis: options.clearChassis}), options)
 }

@@ -325,6 +325,33 @@ describe('plug and unplug against real OVN servers', () => {
     expect(await options('jl2')).toEqual({'requested-chassis': 'hv2', 'vif-plug-type': 'representor', 'vif-plug:representor:pf-mac': '0c:42:a1:00:00:02'})
   })
 
+  it('unplugs the ports of a request file, the same file that plugged them', async () => {
+    await addPorts('file1', 'file2', 'file3')
+    const csv = await requestFile('unplug.csv', ['lsp,chassis,type,mtu', 'file1,hv1,dummy,9000', 'file2,hv2,dummy,'])
+    expect((await cli('plug', '--from-file', csv)).exitCode).toBe(0)
+    await nbctl('set', 'Logical_Switch_Port', 'file3', 'options:vif-plug-type=dummy')
+
+    const both = await cli('unplug', 'file3', '--from-file', csv)
+    expect(both).toMatchObject({exitCode: 2, stdout: ''})
+    expect(both.stderr).toBe('ovn-vif-ctl: give the ports either as arguments or in --from-file, not both (got file3)\n')
+
+    const missing = await requestFile('unplug-missing.jsonl', ['{"lsp": "file1"}', '{"lsp": "file9"}'])
+    const refused = await cli('unplug', '--from-file', missing)
+    expect(refused.exitCode).toBe(3)
+    expect(refused.stderr).toMatch(/^ovn-vif-ctl: \S+unplug-missing\.jsonl line 2: no logical switch port "file9" in the Northbound DB/)
+
+    const twice = await requestFile('unplug-twice.csv', ['lsp', 'file1', 'file1'])
+    expect((await cli('unplug', '--from-file', twice)).stderr).toMatch(/^ovn-vif-ctl: \S+unplug-twice\.csv line 3: file1 is named twice \(also at \S+unplug-twice\.csv line 2\): give each port once\n$/)
+    expect((await options('file1'))['vif-plug-type']).toBe('dummy')
+
+    const removed = await cli('unplug', '--from-file', csv, '--clear-chassis')
+    expect(removed.exitCode).toBe(0)
+    expect(removed.stdout).toContain('Wrote 2 ports in one transaction.')
+    expect(await options('file1')).toEqual({})
+    expect(await options('file2')).toEqual({})
+    expect(await options('file3')).toEqual({'vif-plug-type': 'dummy'})
+  })
+
   describe('rejections: one line, the documented exit code, and nothing written', () => {
     beforeAll(async () => {
       await addPorts('val1', 'val2')

@@ -94,22 +94,22 @@ describe('planUnplug', () => {
   const plugged = plain('lsp1', {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy', 'vif-plug-mtu-request': '9000', 'vif-plug:dummy:x': '1', other: '2'})
 
   it('removes the plug request, and requested-chassis only with clearChassis', async () => {
-    const [kept] = await planUnplug(['lsp1'], snapshot([plugged]), {clearChassis: false})
+    const [kept] = await planUnplug([{lsp: 'lsp1'}], snapshot([plugged]), {clearChassis: false})
     expect(kept!.changes.map((change) => `${change.op} ${change.key}`)).toEqual(['remove vif-plug-mtu-request', 'remove vif-plug-type', 'remove vif-plug:dummy:x'])
     expect(kept!.claimBy).toBeUndefined()
-    const [all] = await planUnplug(['lsp1'], snapshot([plugged]), {clearChassis: true})
+    const [all] = await planUnplug([{lsp: 'lsp1'}], snapshot([plugged]), {clearChassis: true})
     expect(all!.changes.map((change) => change.key)).toEqual(['requested-chassis', 'vif-plug-mtu-request', 'vif-plug-type', 'vif-plug:dummy:x'])
   })
 
   it('leaves a port without vif-plug-type as it is, requested-chassis and inert vif-plug keys included, and says so', async () => {
     const pinned = plain('lsp2', {'requested-chassis': 'hv1', other: '1'})
-    expect(await planUnplug(['lsp2'], snapshot([pinned]), {clearChassis: false})).toEqual([
+    expect(await planUnplug([{lsp: 'lsp2'}], snapshot([pinned]), {clearChassis: false})).toEqual([
       {lsp: 'lsp2', uuid: 'uuid-lsp2', changes: [], noRequest: true, notes: ['no plug request (no vif-plug-type): left as it is']},
     ])
-    const [cleared] = await planUnplug(['lsp2'], snapshot([pinned]), {clearChassis: true})
+    const [cleared] = await planUnplug([{lsp: 'lsp2'}], snapshot([pinned]), {clearChassis: true})
     expect(cleared!.changes).toEqual([])
     expect(cleared!.notes).toEqual(['no plug request (no vif-plug-type): left as it is; --clear-chassis does not apply: its requested-chassis=hv1 belongs to whoever bound the port'])
-    const [inert] = await planUnplug(['lsp3'], snapshot([plain('lsp3', {'vif-plug-mtu-request': '9000', 'vif-plug:dummy:x': '1'})]), {clearChassis: false})
+    const [inert] = await planUnplug([{lsp: 'lsp3'}], snapshot([plain('lsp3', {'vif-plug-mtu-request': '9000', 'vif-plug:dummy:x': '1'})]), {clearChassis: false})
     expect(inert!.changes).toEqual([])
     expect(inert!.notes).toEqual([
       'no plug request (no vif-plug-type): left as it is; its vif-plug-mtu-request, vif-plug:dummy:x do nothing without vif-plug-type (ovn-nbctl remove Logical_Switch_Port lsp3 options KEY removes them)',
@@ -117,7 +117,10 @@ describe('planUnplug', () => {
   })
 
   it('rejects unknown or repeated ports', async () => {
-    expect(await rejectionOf(planUnplug(['lsp9'], snapshot([plugged]), {clearChassis: false}))).toMatch(/^no logical switch port "lsp9" in the Northbound DB \(did you mean "lsp1"\?\)/)
-    expect(await rejectionOf(planUnplug(['lsp1', 'lsp1'], snapshot([plugged]), {clearChassis: false}))).toBe('lsp1 is named twice: give each port once')
+    expect(await rejectionOf(planUnplug([{lsp: 'lsp9'}], snapshot([plugged]), {clearChassis: false}))).toMatch(/^no logical switch port "lsp9" in the Northbound DB \(did you mean "lsp1"\?\)/)
+    expect(await rejectionOf(planUnplug([{lsp: 'lsp1'}, {lsp: 'lsp1'}], snapshot([plugged]), {clearChassis: false}))).toBe('lsp1 is named twice: give each port once')
+    expect(await rejectionOf(planUnplug([{lsp: 'lsp1', where: 'p.csv line 2'}, {lsp: 'lsp1', where: 'p.csv line 5'}], snapshot([plugged]), {clearChassis: false}))).toBe(
+      'p.csv line 5: lsp1 is named twice (also at p.csv line 2): give each port once',
+    )
   })
 })
