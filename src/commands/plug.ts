@@ -37,7 +37,7 @@ export default class Plug extends BaseCommand {
 
 Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
 
-Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out (then the requests were written, and the ports still pending are named).
+Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out (then the requests were written, and the ports still pending are named); 130 Ctrl-C (SIGINT) during --wait, after the write (said so, with the ports still pending).
 
 With --json the result is:
   {command: "plug", dryRun: boolean, committed: boolean, wait: "none"|"sb"|"hv"|"plugged", nbCfg?: number,

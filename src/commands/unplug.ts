@@ -15,7 +15,7 @@ A port without a plug request (no vif-plug-type) is left as it is, requested-cha
 
 With --wait plugged, waits until no chassis has claimed the port(s).
 
-Exit status: 0 done (or nothing to change); 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out.
+Exit status: 0 done (or nothing to change); 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out; 130 Ctrl-C (SIGINT) during --wait, after the write (said so, with the ports still pending).
 
 With --json the result is the same object as plug's, with command "unplug".`
 

@@ -28,6 +28,14 @@ export class ConnectionError extends UserError {
   }
 }
 
+/** SIGINT ended a wait: the message says what had already been written and what was still pending. */
+export class InterruptedError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.Interrupted)
+    this.name = 'InterruptedError'
+  }
+}
+
 export class MissingDependencyError extends UserError {
   constructor(message: string) {
     super(message, ExitCode.MissingDependency)

@@ -11,6 +11,8 @@ export const ExitCode = {
   Connection: 4,
   MissingDependency: 5,
   Internal: 70,
+  /** 128 + SIGINT, as a shell reports a process that Ctrl-C ended. */
+  Interrupted: 130,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -23,4 +25,5 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<keyof typeof ExitCode, string>>
   Connection: 'a database or daemon could not be reached, or a wait timed out',
   MissingDependency: 'a required program or package is missing',
   Internal: 'internal error (a bug: please report it)',
+  Interrupted: 'interrupted by SIGINT (Ctrl-C) while waiting; what was already written is said',
 }

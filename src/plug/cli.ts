@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {UserError} from '../lib/errors.js'
+import {InterruptedError, UserError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {readRequestFile} from './file.js'
 import {renderChanges, renderWaitOutcome, waitProgress} from './render.js'
@@ -15,7 +15,7 @@ export const lspArgs = {
 
 export const sharedFlags = {
   wait: Flags.string({
-    description: 'After writing, wait: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none). --timeout ends the wait with exit 4. When nothing changes, only plugged has something to wait for.',
+    description: 'After writing, wait: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none). --timeout ends the wait with exit 4, Ctrl-C with 130. When nothing changes, only plugged has something to wait for.',
     options: [...WAIT_MODES],
     default: 'none',
   }),
@@ -49,21 +49,58 @@ interface Output {
 }
 
 /**
+ * SIGINT once the requests are written ends the wait, not the process: the command then says
+ * that the requests were written and which ports are still pending, and exits 130. Before the
+ * write, Ctrl-C keeps its default and ends the process at once.
+ */
+function interruptAfterWrite(): {signal: AbortSignal; arm(): void; disarm(): void} {
+  const controller = new AbortController()
+  const abort = () => controller.abort()
+  return {
+    signal: controller.signal,
+    arm: () => process.once('SIGINT', abort),
+    disarm: () => process.off('SIGINT', abort),
+  }
+}
+
+/**
  * Runs plug or unplug with its human output: the changes as soon as they are written, a
  * progress display while waiting, then what the wait established. With --json, only the result.
  */
 export async function runWithOutput(
   output: Output,
   command: PlugResult['command'],
-  run: (hooks: Pick<RunOptions, 'onPlanned' | 'onWaitProgress'>) => Promise<PlugResult>,
+  run: (hooks: Pick<RunOptions, 'onPlanned' | 'onWaitProgress' | 'signal'>) => Promise<PlugResult>,
 ): Promise<PlugResult> {
-  if (output.jsonEnabled()) return run({})
+  const interrupt = interruptAfterWrite()
+  try {
+    if (output.jsonEnabled()) return await run({signal: interrupt.signal, onPlanned: () => interrupt.arm()})
+    return await runWithProgress(output, command, (hooks) => run({...hooks, signal: interrupt.signal}), () => interrupt.arm())
+  } finally {
+    interrupt.disarm()
+  }
+}
+
+async function runWithProgress(
+  output: Output,
+  command: PlugResult['command'],
+  run: (hooks: Pick<RunOptions, 'onPlanned' | 'onWaitProgress'>) => Promise<PlugResult>,
+  written: () => void,
+): Promise<PlugResult> {
   const progress = waitProgress(command, Boolean(process.stderr.isTTY))
   let result: PlugResult
   try {
-    result = await run({onPlanned: (planned) => output.log(renderChanges(planned)), onWaitProgress: (states) => progress.update(states)})
+    result = await run({
+      onPlanned(planned) {
+        written()
+        output.log(renderChanges(planned))
+      },
+      onWaitProgress: (states) => progress.update(states),
+    })
   } catch (error) {
-    progress.stop('failed')
+    // The error's line says how the wait ended; an interrupted spinner leaves no line of its own.
+    if (error instanceof InterruptedError) progress.clear()
+    else progress.stop('failed')
     throw error
   }
 

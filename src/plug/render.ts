@@ -49,6 +49,8 @@ export interface WaitProgress {
   update(states: readonly PortWaitState[]): void
   /** Ends the display with how the wait ended, e.g. "done" or "failed". */
   stop(outcome: string): void
+  /** Ends the display leaving nothing of it on the screen. */
+  clear(): void
 }
 
 /**
@@ -69,6 +71,12 @@ export function waitProgress(command: PlugResult['command'], interactive: boolea
       stop(outcome) {
         if (started) ux.action.stop(outcome)
       },
+      clear() {
+        // pause() erases the spinner's line and stops it; with its task gone, it does not come back.
+        if (started) ux.action.pause(() => {
+          ux.action.task = undefined
+        })
+      },
     }
   }
 
@@ -83,5 +91,6 @@ export function waitProgress(command: PlugResult['command'], interactive: boolea
       }
     },
     stop() {},
+    clear() {},
   }
 }

@@ -37,6 +37,8 @@ export interface RunOptions {
   onWaitProgress?: (states: readonly PortWaitState[]) => void
   /** Called once the write is done (or found unnecessary, or skipped by --dry-run), before any wait. */
   onPlanned?: (result: PlugResult) => void
+  /** Aborting it ends a wait with an InterruptedError naming the ports still pending. */
+  signal?: AbortSignal
 }
 
 async function execute(
@@ -68,11 +70,11 @@ async function execute(
     if (outcome.nbCfg !== undefined) result.nbCfg = outcome.nbCfg
     options.onPlanned?.(result)
 
-    const timeoutMs = options.settings.timeoutMs
+    const waitOptions = {timeoutMs: options.settings.timeoutMs, ...(options.signal ? {signal: options.signal} : {})}
     if (outcome.nbCfg !== undefined) {
-      await waitForCfg(databases.nb, options.wait === 'sb' ? 'sb_cfg' : 'hv_cfg', outcome.nbCfg, {timeoutMs})
+      await waitForCfg(databases.nb, options.wait === 'sb' ? 'sb_cfg' : 'hv_cfg', outcome.nbCfg, waitOptions)
     } else if (options.wait === 'plugged') {
-      const states = await waitForPlugged(databases.sb!, plans, {timeoutMs, onProgress: options.onWaitProgress})
+      const states = await waitForPlugged(databases.sb!, plans, {...waitOptions, onProgress: options.onWaitProgress})
       for (const [index, state] of states.entries()) ports[index]!.waited = state.detail
     }
 

@@ -1,4 +1,4 @@
-import {ConnectionError} from '../lib/errors.js'
+import {ConnectionError, InterruptedError} from '../lib/errors.js'
 import {databaseError} from '../lib/database.js'
 import type {Monitor, MonitorRequests, OvsdbClient} from '../ovsdb/index.js'
 import {BINDING_COLUMNS, bindingRow, CHASSIS_COLUMNS, chassisRow} from './apply.js'
@@ -8,6 +8,8 @@ import {type PortWaitState, portWaitState} from './wait-state.js'
 export interface WaitOptions {
   /** 0 waits forever. */
   timeoutMs: number
+  /** Aborting it ends the wait with an InterruptedError that names what is still pending. */
+  signal?: AbortSignal
 }
 
 function seconds(timeoutMs: number): string {
@@ -16,8 +18,9 @@ function seconds(timeoutMs: number): string {
 
 /**
  * Monitors `requests` until `reached` says so, re-checking after every update. Fails with a
- * connection error when the connection is lost, or when timeoutMs passes (the message from
- * `pending`, which names what is still missing).
+ * connection error when the connection is lost, or when timeoutMs passes, and with an
+ * InterruptedError when options.signal aborts (each message from `pending`, which names what is
+ * still missing).
  */
 async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached: (monitor: Monitor) => boolean, pending: () => string, options: WaitOptions): Promise<void> {
   let monitor: Monitor
@@ -35,12 +38,14 @@ async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached
       }
 
       const lost = () => finish(new ConnectionError(`lost the connection to the ${client.database} database while waiting; ${pending()}`))
+      const interrupted = () => finish(new InterruptedError(`interrupted: ${pending()}`))
       const timer = options.timeoutMs > 0 ? setTimeout(() => finish(new ConnectionError(`timed out after ${seconds(options.timeoutMs)}: ${pending()}`)), options.timeoutMs) : undefined
       function finish(error?: Error): void {
         settled = true
         clearTimeout(timer)
         monitor.off('change', queueCheck)
         client.off('disconnected', lost)
+        options.signal?.removeEventListener('abort', interrupted)
         if (error) reject(error)
         else resolve()
       }
@@ -59,7 +64,9 @@ async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached
 
       monitor.on('change', queueCheck)
       client.on('disconnected', lost)
+      options.signal?.addEventListener('abort', interrupted)
       check()
+      if (!settled && options.signal?.aborted) interrupted()
     })
   } finally {
     await monitor.cancel().catch(() => undefined)
