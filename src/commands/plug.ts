@@ -37,10 +37,13 @@ export default class Plug extends BaseCommand {
 
 Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
 
+Ports that ask one chassis for one netdev (equal identifying provider options: the same PF MAC and VF, or the PF itself), two of the request or one of the request and one already requested there, get a warning line on stderr (and in "warnings" with --json), and are written all the same: only one of them can be plugged, and reconcile reports the others in conflict.
+
 Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out (then the requests were written, and the ports still pending are named); 130 Ctrl-C (SIGINT) during --wait, after the write (said so, with the ports still pending).
 
 With --json the result is:
   {command: "plug", dryRun: boolean, committed: boolean, wait: "none"|"sb"|"hv"|"plugged", nbCfg?: number,
+   warnings: [string],
    ports: [{lsp, status: "changed"|"unchanged"|"would-change"|"no-request" (unplug: no vif-plug-type, left as it is), changes: [{op: "add", key, value} | {op: "change", key, from, to} | {op: "remove", key, value}], notes: [string], waited?: string}]}
 and an error is {error: {message, exitCode, kind}}.`
 
@@ -73,7 +76,7 @@ and an error is {error: {message, exitCode, kind}}.`
     const providers = new Map(registry.entries.map(({provider}) => [provider.type, provider.optionSpecs]))
     const requests = validatePlugEntries(entries, providers, {force: flags.force})
     const settings = connectionSettings(flags)
-    return runWithOutput(this, 'plug', (hooks) => plugPorts(requests, {settings, dryRun: flags['dry-run'], wait, force: flags.force, ...hooks}))
+    return runWithOutput(this, 'plug', (hooks) => plugPorts(requests, {settings, dryRun: flags['dry-run'], wait, force: flags.force, providers, ...hooks}))
   }
 
   private async entries(lsps: string[], fromFile: string | undefined, defaults: PlugDefaults): Promise<RawPlugEntry[]> {

@@ -21,7 +21,7 @@ export abstract class BaseCommand extends Command {
    * One plain `ovn-vif-ctl: warning: ...` line on stderr, also with --json (whose document
    * stays alone on stdout): scripts read it, and oclif's warn() wraps and decorates.
    */
-  protected warnLine(message: string): void {
+  warnLine(message: string): void {
     process.stderr.write(`ovn-vif-ctl: warning: ${message}\n`)
   }
 

@@ -2,10 +2,13 @@ import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {ConnectionError, ValidationError} from '../lib/errors.js'
 import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, type Row, TimeoutError, TransactionError} from '../ovsdb/index.js'
+import {findChassis} from '../ovn/chassis.js'
 import {optionMutations} from './diff.js'
+import {REQUESTED_CHASSIS} from './owned.js'
 import type {BindingRow, ChassisRow, PlugSnapshot, PortPlan, PortRow} from './plan.js'
 
 const PORT_TABLE = 'Logical_Switch_Port'
+const PORT_COLUMNS = ['name', 'type', 'options'] as const
 
 export interface PlugDatabases {
   nb: OvsdbClient
@@ -55,40 +58,67 @@ export const CHASSIS_COLUMNS = ['name', 'hostname'] as const
 const MOST_SELECTS_BY_NAME = 200
 
 /**
- * The rows whose `column` (one of `columns`) is one of the names: for a few, one select per
- * name in one read-only transaction (no full table read); for more, the whole table, filtered here.
+ * The rows that meet one of the conditions (`matches` says the same of a row read whole): for
+ * a few, one select per condition in one read-only transaction (no full table read); for
+ * more, the whole table, filtered here. A row meeting two conditions comes once.
  */
-async function selectByName(client: OvsdbClient, table: string, column: string, names: readonly string[], columns: readonly string[]): Promise<Row[]> {
-  if (names.length === 0) return []
-  if (names.length > MOST_SELECTS_BY_NAME) {
-    const wanted = new Set(names)
-    return (await selectAll(client, table, columns)).filter((row) => wanted.has(row[column] as string))
-  }
-
+async function selectWhere(client: OvsdbClient, table: string, conditions: readonly Condition[], matches: (row: Row) => boolean, columns: readonly string[]): Promise<Row[]> {
+  if (conditions.length === 0) return []
+  if (conditions.length > MOST_SELECTS_BY_NAME) return (await selectAll(client, table, columns)).filter((row) => matches(row))
   const transaction = client.transaction()
-  for (const name of names) transaction.select(table, [[column, '==', name]], ['_uuid', ...columns])
+  for (const condition of conditions) transaction.select(table, [condition], ['_uuid', ...columns])
   const result = await transaction.commit()
-  return names.flatMap((_, index) => result.rows(index))
+  const rows = new Map(conditions.flatMap((_, index) => result.rows(index).map((row) => [row._uuid, row] as const)))
+  return [...rows.values()]
+}
+
+/** The rows whose `column` is one of the names. */
+function selectByName(client: OvsdbClient, table: string, column: string, names: readonly string[], columns: readonly string[]): Promise<Row[]> {
+  const wanted = new Set(names)
+  return selectWhere(client, table, names.map((name) => [column, '==', name] as const), (row) => wanted.has(row[column] as string), columns)
+}
+
+/** Every spelling (name and hostname) of the chassis that requested-chassis values name. */
+function chassisSpellings(requested: readonly string[], chassis: readonly ChassisRow[]): string[] {
+  const spellings = requested.flatMap((name) => {
+    const row = findChassis(chassis, name)
+    return row ? [row.name, row.hostname] : [name]
+  })
+  return [...new Set(spellings.filter(Boolean))]
+}
+
+/** The ports whose requested-chassis is one of the spellings (a list naming several chassis is not matched). */
+function selectRequestedOn(nb: OvsdbClient, spellings: readonly string[]): Promise<Row[]> {
+  const wanted = new Set(spellings)
+  const requestedOf = (row: Row) => (row.options as Record<string, string>)[REQUESTED_CHASSIS]
+  return selectWhere(nb, PORT_TABLE, spellings.map((name) => ['options', 'includes', {[REQUESTED_CHASSIS]: name}] as const), (row) => wanted.has(requestedOf(row) ?? ''), PORT_COLUMNS)
 }
 
 async function selectAll(client: OvsdbClient, table: string, columns: readonly string[]): Promise<Row[]> {
   return (await client.transaction().select(table, [], ['_uuid', ...columns]).commit()).rows(0)
 }
 
-/** Reads what planning needs: the named ports, and from the Southbound DB (if open) the chassis and the ports' bindings. */
-export async function readSnapshot(databases: PlugDatabases, lsps: readonly string[]): Promise<PlugSnapshot> {
+/**
+ * Reads what planning needs: the named ports, and from the Southbound DB (if open) the chassis
+ * and the ports' bindings; with requestedChassis (plug), also the ports already requested for
+ * those chassis.
+ */
+export async function readSnapshot(databases: PlugDatabases, lsps: readonly string[], requestedChassis: readonly string[] = []): Promise<PlugSnapshot> {
   const {nb, sb} = databases
   try {
-    const [ports, chassis, bindings] = await Promise.all([
-      selectByName(nb, PORT_TABLE, 'name', lsps, ['name', 'type', 'options']),
-      sb ? selectAll(sb, 'Chassis', CHASSIS_COLUMNS) : [],
+    const chassisRows = sb ? selectAll(sb, 'Chassis', CHASSIS_COLUMNS) : Promise.resolve([])
+    const [ports, chassis, bindings, requestedOnChassis] = await Promise.all([
+      selectByName(nb, PORT_TABLE, 'name', lsps, PORT_COLUMNS),
+      chassisRows,
       sb ? selectByName(sb, 'Port_Binding', 'logical_port', lsps, BINDING_COLUMNS) : [],
+      chassisRows.then((rows) => selectRequestedOn(nb, chassisSpellings(requestedChassis, rows.map((row) => chassisRow(row))))),
     ])
     return {
       ports: new Map(ports.map((row) => [row.name as string, portRow(row)])),
       allPortNames: async () => (await selectAll(nb, PORT_TABLE, ['name'])).map((row) => row.name as string),
       chassis: chassis.map((row) => chassisRow(row)),
       bindings: new Map(bindings.map((row) => [row.logical_port as string, bindingRow(row)])),
+      requestedOnChassis: requestedOnChassis.map((row) => portRow(row)),
     }
   } catch (error) {
     throw databaseError(error, 'cannot read the ports, chassis and bindings')

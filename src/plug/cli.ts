@@ -45,6 +45,7 @@ export function checkWaitWithDryRun(wait: string, dryRun: boolean): WaitMode {
 
 interface Output {
   log(message: string): void
+  warnLine(message: string): void
   jsonEnabled(): boolean
 }
 
@@ -74,8 +75,13 @@ export async function runWithOutput(
 ): Promise<PlugResult> {
   const interrupt = interruptAfterWrite()
   try {
-    if (output.jsonEnabled()) return await run({signal: interrupt.signal, onPlanned: () => interrupt.arm()})
-    return await runWithProgress(output, command, (hooks) => run({...hooks, signal: interrupt.signal}), () => interrupt.arm())
+    const written = (planned: PlugResult) => {
+      interrupt.arm()
+      for (const warning of planned.warnings) output.warnLine(warning)
+    }
+
+    if (output.jsonEnabled()) return await run({signal: interrupt.signal, onPlanned: written})
+    return await runWithProgress(output, command, (hooks) => run({...hooks, signal: interrupt.signal}), written)
   } finally {
     interrupt.disarm()
   }
@@ -85,14 +91,14 @@ async function runWithProgress(
   output: Output,
   command: PlugResult['command'],
   run: (hooks: Pick<RunOptions, 'onPlanned' | 'onWaitProgress'>) => Promise<PlugResult>,
-  written: () => void,
+  written: (planned: PlugResult) => void,
 ): Promise<PlugResult> {
   const progress = waitProgress(command, Boolean(process.stderr.isTTY))
   let result: PlugResult
   try {
     result = await run({
       onPlanned(planned) {
-        written()
+        written(planned)
         output.log(renderChanges(planned))
       },
       onWaitProgress: (states) => progress.update(states),

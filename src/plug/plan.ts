@@ -38,6 +38,8 @@ export interface PlugSnapshot {
   chassis: readonly ChassisRow[]
   /** Port_Bindings of the named ports, by logical port. */
   bindings: ReadonlyMap<string, BindingRow>
+  /** plug: the ports whose requested-chassis names a chassis of the requests, for sameNetdevWarnings. */
+  requestedOnChassis: readonly PortRow[]
 }
 
 /** A port to unplug, and the file line that named it, if any. */

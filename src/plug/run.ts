@@ -2,7 +2,8 @@ import type {ConnectionSettings} from '../lib/connection.js'
 import {closeDatabases, commitPlans, openDatabases, type PlugDatabases, readSnapshot} from './apply.js'
 import type {OptionChange} from './diff.js'
 import {planPlug, planUnplug, type PlugSnapshot, type PortPlan, type UnplugTarget} from './plan.js'
-import type {PlugRequest} from './request.js'
+import type {PlugRequest, ProviderSpecs} from './request.js'
+import {sameNetdevWarnings} from './same-netdev.js'
 import {waitForCfg, waitForPlugged} from './wait.js'
 import type {PortWaitState, WaitMode} from './wait-state.js'
 
@@ -28,6 +29,8 @@ export interface PlugResult {
   /** With --wait sb|hv after a write: the NB_Global.nb_cfg that was waited for. */
   nbCfg?: number
   ports: PortResult[]
+  /** plug: ports that ask one chassis for one netdev (only one can be plugged); also printed on stderr. */
+  warnings: string[]
 }
 
 export interface RunOptions {
@@ -41,23 +44,26 @@ export interface RunOptions {
   signal?: AbortSignal
 }
 
-async function execute(
-  command: PlugResult['command'],
-  lsps: readonly string[],
-  plan: (snapshot: PlugSnapshot) => Promise<PortPlan[]>,
-  options: RunOptions,
-): Promise<PlugResult> {
+/** What plug or unplug does: its ports, the chassis its requests name, and its planner. */
+interface Command {
+  command: PlugResult['command']
+  lsps: readonly string[]
+  requestedChassis?: readonly string[]
+  plan: (snapshot: PlugSnapshot) => Promise<{plans: PortPlan[]; warnings: string[]}>
+}
+
+async function execute({command, lsps, requestedChassis, plan}: Command, options: RunOptions): Promise<PlugResult> {
   const needsSouthbound = command === 'plug' || (options.wait === 'plugged' && !options.dryRun)
   const databases: PlugDatabases = await openDatabases(options.settings, {southbound: needsSouthbound})
   try {
-    const plans = await plan(await readSnapshot(databases, lsps))
+    const {plans, warnings} = await plan(await readSnapshot(databases, lsps, requestedChassis))
     const ports: PortResult[] = plans.map(({lsp, changes, notes, noRequest}) => ({
       lsp,
       status: noRequest ? 'no-request' : changes.length === 0 ? 'unchanged' : options.dryRun ? 'would-change' : 'changed',
       changes,
       notes,
     }))
-    const result: PlugResult = {command, dryRun: options.dryRun, committed: false, wait: options.wait, ports}
+    const result: PlugResult = {command, dryRun: options.dryRun, committed: false, wait: options.wait, ports, warnings}
     if (options.dryRun) {
       options.onPlanned?.(result)
       return result
@@ -84,12 +90,27 @@ async function execute(
   }
 }
 
-/** Validates the requests against the databases and writes them in one transaction, then waits as asked. */
-export function plugPorts(requests: readonly PlugRequest[], options: RunOptions & {force: boolean}): Promise<PlugResult> {
-  return execute('plug', requests.map((request) => request.lsp), (snapshot) => planPlug(requests, snapshot, {force: options.force}), options)
+/**
+ * Validates the requests against the databases and writes them in one transaction, then waits
+ * as asked. Warns of ports asking one chassis for one netdev (the providers' identifying options).
+ */
+export function plugPorts(requests: readonly PlugRequest[], options: RunOptions & {force: boolean; providers: ProviderSpecs}): Promise<PlugResult> {
+  return execute({
+    command: 'plug',
+    lsps: requests.map((request) => request.lsp),
+    requestedChassis: [...new Set(requests.map((request) => request.chassis))],
+    plan: async (snapshot) => ({
+      plans: await planPlug(requests, snapshot, {force: options.force}),
+      warnings: sameNetdevWarnings(requests, snapshot.requestedOnChassis, snapshot.chassis, options.providers),
+    }),
+  }, options)
 }
 
 /** Removes the plug requests of the ports in one transaction, then waits as asked. */
 export function unplugPorts(ports: readonly UnplugTarget[], options: RunOptions & {clearChassis: boolean}): Promise<PlugResult> {
-  return execute('unplug', ports.map((port) => port.lsp), (snapshot) => planUnplug(ports, snapshot, {clearChassis: options.clearChassis}), options)
+  return execute({
+    command: 'unplug',
+    lsps: ports.map((port) => port.lsp),
+    plan: async (snapshot) => ({plans: await planUnplug(ports, snapshot, {clearChassis: options.clearChassis}), warnings: []}),
+  }, options)
 }

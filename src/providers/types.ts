@@ -47,6 +47,12 @@ export interface OptionSpec {
   required: boolean
   /** Returns undefined when the value is acceptable, else a one-line reason naming what is wrong. */
   check(value: string): string | undefined
+  /**
+   * Present when the option helps name the netdev (pf-mac and vf-num do; an sf-num would): two
+   * ports asking one chassis for equal identifying options ask for one netdev, and plug warns.
+   * Returns the (checked) value in a form in which two spellings of one netdev compare equal.
+   */
+  identity?(value: string): string
 }
 
 /** One thing the provider could plug, as `status`, `doctor` and `providers inventory` show it. */

@@ -46,6 +46,7 @@ export const REPRESENTOR_OPTION_SPECS: readonly OptionSpec[] = [
     description: 'MAC address of the host PF whose representor (or whose VF\'s representor) to plug.',
     required: true,
     check: checkPfMac,
+    identity: (value) => normalizeMac(value) ?? value,
   },
   {
     key: VF_NUM_OPTION,
@@ -53,6 +54,7 @@ export const REPRESENTOR_OPTION_SPECS: readonly OptionSpec[] = [
     description: 'VF number on that PF; leave it out to plug the PF representor itself.',
     required: false,
     check: checkVfNum,
+    identity: (value) => String(Number(value)),
   },
 ]
 

@@ -79,7 +79,7 @@ describe('plug and unplug against real OVN servers', () => {
     const result = await cli('plug', 'switch1', '--chassis', 'hv1', '--type', 'dummy', '--json')
     expect(result.exitCode).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({
-      command: 'plug', dryRun: false, committed: true, wait: 'none',
+      command: 'plug', dryRun: false, committed: true, wait: 'none', warnings: [],
       ports: [{
         lsp: 'switch1', status: 'changed', notes: [],
         changes: [
@@ -193,7 +193,7 @@ describe('plug and unplug against real OVN servers', () => {
     const json = await cli('unplug', 'pin1', 'pin2', '--dry-run', '--json')
     expect(json.exitCode).toBe(0)
     expect(JSON.parse(json.stdout)).toMatchObject({
-      command: 'unplug', committed: false,
+      command: 'unplug', committed: false, warnings: [],
       ports: [
         {lsp: 'pin1', status: 'no-request', changes: [], notes: ['no plug request (no vif-plug-type): left as it is']},
         {lsp: 'pin2', status: 'would-change', changes: [{op: 'remove', key: 'vif-plug-type', value: 'dummy'}], notes: []},
@@ -350,6 +350,28 @@ describe('plug and unplug against real OVN servers', () => {
     expect(await options('file1')).toEqual({})
     expect(await options('file2')).toEqual({})
     expect(await options('file3')).toEqual({'vif-plug-type': 'dummy'})
+  })
+
+  it('warns, and still writes, when ports ask one chassis for one PF MAC and VF, in the request or already', async () => {
+    await addPorts('dup1', 'dup2', 'dup3', 'dup4')
+    const DUP_MAC = '0c:42:a1:00:00:99'
+    const hostname = (await sbctl('get', 'Chassis', 'hv1', 'hostname')).trim().replaceAll('"', '')
+    const together = await cli('plug', 'dup1', 'dup2', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', DUP_MAC, '--vf-num', '5', '--json')
+    expect(together.exitCode).toBe(0)
+    const warning = `dup1 and dup2 ask chassis hv1 for one representor netdev (pf-mac ${DUP_MAC}, vf-num 5): only one can be plugged, and reconcile reports the others in conflict`
+    expect(together.stderr).toBe(`ovn-vif-ctl: warning: ${warning}\n`)
+    expect(JSON.parse(together.stdout)).toMatchObject({committed: true, warnings: [warning]})
+    expect((await options('dup2'))['vif-plug:representor:vf-num']).toBe('5')
+
+    // Named by hostname, spelt in capitals, and as the only port of its request.
+    const later = await cli('plug', 'dup3', '--chassis', hostname, '--type', 'representor', '--pf-mac', DUP_MAC.toUpperCase(), '--vf-num', '5', '--dry-run')
+    expect(later.exitCode).toBe(0)
+    expect(later.stderr).toBe(`ovn-vif-ctl: warning: dup3, dup1 (already requested) and dup2 (already requested) ask chassis hv1 for one representor netdev (pf-mac ${DUP_MAC.toUpperCase()}, vf-num 5): only one can be plugged, and reconcile reports the others in conflict\n`)
+
+    const otherVf = await cli('plug', 'dup4', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', DUP_MAC, '--vf-num', '6')
+    expect(otherVf).toMatchObject({exitCode: 0, stderr: ''})
+    const moved = await cli('plug', 'dup2', '--chassis', 'hv2', '--type', 'representor', '--pf-mac', DUP_MAC, '--vf-num', '5')
+    expect(moved).toMatchObject({exitCode: 0, stderr: ''})
   })
 
   describe('rejections: one line, the documented exit code, and nothing written', () => {

@@ -13,6 +13,7 @@ function snapshot(ports: PortRow[], bindings: BindingRow[] = []): PlugSnapshot {
     allPortNames: async () => [...ports.map((port) => port.name), 'vm-web-1', 'vm-web-2'],
     chassis: [HV1, HV2],
     bindings: new Map(bindings.map((binding) => [binding.logicalPort, binding])),
+    requestedOnChassis: [],
   }
 }
 

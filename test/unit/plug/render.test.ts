@@ -10,7 +10,7 @@ const changed: PlugResult['ports'][number] = {
 const unchanged: PlugResult['ports'][number] = {lsp: 'vm2', status: 'unchanged', changes: [], notes: []}
 
 function result(overrides: Partial<PlugResult>): PlugResult {
-  return {command: 'plug', dryRun: false, committed: true, wait: 'none', ports: [changed, unchanged], ...overrides}
+  return {command: 'plug', dryRun: false, committed: true, wait: 'none', ports: [changed, unchanged], warnings: [], ...overrides}
 }
 
 describe('renderChanges', () => {
