@@ -7,6 +7,7 @@
  */
 import type {Command} from '@oclif/core'
 
+import CompleteChassis from './commands/complete/chassis.js'
 import CompleteLsp from './commands/complete/lsp.js'
 import Completion from './commands/completion.js'
 import Doctor from './commands/doctor.js'
@@ -26,6 +27,7 @@ export {execute, settings} from '@oclif/core'
 export {default as commandNotFound} from './hooks/command-not-found.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'complete:chassis': CompleteChassis,
   'complete:lsp': CompleteLsp,
   completion: Completion,
   doctor: Doctor,

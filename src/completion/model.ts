@@ -1,15 +1,42 @@
 import type {Command, Config} from '@oclif/core'
 
+import {builtinOptionSpecs} from '../providers/registry.js'
+import {COLUMN_NAMES} from '../status/render.js'
+
 /** Arguments named so hold Logical_Switch_Port names, which the shells complete from the Northbound DB. */
 const LSP_ARGUMENTS = new Set(['lsp', 'lport'])
+
+/**
+ * What a flag's value completes as: listed words (comma-separated ones for a flag with a
+ * delimiter), file names, the chassis of the Southbound DB, or nothing at all (a remote, a
+ * number, a MAC: never file names).
+ */
+export type ValueCompletion = {kind: 'words'; words: readonly string[]; list: boolean} | {kind: 'files'} | {kind: 'chassis'} | {kind: 'nothing'}
+
+/** Flags whose value is a file or directory (oclif's manifest does not say which are). */
+const FILE_FLAGS = new Set(['from-file', 'provider-module', 'private-key', 'certificate', 'ca-cert', 'dir', 'devlink-json', 'sysfs-root'])
+
+/** Flags that take chassis already registered; sandbox start names new ones. */
+function completesChassis(commandId: string, flag: string): boolean {
+  return flag === 'chassis' && commandId !== 'sandbox:start'
+}
+
+function valueCompletion(commandId: string, flag: Command.Flag.Cached & {type: 'option'}): ValueCompletion {
+  const list = Boolean(flag.delimiter)
+  if (flag.options) return {kind: 'words', words: flag.options, list}
+  if (flag.name === 'type' || flag.name === 'provider') return {kind: 'words', words: [...builtinOptionSpecs().keys()], list}
+  if (flag.name === 'columns') return {kind: 'words', words: COLUMN_NAMES, list}
+  if (completesChassis(commandId, flag.name)) return {kind: 'chassis'}
+  if (FILE_FLAGS.has(flag.name)) return {kind: 'files'}
+  return {kind: 'nothing'}
+}
 
 export interface CompletionFlag {
   /** Every spelling: --name, -c, and --no-name for a flag that allows it. */
   spellings: string[]
   description: string
-  takesValue: boolean
-  /** The values a flag accepts, when it lists them; otherwise a value completes as a file name. */
-  values?: readonly string[]
+  /** What its value completes as; absent for a flag that takes no value. */
+  value?: ValueCompletion
   repeatable: boolean
 }
 
@@ -18,7 +45,8 @@ export interface CompletionCommand {
   words: string[]
   summary: string
   flags: CompletionFlag[]
-  completesLsps: boolean
+  /** Which ports its arguments complete with (see `complete lsp --for`), or undefined when they are not ports. */
+  lsps?: string
 }
 
 export interface CompletionModel {
@@ -35,18 +63,17 @@ export function firstSentence(text: string): string {
   return end === -1 ? line : line.slice(0, end)
 }
 
-function completionFlag(flag: Command.Flag.Cached): CompletionFlag {
+function completionFlag(commandId: string, flag: Command.Flag.Cached): CompletionFlag {
   const spellings = [`--${flag.name}`, ...(flag.char ? [`-${flag.char}`] : []), ...(flag.type === 'boolean' && flag.allowNo ? [`--no-${flag.name}`] : [])]
   return {
     spellings,
     description: firstSentence(flag.summary ?? flag.description ?? ''),
-    takesValue: flag.type === 'option',
-    ...(flag.type === 'option' && flag.options ? {values: flag.options} : {}),
+    ...(flag.type === 'option' ? {value: valueCompletion(commandId, flag)} : {}),
     repeatable: flag.type === 'option' && Boolean(flag.multiple),
   }
 }
 
-const HELP_FLAG: CompletionFlag = {spellings: ['--help'], description: 'Show help for this command', takesValue: false, repeatable: false}
+const HELP_FLAG: CompletionFlag = {spellings: ['--help'], description: 'Show help for this command', repeatable: false}
 
 /** What the shells complete, from the commands oclif knows (hidden commands and flags left out). */
 export function completionModel(config: Config): CompletionModel {
@@ -58,8 +85,8 @@ export function completionModel(config: Config): CompletionModel {
     .map((command): CompletionCommand => ({
       words: command.id.split(':'),
       summary: summaryOf(command.summary ?? command.description),
-      flags: [...Object.values(command.flags).filter((flag) => !flag.hidden).map((flag) => completionFlag(flag)), HELP_FLAG],
-      completesLsps: Object.keys(command.args).some((name) => LSP_ARGUMENTS.has(name)),
+      flags: [...Object.values(command.flags).filter((flag) => !flag.hidden).map((flag) => completionFlag(command.id, flag)), HELP_FLAG],
+      ...(Object.keys(command.args).some((name) => LSP_ARGUMENTS.has(name)) ? {lsps: command.id} : {}),
     }))
     .sort((a, b) => a.words.join(' ').localeCompare(b.words.join(' ')))
 
