@@ -42,7 +42,8 @@ export function renderWaitOutcome(result: PlugResult): string | undefined {
   if (result.wait === 'sb' && result.nbCfg !== undefined) return `ovn-northd has put it in the Southbound DB (sb_cfg ${result.nbCfg}).`
   if (result.wait === 'hv' && result.nbCfg !== undefined) return `Every chassis's ovn-controller has applied it (hv_cfg ${result.nbCfg}).`
   if (result.wait !== 'plugged') return undefined
-  return result.ports.map((port) => `${port.lsp}: ${port.waited}`).join('\n')
+  const waited = result.ports.flatMap((port) => (port.waited === undefined ? [] : [`${port.lsp}: ${port.waited}`]))
+  return waited.length > 0 ? waited.join('\n') : undefined
 }
 
 export interface WaitProgress {

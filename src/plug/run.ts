@@ -80,8 +80,14 @@ async function execute({command, lsps, requestedChassis, plan}: Command, options
     if (outcome.nbCfg !== undefined) {
       await waitForCfg(databases.nb, options.wait === 'sb' ? 'sb_cfg' : 'hv_cfg', outcome.nbCfg, waitOptions)
     } else if (options.wait === 'plugged') {
-      const states = await waitForPlugged(databases.sb!, plans, {...waitOptions, onProgress: options.onWaitProgress})
-      for (const [index, state] of states.entries()) ports[index]!.waited = state.detail
+      // A port left alone is not this command's to wait for: whoever bound it keeps it claimed.
+      const awaited = plans.filter((plan) => !plan.noRequest)
+      const states = await waitForPlugged(databases.sb!, awaited, {...waitOptions, onProgress: options.onWaitProgress})
+      const waited = new Map(states.map((state) => [state.lsp, state.detail]))
+      for (const port of ports) {
+        const detail = waited.get(port.lsp)
+        if (detail !== undefined) port.waited = detail
+      }
     }
 
     return result

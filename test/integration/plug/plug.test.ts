@@ -202,6 +202,17 @@ describe('plug and unplug against real OVN servers', () => {
     expect(await options('pin1')).toEqual({'requested-chassis': 'hv1', other: '1'})
   })
 
+  it('unplug --wait plugged does not wait for a port it left alone, bound by someone else', async () => {
+    await addPorts('bound1')
+    await nbctl('lsp-set-options', 'bound1', 'requested-chassis=hv1')
+    await addInterface('hv1', 'bound1')
+    await nbctl('--timeout=20', 'wait-until', 'Logical_Switch_Port', 'bound1', 'up=true')
+    const result = await cli('unplug', 'bound1', '--wait', 'plugged', '--timeout', '5')
+    expect(result).toMatchObject({exitCode: 0, stderr: ''})
+    expect(result.stdout).toBe('bound1: no plug request (no vif-plug-type): left as it is\nNothing to write: no port named has a plug request.\n')
+    expect(await bindingOf('bound1')).toEqual({chassis: await chassisUuid('hv1'), up: 'true'})
+  })
+
   it('--dry-run prints the diff and writes nothing', async () => {
     await addPorts('dry1')
     await cli('plug', 'dry1', '--chassis', 'hv1', '--type', 'representor', '--pf-mac', PF_MAC, '--mtu', '1500', '--vf-num', '2')

@@ -38,6 +38,11 @@ describe('renderChanges for unplug', () => {
     expect(renderChanges(result({command: 'unplug', committed: false, ports: [unchanged, noRequest]})).split('\n').at(-1)).toBe('Nothing to write: every port is already as requested or has no plug request.')
     expect(renderChanges(result({command: 'unplug', ports: [changed, unchanged, noRequest]})).split('\n').at(-1)).toBe('Wrote 1 port in one transaction; 1 port already as requested, 1 port without a plug request.')
   })
+
+  it('leaves a port without a plug request out of what --wait plugged established', () => {
+    expect(renderWaitOutcome(result({command: 'unplug', wait: 'plugged', ports: [{...unchanged, waited: 'claimed by no chassis'}, noRequest]}))).toBe('vm2: claimed by no chassis')
+    expect(renderWaitOutcome(result({command: 'unplug', wait: 'plugged', ports: [noRequest]}))).toBeUndefined()
+  })
 })
 
 describe('renderWaitOutcome', () => {
