@@ -533,14 +533,21 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       case 'update3':
         this.monitors.get(params[0] as string)?.handleNotification(method, params)
         break
-      case 'locked':
-        if (this.locks.has(params[0] as string)) this.locks.set(params[0] as string, true)
-        this.emit('locked', params[0] as string)
+      case 'locked': {
+        // ovsdb-server also sends 'locked' to the holder whenever a client that was only waiting
+        // leaves the queue (unlocks or disconnects): for a lock already held that is no news.
+        const name = params[0] as string
+        if (this.locks.get(name) === true) break
+        if (this.locks.has(name)) this.locks.set(name, true)
+        this.emit('locked', name)
         break
-      case 'stolen':
-        if (this.locks.has(params[0] as string)) this.locks.set(params[0] as string, false)
-        this.emit('stolen', params[0] as string)
+      }
+      case 'stolen': {
+        const name = params[0] as string
+        if (this.locks.has(name)) this.locks.set(name, false)
+        this.emit('stolen', name)
         break
+      }
       case 'monitor_canceled':
         this.monitors.get(params[0] as string)?.markIncomplete()
         break

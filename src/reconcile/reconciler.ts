@@ -226,7 +226,12 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     this.chassisMonitor.on('change', () => void this.followChassis())
     this.chassisMonitor.on('complete', () => void this.followChassis())
     for (const [client, name] of [[this.ovs, 'local Open_vSwitch DB'], [this.sb, 'Southbound DB']] as const) {
-      client.on('disconnected', () => this.emit('status', `lost the ${name}; reconnecting, no unplugging until it is back and resynced`))
+      client.on('disconnected', () => {
+        // The server forgets a connection's locks with it.
+        const lostLock = client === this.ovs && this.holdsLock ? `, and with it the ${RECONCILE_LOCK} lock` : ''
+        if (client === this.ovs) this.holdsLock = false
+        this.emit('status', `lost the ${name}${lostLock}; reconnecting, no unplugging until it is back and resynced`)
+      })
       client.on('connected', () => this.emit('status', `connected to the ${name}`))
     }
 
@@ -264,12 +269,14 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   }
 
   private async takeLock(): Promise<void> {
-    this.ovs.on('locked', () => {
+    this.ovs.on('locked', (name) => {
+      if (name !== RECONCILE_LOCK) return
       this.holdsLock = true
       this.emit('status', `acquired the ${RECONCILE_LOCK} lock`)
       this.emit('changed')
     })
-    this.ovs.on('stolen', () => {
+    this.ovs.on('stolen', (name) => {
+      if (name !== RECONCILE_LOCK) return
       this.holdsLock = false
       this.emit('status', `the ${RECONCILE_LOCK} lock was stolen; standing by`)
     })

@@ -41,6 +41,21 @@ describe('locks between two clients', () => {
     await assertLock(second.client, 'owner')
   })
 
+  it('does not tell the holder "locked" again when a waiter leaves, as the server does', async () => {
+    const holder = await connect()
+    expect(await holder.client.lock('kept')).toBe(true)
+    const waiter = await connect()
+    expect(await waiter.client.lock('kept')).toBe(false)
+    await waiter.client.unlock('kept')
+    const leaver = await connect()
+    expect(await leaver.client.lock('kept')).toBe(false)
+    await leaver.client.close()
+    // The server sends its notifications before this echo's reply.
+    await holder.client.echo()
+    expect(holder.events).toEqual([])
+    expect(holder.client.holdsLock('kept')).toBe(true)
+  })
+
   it('hands the lock on when the holder connection dies', async () => {
     const first = await connect()
     const second = await connect()

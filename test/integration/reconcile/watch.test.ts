@@ -5,6 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
+import {runCli} from '../../helpers/cli.js'
 import {eventually, listRows, pluggedInterfaceNames, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
@@ -93,6 +94,36 @@ describe('reconcile --watch, against real servers', () => {
     await waitForPlugged('l', ['l1'])
     await nbctl('ls-del', 'sw2')
     await waitForPlugged('l', [])
+  })
+
+  it('keeps the lock, and says nothing about it, while a one-shot reconcile waits for it and gives up', async () => {
+    const watcher = startWatcher()
+    await watcher.waitForLine(/acquired the ovn_vif_ctl_reconcile lock/)
+    const from = watcher.lines.length
+    await nbctl('ls-add', 'sw-lock', '--', 'lsp-add', 'sw-lock', 'lk1', '--', 'set', 'Logical_Switch_Port', 'lk1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await nbctl('--wait=sb', 'sync')
+    const oneShot = await runCli(['reconcile', '--db', hv1().db])
+    expect(oneShot.stderr).toContain('another reconciler (reconcile --watch) holds the lock on this chassis: showing the plan only')
+
+    // The server tells the lock's holder "locked" again when a waiter leaves: the watcher, which
+    // never lost the lock, must not log that it acquired it. Its own later transaction on the
+    // same connection comes after that notification, so once lk2 is plugged the log is complete.
+    await nbctl('lsp-add', 'sw-lock', 'lk2', '--', 'set', 'Logical_Switch_Port', 'lk2', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
+    await waitForPlugged('lk', ['lk1', 'lk2'])
+    await watcher.waitForLine(/"lport":"lk2"/, {from})
+    expect(watcher.lines.slice(from).filter((line) => /lock/.test(line))).toEqual([])
+    await nbctl('ls-del', 'sw-lock')
+    await waitForPlugged('lk', [])
+  })
+
+  it('logs losing the lock with the connection to the local OVS DB, and acquiring it again', async () => {
+    const watcher = startWatcher()
+    await watcher.waitForLine(/acquired the ovn_vif_ctl_reconcile lock/)
+    const from = watcher.lines.length
+    await killSandboxDaemon(sandbox(), 'hv1/ovsdb-server')
+    await watcher.waitForLine(/lost the local Open_vSwitch DB, and with it the ovn_vif_ctl_reconcile lock/, {from})
+    await restartSandboxDaemon(sandbox(), 'hv1/ovsdb-server')
+    await watcher.waitForLine(/acquired the ovn_vif_ctl_reconcile lock/, {from})
   })
 
   it('retries a failed pass after a pause rather than in a loop, and recovers once the cause is gone', async () => {
