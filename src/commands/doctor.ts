@@ -16,7 +16,7 @@ export default class Doctor extends BaseCommand {
   integration bridge external_ids:ovn-bridge (default br-int) exists
   Southbound DB      answers, at --sb-db, else external_ids:ovn-remote, else $OVN_SB_DB
   Chassis row        the Southbound DB has a Chassis named after the system-id
-  ovn-controller     runs (its pidfile next to the DB socket, in $OVN_RUNDIR or $OVS_RUNDIR) and its Chassis_Private nb_cfg catches up with SB_Global within --controller-wait
+  ovn-controller     runs (its pidfile next to the DB socket, in $OVN_RUNDIR or $OVS_RUNDIR, else a process using this local DB; not running is a failure) and its Chassis_Private nb_cfg catches up with SB_Global within --controller-wait
   Northbound DB      answers (optional on a chassis: a warning, never a failure)
   provider TYPE      each VIF plug provider initialised (a failure is a warning while no port requested here uses it)
   orphaned ports     interfaces we plugged for ports gone or requested elsewhere (warning), as \`status\` classifies them

@@ -1,7 +1,6 @@
-import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {type ConnectionSettings, defaultOvsDb, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
 import {ConnectionError, isUsageError} from '../lib/errors.js'
 import {type OvsdbClient, parseRemotes, type Row} from '../ovsdb/index.js'
@@ -9,6 +8,8 @@ import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
 import type {StatusRow} from '../status/model.js'
+import {followUntil} from './follow.js'
+import {findProcess, isRunning, pidfileCandidates, readPidfile} from './processes.js'
 import type {CheckOutcome} from './report.js'
 
 export interface DoctorOptions {
@@ -20,7 +21,6 @@ export interface DoctorOptions {
 }
 
 const OPTIONAL_NB_TIMEOUT_MS = 3000
-const NB_CFG_POLL_MS = 200
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
@@ -28,42 +28,6 @@ function message(error: unknown): string {
 
 async function select(client: OvsdbClient, table: string, columns: readonly string[], where: [string, '==', string][] = []): Promise<Row[]> {
   return (await client.transaction().select(table, where, columns).commit()).rows(0)
-}
-
-/**
- * Whether a process runs: signal 0 checks without sending anything (EPERM: it runs, as another
- * user). A zombie (killed, not yet reaped by its parent) answers signal 0 too: /proc tells.
- */
-async function isRunning(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
-  }
-
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
-  // The state follows the parenthesised command name, which may itself hold spaces or parentheses.
-  return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-}
-
-/** Where ovn-controller's pidfile may be: next to the local DB socket, then $OVN_RUNDIR, then $OVS_RUNDIR. */
-function pidfileCandidates(ovsDb: string, env: Readonly<Record<string, string | undefined>>): string[] {
-  const dirs = [
-    ...(ovsDb.startsWith('unix:') ? [path.dirname(ovsDb.slice('unix:'.length))] : []),
-    env.OVN_RUNDIR || '/var/run/ovn',
-    env.OVS_RUNDIR || '/var/run/openvswitch',
-  ]
-  return [...new Set(dirs)].map((dir) => path.join(dir, 'ovn-controller.pid'))
-}
-
-async function readPidfile(candidates: readonly string[]): Promise<{file: string; pid: number} | undefined> {
-  for (const file of candidates) {
-    const text = await readFile(file, 'utf8').catch(() => undefined)
-    const pid = Number.parseInt(text ?? '', 10)
-    if (pid > 0) return {file, pid}
-  }
-
-  return undefined
 }
 
 /** A malformed remote or a missing TLS flag is the operator's typo, not a failed check: exit 2, as for every command. */
@@ -281,35 +245,49 @@ function checkProvider(entry: ProviderRegistry['entries'][number], rows: readonl
   return {result: 'pass', detail: `ready; ${use}`}
 }
 
+/** The fix for a daemon that does not run, for a packaged system: Debian and Ubuntu also have the package's own unit. */
+export function startFix(daemon: 'ovn-controller' | 'ovn-northd', packageUnit: string): string {
+  return `start it: systemctl start ${daemon} (or the package's unit, systemctl start ${packageUnit}), then see its log`
+}
+
 /**
  * ovn-controller copies SB_Global.nb_cfg into its Chassis_Private row once it has processed
- * that state: lagging for longer than the wait means it is stuck or gone. Its pidfile, when
- * found, tells dead from busy at once.
+ * that state: lagging for longer than the wait means it is stuck or cut off. Whether it runs at
+ * all comes first: its pidfile, else a process using this chassis's local DB. A stopped
+ * ovn-controller leaves its last nb_cfg behind, which proves nothing.
  */
 async function checkController(sb: OvsdbClient, systemId: string, options: DoctorOptions, env: Readonly<Record<string, string | undefined>>): Promise<Omit<CheckOutcome, 'id' | 'title'>> {
-  const candidates = pidfileCandidates(options.settings.ovsDb, env)
+  const {ovsDb} = options.settings
+  const candidates = pidfileCandidates('ovn-controller', ovsDb, env)
   const pidfile = await readPidfile(candidates)
-  const start = 'start ovn-controller (systemctl start ovn-controller) and see its log'
+  const fix = startFix('ovn-controller', 'ovn-host')
+  let pid = pidfile?.pid
   if (pidfile && !(await isRunning(pidfile.pid))) {
-    return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix: start, unreachable: true}
+    return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix, unreachable: true}
   }
 
-  const deadline = Date.now() + options.controllerWaitMs
-  let target: number
+  if (!pidfile) {
+    pid = await findProcess('ovn-controller', ovsDb, ovsDb === defaultOvsDb(env))
+    if (pid === undefined) {
+      const dirs = candidates.map((file) => path.dirname(file)).join(', ')
+      return {result: 'fail', detail: `not running: no ovn-controller process uses ${ovsDb}, and no pidfile in ${dirs}`, fix, unreachable: true}
+    }
+  }
+
+  let target = 0
   let applied: number | undefined
-  for (;;) {
-    const [global] = await select(sb, 'SB_Global', ['nb_cfg'])
-    const [own] = await select(sb, 'Chassis_Private', ['nb_cfg'], [['name', '==', systemId]])
-    target = (global?.nb_cfg as number | undefined) ?? 0
-    applied = own?.nb_cfg as number | undefined
-    if ((applied !== undefined && applied >= target) || Date.now() >= deadline) break
-    await new Promise((resolve) => setTimeout(resolve, NB_CFG_POLL_MS))
-  }
-
-  const who = pidfile ? `running (pid ${pidfile.pid})` : `no pidfile in ${candidates.map((file) => path.dirname(file)).join(', ')}`
+  const {done} = await followUntil(
+    sb,
+    {SB_Global: {columns: ['nb_cfg']}, Chassis_Private: {columns: ['nb_cfg'], where: [['name', '==', systemId]]}},
+    (replica) => {
+      target = ([...replica.table('SB_Global').rows()][0]?.nb_cfg as number | undefined) ?? 0
+      applied = [...replica.table('Chassis_Private').rows()][0]?.nb_cfg as number | undefined
+      return applied !== undefined && applied >= target
+    },
+    options.controllerWaitMs,
+  )
+  const who = `running (pid ${pid}${pidfile ? '' : ', no pidfile'})`
   const progress = `has applied nb_cfg ${applied ?? 'none'} of ${target}`
-  if (applied !== undefined && applied >= target) return {result: 'pass', detail: `${who}; ${progress}`}
-  const waited = `${options.controllerWaitMs / 1000} s`
-  if (pidfile) return {result: 'warn', detail: `${who} but ${progress} after ${waited}: busy, or cut off from the Southbound DB`, fix: 'see the ovn-controller log'}
-  return {result: 'fail', detail: `${who}, and it ${progress} after ${waited}`, fix: start, unreachable: true}
+  if (done) return {result: 'pass', detail: `${who}; ${progress}`}
+  return {result: 'warn', detail: `${who} but ${progress} after ${options.controllerWaitMs / 1000} s: busy, or cut off from the Southbound DB`, fix: 'see the ovn-controller log (ovn-appctl -t ovn-controller connection-status)'}
 }

@@ -1,10 +1,11 @@
+import {access, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
-import {killSandboxDaemon} from '../../../src/sandbox/sandbox.js'
+import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
@@ -114,6 +115,29 @@ describe('doctor against real servers, breaking one thing at a time', () => {
       expect(exitCode).toBe(4)
     } finally {
       await vsctl('set', 'Open_vSwitch', '.', `external_ids:ovn-remote=${remote}`)
+    }
+  })
+
+  it('finds a running ovn-controller without its pidfile, and fails one stopped cleanly (pidfile gone) with exit 4 and a fix that starts it', async () => {
+    const pidfile = path.join(hv1().dir, 'ovn-controller.pid')
+    const pid = Number((await readFile(pidfile, 'utf8')).trim())
+    await rm(pidfile)
+    const running = await doctor()
+    expect(running.checks['ovn-controller']).toMatchObject({result: 'pass', detail: expect.stringMatching(new RegExp(`^running \\(pid ${pid}, no pidfile\\); has applied nb_cfg`))})
+    await writeFile(pidfile, `${pid}\n`)
+
+    await killSandboxDaemon(sandbox(), 'hv1/ovn-controller', 'SIGTERM')
+    try {
+      await expect(access(pidfile)).rejects.toThrow()
+      const {exitCode, checks} = await doctor()
+      expect(checks['ovn-controller']).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(/^not running: no ovn-controller process uses unix:.*\/db\.sock, and no pidfile in /),
+        fix: expect.stringMatching(/^start it: systemctl start ovn-controller/),
+      })
+      expect(exitCode).toBe(4)
+    } finally {
+      await restartSandboxDaemon(sandbox(), 'hv1/ovn-controller')
     }
   })
 
