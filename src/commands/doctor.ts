@@ -18,13 +18,14 @@ export default class Doctor extends BaseCommand {
   Chassis row        the Southbound DB has a Chassis named after the system-id
   ovn-controller     runs (its pidfile next to the DB socket, in $OVN_RUNDIR or $OVS_RUNDIR, else a process using this local DB; not running is a failure) and its Chassis_Private nb_cfg catches up with SB_Global within --controller-wait
   Northbound DB      answers (optional on a chassis: a warning, never a failure)
+  ovn-northd         an ovn-northd holds its lock on the Southbound DB (not running is a failure) and, with the Northbound DB, NB_Global.sb_cfg catches up with nb_cfg within --northd-wait
   provider TYPE      each VIF plug provider initialised (a failure is a warning while no port requested here uses it)
   orphaned ports     interfaces we plugged for ports gone or requested elsewhere (warning), as \`status\` classifies them
   ports in conflict  as \`status\` classifies them (failure)
   interface errors   Interface rows with an OVS error (failure)
 A check whose prerequisite failed is skipped, saying which.
 
-Exit status: 0 every check passed; 1 a warning, or a failure of something reachable; 4 a failure to reach the local OVS DB, the Southbound DB or ovn-controller.`
+Exit status: 0 every check passed; 1 a warning, or a failure of something reachable; 4 a failure to reach the local OVS DB, the Southbound DB, ovn-controller or ovn-northd.`
 
   static override examples = [
     {description: 'Check this chassis', command: '<%= config.bin %> <%= command.id %>'},
@@ -39,6 +40,7 @@ Exit status: 0 every check passed; 1 a warning, or a failure of something reacha
     ...providerFlags,
     ...representorSourceFlags,
     'controller-wait': Flags.integer({description: 'Seconds ovn-controller may take to catch up with the Southbound nb_cfg.', default: 3, min: 0}),
+    'northd-wait': Flags.integer({description: 'Seconds ovn-northd may take to bring the Southbound DB up to the Northbound nb_cfg.', default: 3, min: 0}),
     color: Flags.boolean({description: 'Colour the results on a terminal; --no-color never does.', default: true, allowNo: true}),
   }
 
@@ -47,7 +49,7 @@ Exit status: 0 every check passed; 1 a warning, or a failure of something reacha
     const providers = await loadProviders(providerRegistryOptions(flags))
     try {
       const settings = connectionSettings(flags)
-      const {chassis, checks} = await runDoctor({settings, providers, controllerWaitMs: flags['controller-wait'] * 1000})
+      const {chassis, checks} = await runDoctor({settings, providers, controllerWaitMs: flags['controller-wait'] * 1000, northdWaitMs: flags['northd-wait'] * 1000})
       const exitCode = doctorExitCode(checks)
       if (!this.jsonEnabled()) {
         const which = chassis === undefined ? `chassis unknown: no external_ids:system-id read from ${settings.ovsDb}` : `chassis ${chassis} (external_ids:system-id in ${settings.ovsDb})`

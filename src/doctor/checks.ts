@@ -1,6 +1,4 @@
-import path from 'node:path'
-
-import {type ConnectionSettings, defaultOvsDb, southboundRemote} from '../lib/connection.js'
+import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
 import {ConnectionError, isUsageError} from '../lib/errors.js'
 import {type OvsdbClient, parseRemotes, type Row} from '../ovsdb/index.js'
@@ -8,8 +6,7 @@ import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
 import type {StatusRow} from '../status/model.js'
-import {followUntil} from './follow.js'
-import {findProcess, isRunning, pidfileCandidates, readPidfile} from './processes.js'
+import {checkController, checkNorthd} from './daemons.js'
 import type {CheckOutcome} from './report.js'
 
 export interface DoctorOptions {
@@ -17,6 +14,8 @@ export interface DoctorOptions {
   providers: ProviderRegistry
   /** How long ovn-controller may take to catch up with the Southbound nb_cfg. */
   controllerWaitMs: number
+  /** How long ovn-northd may take to bring the Southbound DB up to the Northbound nb_cfg. */
+  northdWaitMs: number
   env?: Readonly<Record<string, string | undefined>>
 }
 
@@ -73,6 +72,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   let bridges: string[] = []
   let interfaceErrors: Array<{name: string; error: string}> = []
   let sb: OvsdbClient | undefined
+  let nb: OvsdbClient | undefined
   let chassisRow: Row | undefined
   let rows: StatusRow[] | undefined
   let gatherError: unknown
@@ -149,11 +149,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           }
     })
 
-    await check('ovn-controller', 'ovn-controller', ['chassis'], () => checkController(sb!, identity!.systemId!, options, env))
+    await check('ovn-controller', 'ovn-controller', ['chassis'], () => checkController(sb!, identity!.systemId!, settings, options.controllerWaitMs, env))
 
     await check('northbound', 'Northbound DB', [], async () => {
       try {
-        const nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
+        nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
         clients.push(nb)
         return {result: 'pass', detail: `${settings.nbDb} answers`}
       } catch (error) {
@@ -165,6 +165,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         }
       }
     })
+
+    await check('northd', 'ovn-northd', ['southbound'], () => checkNorthd(sb!, nb, options.northdWaitMs))
 
     const statusNeeds = ['system-id', 'integration-bridge', 'southbound']
     if (statusNeeds.every((need) => passed.has(need))) {
@@ -243,51 +245,4 @@ function checkProvider(entry: ProviderRegistry['entries'][number], rows: readonl
   }
 
   return {result: 'pass', detail: `ready; ${use}`}
-}
-
-/** The fix for a daemon that does not run, for a packaged system: Debian and Ubuntu also have the package's own unit. */
-export function startFix(daemon: 'ovn-controller' | 'ovn-northd', packageUnit: string): string {
-  return `start it: systemctl start ${daemon} (or the package's unit, systemctl start ${packageUnit}), then see its log`
-}
-
-/**
- * ovn-controller copies SB_Global.nb_cfg into its Chassis_Private row once it has processed
- * that state: lagging for longer than the wait means it is stuck or cut off. Whether it runs at
- * all comes first: its pidfile, else a process using this chassis's local DB. A stopped
- * ovn-controller leaves its last nb_cfg behind, which proves nothing.
- */
-async function checkController(sb: OvsdbClient, systemId: string, options: DoctorOptions, env: Readonly<Record<string, string | undefined>>): Promise<Omit<CheckOutcome, 'id' | 'title'>> {
-  const {ovsDb} = options.settings
-  const candidates = pidfileCandidates('ovn-controller', ovsDb, env)
-  const pidfile = await readPidfile(candidates)
-  const fix = startFix('ovn-controller', 'ovn-host')
-  let pid = pidfile?.pid
-  if (pidfile && !(await isRunning(pidfile.pid))) {
-    return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix, unreachable: true}
-  }
-
-  if (!pidfile) {
-    pid = await findProcess('ovn-controller', ovsDb, ovsDb === defaultOvsDb(env))
-    if (pid === undefined) {
-      const dirs = candidates.map((file) => path.dirname(file)).join(', ')
-      return {result: 'fail', detail: `not running: no ovn-controller process uses ${ovsDb}, and no pidfile in ${dirs}`, fix, unreachable: true}
-    }
-  }
-
-  let target = 0
-  let applied: number | undefined
-  const {done} = await followUntil(
-    sb,
-    {SB_Global: {columns: ['nb_cfg']}, Chassis_Private: {columns: ['nb_cfg'], where: [['name', '==', systemId]]}},
-    (replica) => {
-      target = ([...replica.table('SB_Global').rows()][0]?.nb_cfg as number | undefined) ?? 0
-      applied = [...replica.table('Chassis_Private').rows()][0]?.nb_cfg as number | undefined
-      return applied !== undefined && applied >= target
-    },
-    options.controllerWaitMs,
-  )
-  const who = `running (pid ${pid}${pidfile ? '' : ', no pidfile'})`
-  const progress = `has applied nb_cfg ${applied ?? 'none'} of ${target}`
-  if (done) return {result: 'pass', detail: `${who}; ${progress}`}
-  return {result: 'warn', detail: `${who} but ${progress} after ${options.controllerWaitMs / 1000} s: busy, or cut off from the Southbound DB`, fix: 'see the ovn-controller log (ovn-appctl -t ovn-controller connection-status)'}
 }

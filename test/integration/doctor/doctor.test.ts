@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
 
+import {OvsdbClient} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
@@ -27,7 +28,7 @@ describe('doctor against real servers, breaking one thing at a time', () => {
 
   /** Runs doctor on hv1 with only the dummy provider; `flags` replace those defaults. */
   async function doctor(flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<{exitCode: number; checks: Record<string, Check>}> {
-    const all = {'--db': hv1().db, '--nb-db': sandbox().nbDb, '--provider': 'dummy', '--controller-wait': '1', ...flags}
+    const all = {'--db': hv1().db, '--nb-db': sandbox().nbDb, '--provider': 'dummy', '--controller-wait': '1', '--northd-wait': '1', ...flags}
     const result = await runCli(['doctor', '--json', ...Object.entries(all).flat()], {env})
     const parsed = JSON.parse(result.stdout) as {checks: Check[]}
     return {exitCode: result.exitCode, checks: Object.fromEntries(parsed.checks.map((check) => [check.id, check]))}
@@ -45,6 +46,7 @@ describe('doctor against real servers, breaking one thing at a time', () => {
       chassis: 'pass',
       'ovn-controller': 'pass',
       northbound: 'pass',
+      northd: 'pass',
       'provider:dummy': 'pass',
       orphans: 'pass',
       conflicts: 'pass',
@@ -116,6 +118,42 @@ describe('doctor against real servers, breaking one thing at a time', () => {
     } finally {
       await vsctl('set', 'Open_vSwitch', '.', `external_ids:ovn-remote=${remote}`)
     }
+  })
+
+  it('fails a stopped ovn-northd with exit 4, and one that holds its lock while the Southbound DB lags the Northbound nb_cfg', async () => {
+    const nbCfg = Number((await nbctl('get', 'NB_Global', '.', 'nb_cfg')).trim())
+    await killSandboxDaemon(sandbox(), 'northd/ovn-northd', 'SIGTERM')
+    try {
+      // A change waited for by nb_cfg, which no northd takes to the Southbound DB.
+      await nbctl('set', 'NB_Global', '.', `nb_cfg=${nbCfg + 1}`)
+      const stopped = await doctor()
+      expect(stopped.checks.northd).toMatchObject({
+        result: 'fail',
+        detail: 'not running: nobody holds the ovn_northd lock on the Southbound DB, so Northbound changes do not reach it',
+        fix: expect.stringMatching(/^start it: systemctl start ovn-northd \(or the package's unit, systemctl start ovn-central\)/),
+      })
+      expect(stopped.exitCode).toBe(4)
+
+      // A northd that holds the lock but does not keep up, as a stuck one would.
+      const stuck = await OvsdbClient.connect(sandbox().sbDb, {database: 'OVN_Southbound'})
+      try {
+        expect(await stuck.lock('ovn_northd')).toBe(true)
+        const lagging = await doctor()
+        expect(lagging.checks.northd).toMatchObject({
+          result: 'fail',
+          detail: `running (holds the ovn_northd lock) but the Southbound DB has nb_cfg ${nbCfg} of ${nbCfg + 1} after 1 s: it lags, or cannot write the Southbound DB`,
+          fix: expect.stringContaining('ovn-northd log'),
+        })
+        expect(lagging.exitCode).toBe(1)
+      } finally {
+        await stuck.close()
+      }
+    } finally {
+      await restartSandboxDaemon(sandbox(), 'northd/ovn-northd')
+    }
+
+    const back = await doctor({'--northd-wait': '20'})
+    expect(back.checks.northd).toMatchObject({result: 'pass', detail: `running (holds the ovn_northd lock); the Southbound DB has nb_cfg ${nbCfg + 1} of ${nbCfg + 1}`})
   })
 
   it('finds a running ovn-controller without its pidfile, and fails one stopped cleanly (pidfile gone) with exit 4 and a fix that starts it', async () => {

@@ -1,0 +1,122 @@
+import path from 'node:path'
+
+import {type ConnectionSettings, defaultOvsDb} from '../lib/connection.js'
+import {type OvsdbClient, type Replica, RpcError} from '../ovsdb/index.js'
+import {followUntil} from './follow.js'
+import {findProcess, isRunning, pidfileCandidates, readPidfile} from './processes.js'
+import type {CheckOutcome} from './report.js'
+
+type Outcome = Omit<CheckOutcome, 'id' | 'title'>
+type Env = Readonly<Record<string, string | undefined>>
+
+/** The OVSDB lock ovn-northd holds on the Southbound DB while it is the active instance. */
+export const NORTHD_LOCK = 'ovn_northd'
+
+/** The fix for a daemon that does not run, for a packaged system: Debian and Ubuntu also have the package's own unit. */
+function startFix(daemon: 'ovn-controller' | 'ovn-northd', packageUnit: string): string {
+  return `start it: systemctl start ${daemon} (or the package's unit, systemctl start ${packageUnit}), then see its log`
+}
+
+function firstRow(replica: Replica, table: string): Record<string, unknown> | undefined {
+  return [...replica.table(table).rows()][0]
+}
+
+/**
+ * ovn-controller copies SB_Global.nb_cfg into its Chassis_Private row once it has processed
+ * that state: lagging for longer than the wait means it is stuck or cut off. Whether it runs at
+ * all comes first: its pidfile, else a process using this chassis's local DB. A stopped
+ * ovn-controller leaves its last nb_cfg behind, which proves nothing.
+ */
+export async function checkController(sb: OvsdbClient, systemId: string, settings: ConnectionSettings, waitMs: number, env: Env): Promise<Outcome> {
+  const {ovsDb} = settings
+  const candidates = pidfileCandidates('ovn-controller', ovsDb, env)
+  const pidfile = await readPidfile(candidates)
+  const fix = startFix('ovn-controller', 'ovn-host')
+  if (pidfile && !(await isRunning(pidfile.pid))) {
+    return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix, unreachable: true}
+  }
+
+  const pid = pidfile?.pid ?? (await findProcess('ovn-controller', ovsDb, ovsDb === defaultOvsDb(env)))
+  if (pid === undefined) {
+    const dirs = candidates.map((file) => path.dirname(file)).join(', ')
+    return {result: 'fail', detail: `not running: no ovn-controller process uses ${ovsDb}, and no pidfile in ${dirs}`, fix, unreachable: true}
+  }
+
+  let target = 0
+  let applied: number | undefined
+  const {done} = await followUntil(
+    sb,
+    {SB_Global: {columns: ['nb_cfg']}, Chassis_Private: {columns: ['nb_cfg'], where: [['name', '==', systemId]]}},
+    (replica) => {
+      target = (firstRow(replica, 'SB_Global')?.nb_cfg as number | undefined) ?? 0
+      applied = firstRow(replica, 'Chassis_Private')?.nb_cfg as number | undefined
+      return applied !== undefined && applied >= target
+    },
+    waitMs,
+  )
+  const who = `running (pid ${pid}${pidfile ? '' : ', no pidfile'})`
+  const progress = `has applied nb_cfg ${applied ?? 'none'} of ${target}`
+  if (done) return {result: 'pass', detail: `${who}; ${progress}`}
+  return {
+    result: 'warn',
+    detail: `${who} but ${progress} after ${waitMs / 1000} s: busy, or cut off from the Southbound DB`,
+    fix: 'see the ovn-controller log (ovn-appctl -t ovn-controller connection-status)',
+  }
+}
+
+/**
+ * Whether some ovn-northd is active on this Southbound server: the active one holds the
+ * ovn_northd lock there. Asking for the lock tells: granted means nobody held it. The request
+ * is withdrawn at once, so a northd starting meanwhile only waits that long.
+ */
+async function northdHoldsLock(sb: OvsdbClient): Promise<boolean> {
+  const granted = await sb.lock(NORTHD_LOCK)
+  await sb.unlock(NORTHD_LOCK)
+  return !granted
+}
+
+/**
+ * ovn-northd runs, and the Southbound DB has caught up with the Northbound DB: northd copies
+ * NB_Global.nb_cfg to SB_Global and, once the Southbound DB has it, to NB_Global.sb_cfg. A lag
+ * is allowed for up to the wait, for a change being processed right now.
+ */
+export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, waitMs: number): Promise<Outcome> {
+  let running: boolean
+  try {
+    running = await northdHoldsLock(sb)
+  } catch (error) {
+    if (!(error instanceof RpcError)) throw error
+    return {result: 'warn', detail: `cannot tell whether ovn-northd runs: the Southbound server refuses the lock request (${error.message})`, fix: 'on the central node: ovn-appctl -t ovn-northd status'}
+  }
+
+  if (!running) {
+    return {
+      result: 'fail',
+      detail: `not running: nobody holds the ${NORTHD_LOCK} lock on the Southbound DB, so Northbound changes do not reach it`,
+      fix: `${startFix('ovn-northd', 'ovn-central')} (on the central node)`,
+      unreachable: true,
+    }
+  }
+
+  if (!nb) return {result: 'pass', detail: `running (holds the ${NORTHD_LOCK} lock); its progress is unknown without the Northbound DB`}
+  let nbCfg = 0
+  let sbCfg = 0
+  const {done} = await followUntil(
+    nb,
+    {NB_Global: {columns: ['nb_cfg', 'sb_cfg']}},
+    (replica) => {
+      const global = firstRow(replica, 'NB_Global')
+      nbCfg = (global?.nb_cfg as number | undefined) ?? 0
+      sbCfg = (global?.sb_cfg as number | undefined) ?? 0
+      return sbCfg >= nbCfg
+    },
+    waitMs,
+  )
+  const progress = `the Southbound DB has nb_cfg ${sbCfg} of ${nbCfg}`
+  if (done) return {result: 'pass', detail: `running (holds the ${NORTHD_LOCK} lock); ${progress}`}
+  return {
+    result: 'fail',
+    detail: `running (holds the ${NORTHD_LOCK} lock) but ${progress} after ${waitMs / 1000} s: it lags, or cannot write the Southbound DB`,
+    fix: 'see the ovn-northd log on the central node (ovn-appctl -t ovn-northd status)',
+  }
+}
