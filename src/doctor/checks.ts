@@ -1,7 +1,8 @@
 import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
 import {ConnectionError, isUsageError} from '../lib/errors.js'
-import {type OvsdbClient, parseRemotes, type Row} from '../ovsdb/index.js'
+import {REFUSAL_FIXES, writeRefusal} from '../lib/write-refusal.js'
+import {type OvsdbClient, parseRemotes, type Row, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
@@ -71,6 +72,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   let identity: ChassisIdentity | undefined
   let bridges: string[] = []
   let interfaceErrors: Array<{name: string; error: string}> = []
+  let ovs: OvsdbClient | undefined
   let sb: OvsdbClient | undefined
   let nb: OvsdbClient | undefined
   let chassisRow: Row | undefined
@@ -80,7 +82,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   try {
     await check('ovs-db', 'local OVS DB', [], async () => {
       try {
-        const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', settings, '--db')
+        ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', settings, '--db')
         clients.push(ovs)
         const [root, bridgeRows, interfaces] = await Promise.all([
           select(ovs, 'Open_vSwitch', ['external_ids']),
@@ -101,6 +103,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         }
       }
     })
+
+    await check('ovs-db-writable', 'local OVS DB writable', ['ovs-db'], () => checkWritable(ovs!, settings.ovsDb))
 
     await check('system-id', 'system-id', ['ovs-db'], async () =>
       identity?.systemId
@@ -245,4 +249,20 @@ function checkProvider(entry: ProviderRegistry['entries'][number], rows: readonl
   }
 
   return {result: 'pass', detail: `ready; ${use}`}
+}
+
+/**
+ * Whether the local OVS DB takes writes, without changing anything: an update that matches no
+ * row is refused by a read-only (backup) server like any write, and is a no-op elsewhere. A full
+ * disk shows only when something is written: the reconcile --watch check reports that.
+ */
+async function checkWritable(ovs: OvsdbClient, remote: string): Promise<Omit<CheckOutcome, 'id' | 'title'>> {
+  try {
+    await ovs.transaction().update('Open_vSwitch', [['_uuid', '==', ZERO_UUID]], {}).commit()
+    return {result: 'pass', detail: `${remote} accepts writes`}
+  } catch (error) {
+    const refusal = writeRefusal(error)
+    if (refusal?.kind !== 'read-only') throw error
+    return {result: 'fail', detail: `${remote} is read-only: a backup server (ovsdb-server --sync-from) refuses every write`, fix: REFUSAL_FIXES[refusal.kind], unreachable: true}
+  }
 }

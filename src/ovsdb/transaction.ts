@@ -17,9 +17,12 @@ interface OperationInfo {
 /** Sends the operations as one transact request; calls onSent with the request id once it is on the wire. */
 export type TransactSender = (operations: readonly unknown[], onSent: (requestId: number) => void) => Promise<unknown>
 
-function errorFor(result: {error: unknown; details?: unknown}, opIndex: number | undefined, op: string | undefined): TransactionError {
+function errorFor(result: {error: unknown; details?: unknown; 'io-error'?: unknown}, opIndex: number | undefined, op: string | undefined): TransactionError {
   const error = String(result.error)
-  const details = typeof result.details === 'string' ? result.details : undefined
+  // ovsdb-server adds the system's words for an "I/O error" (e.g. "No space left on device") apart.
+  const ioError = typeof result['io-error'] === 'string' ? result['io-error'] : undefined
+  const text = typeof result.details === 'string' ? result.details : undefined
+  const details = text && ioError ? `${text} (${ioError})` : (text ?? ioError)
   if (error === 'constraint violation') return new ConstraintViolation(error, details, opIndex, op)
   if (error === 'referential integrity violation') return new ReferentialIntegrityViolation(error, details, opIndex, op)
   return new TransactionError(error, details, opIndex, op)

@@ -4,6 +4,7 @@ import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {UserError, ValidationError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
+import {writeRefusal, WriteRefusedError} from '../lib/write-refusal.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {type ChassisNames, findChassis, isNamedBy} from '../ovn/chassis.js'
 import {type Condition, ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
@@ -280,7 +281,15 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       this.holdsLock = false
       this.emit('status', `the ${RECONCILE_LOCK} lock was stolen; standing by`)
     })
-    this.holdsLock = await this.ovs.lock(RECONCILE_LOCK)
+    this.holdsLock = await this.ovs.lock(RECONCILE_LOCK).catch((error: unknown) => {
+      throw this.refusedOr(error)
+    })
+  }
+
+  /** A write the local OVS DB refused, as a one-line server error (exit 4); any other error unchanged. */
+  private refusedOr(error: unknown): unknown {
+    const refusal = writeRefusal(error)
+    return refusal ? new WriteRefusedError(refusal, 'local Open_vSwitch DB', this.options.settings.ovsDb) : error
   }
 
   /** False while this chassis has no Chassis row in the Southbound DB. */
@@ -340,7 +349,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       } catch (error) {
         // Someone changed what we read (a failed wait guard, or an interface created meanwhile
         // with a name we wanted): catch up with that change, then re-plan.
-        if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error
+        if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw this.refusedOr(error)
         if (this.bridgeMonitor.isPaused) await this.bridgeMonitor.resume()
         else await this.nextChange(1000)
       }

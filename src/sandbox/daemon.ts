@@ -34,6 +34,8 @@ export interface DaemonSpec {
   env: NodeJS.ProcessEnv
   pidfile: string
   logfile: string
+  /** Signals the daemon starts with ignored (a disposition exec keeps), set by a shell in between. */
+  ignoredSignals?: readonly NodeJS.Signals[]
 }
 
 /**
@@ -41,9 +43,11 @@ export interface DaemonSpec {
  * (its sockets are listening), so no polling is needed, and it outlives this process.
  */
 export async function startDaemon(spec: DaemonSpec): Promise<number> {
-  await run(spec.binary, ['--detach', '--no-chdir', `--pidfile=${spec.pidfile}`, `--log-file=${spec.logfile}`, ...spec.args], {
-    env: spec.env,
-  })
+  const argv = [spec.binary, '--detach', '--no-chdir', `--pidfile=${spec.pidfile}`, `--log-file=${spec.logfile}`, ...spec.args]
+  const ignored = (spec.ignoredSignals ?? []).map((signal) => signal.replace(/^SIG/, ''))
+  // The program and its arguments reach the shell as positional parameters, never as script text.
+  const [file, ...args] = ignored.length > 0 ? ['/bin/sh', '-c', `trap '' ${ignored.join(' ')}; exec "$@"`, 'sh', ...argv] : argv
+  await run(file!, args, {env: spec.env})
   const pid = await readPid(spec.pidfile)
   if (pid === undefined) throw new Error(`${spec.name} started but wrote no pidfile at ${spec.pidfile}`)
   return pid

@@ -17,6 +17,13 @@ export interface OvsdbServerOptions {
   /** Extra listening remotes, e.g. ptcp:6641:127.0.0.1 or pssl:6641:127.0.0.1. */
   remotes?: readonly string[]
   tls?: ServerTls
+  /** Run as a read-only backup of this active server's remote (ovsdb-server --sync-from). */
+  syncFrom?: string
+  /**
+   * Start with SIGXFSZ ignored, so that a file size limit set later (prlimit --fsize) makes the
+   * server's writes fail with EFBIG, as a full disk makes them fail, instead of killing it.
+   */
+  survivesFileSizeLimit?: boolean
 }
 
 export interface OvsdbServer {
@@ -67,11 +74,13 @@ export async function restartOvsdbServer(server: OvsdbServer): Promise<void> {
       ...(options.remotes ?? []).map((remote) => `--remote=${remote}`),
       `--unixctl=${server.ctl}`,
       ...ovsdbServerTlsArgs(options.tls),
+      ...(options.syncFrom ? [`--sync-from=${options.syncFrom}`] : []),
       server.dbFile,
     ],
     env: {...process.env, OVS_RUNDIR: server.dir, OVS_LOGDIR: server.dir, OVS_DBDIR: server.dir},
     pidfile: server.pidfile,
     logfile: path.join(server.dir, 'ovsdb-server.log'),
+    ...(options.survivesFileSizeLimit ? {ignoredSignals: ['SIGXFSZ' as const]} : {}),
   })
 }
 

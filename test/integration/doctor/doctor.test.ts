@@ -40,6 +40,7 @@ describe('doctor against real servers, breaking one thing at a time', () => {
     const {exitCode, checks} = await doctor()
     expect(results(checks)).toEqual({
       'ovs-db': 'pass',
+      'ovs-db-writable': 'pass',
       'system-id': 'pass',
       'integration-bridge': 'pass',
       southbound: 'pass',

@@ -104,5 +104,10 @@ describe('Transaction builder', () => {
     const integrity = transactionReplying([{}, {error: 'referential integrity violation'}])
     integrity.tx.delete('Child', [])
     await expect(integrity.tx.commit()).rejects.toBeInstanceOf(ReferentialIntegrityViolation)
+
+    // ovsdb-server gives the system's reason for an I/O error in a field of its own.
+    const full = transactionReplying([{count: 1}, {error: 'I/O error', details: 'conf.db: write failed', 'io-error': 'No space left on device'}])
+    full.tx.delete('Child', [])
+    await expect(full.tx.commit()).rejects.toMatchObject({error: 'I/O error', details: 'conf.db: write failed (No space left on device)', opIndex: undefined})
   })
 })
