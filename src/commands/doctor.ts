@@ -12,6 +12,7 @@ export default class Doctor extends BaseCommand {
   static override summary = 'Check, in order, everything VIF plugging on this chassis depends on, and say how to fix what is wrong.'
   static override description = `Checks this host's chassis, the local external_ids:system-id, and names it on the first line (and in the JSON's chassis). Checks, each pass, warn or fail with the fix in one line:
   local OVS DB       the local Open_vSwitch DB answers (--db, else $OVS_RUNDIR/db.sock)
+  local OVS DB writable  it takes writes: a read-only backup (ovsdb-server --sync-from) is a failure
   system-id          external_ids:system-id is set
   integration bridge external_ids:ovn-bridge (default br-int) exists
   Southbound DB      answers, at --sb-db, else external_ids:ovn-remote, else $OVN_SB_DB
@@ -23,9 +24,10 @@ export default class Doctor extends BaseCommand {
   orphaned ports     interfaces we plugged for ports gone or requested elsewhere (warning), as \`status\` classifies them
   ports in conflict  as \`status\` classifies them (failure)
   interface errors   Interface rows with an OVS error (failure)
+  reconcile --watch  the watcher of this local DB, from the state it keeps next to the DB socket: passes failing is a failure (exit 4 when the DB refuses writes); none running is a warning only while ports wait for a reconcile
 A check whose prerequisite failed is skipped, saying which.
 
-Exit status: 0 every check passed; 1 a warning, or a failure of something reachable; 4 a failure to reach the local OVS DB, the Southbound DB, ovn-controller or ovn-northd.`
+Exit status: 0 every check passed; 1 a warning, or a failure of something reachable; 4 a failure to reach the local OVS DB, the Southbound DB, ovn-controller or ovn-northd, or a local OVS DB that refuses writes.`
 
   static override examples = [
     {description: 'Check this chassis', command: '<%= config.bin %> <%= command.id %>'},

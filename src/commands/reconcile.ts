@@ -10,6 +10,11 @@ import {loadProviders} from '../providers/registry.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {watchAndReconcile} from '../reconcile/watch.js'
+import {WatcherStateFile, watcherStateDir} from '../reconcile/watch-state.js'
+
+/** With --watch: the pause after a failed pass, doubled after each further failure up to MAX_RETRY_MS. */
+const RETRY_MS = 1000
+const MAX_RETRY_MS = 60_000
 
 export interface ReconcileResult {
   chassis: string
@@ -29,9 +34,11 @@ A port whose requested-chassis lists several chassis (a live migration) is plugg
 
 Interfaces without external_ids:ovn-plugged are never touched. Nothing is unplugged unless both databases' views are complete.
 
-One-shot exit status: 0 when every requested port is plugged as requested, 1 when any is pending, in conflict or an orphan had to be kept (the reasons are printed), 3 on bad input (including --chassis naming another chassis), 4 when a database cannot be reached.
+One-shot exit status: 0 when every requested port is plugged as requested, 1 when any is pending, in conflict or an orphan had to be kept (the reasons are printed), 3 on bad input (including --chassis naming another chassis), 4 when a database cannot be reached or refuses writes.
 
---watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to.`
+--watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to. A failed pass is retried after 1 s, then after pauses that double up to 60 s; the error is logged once (again only if it changes), and \`status\` and \`doctor\` report it, from the state the watcher keeps in ovn-vif-ctl-reconcile.PID.json next to the local DB's socket.
+
+A local DB that refuses writes (a read-only backup server, or a full disk) is exit 4, at start or for a one-shot.`
 
   static override examples = [
     {description: 'Reconcile once and show what was done', command: '<%= config.bin %> <%= command.id %>'},
@@ -124,12 +131,27 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     process.once('SIGINT', stop)
     const log = (line: Parameters<typeof formatLogLine>[1]) => this.log(formatLogLine(format, line))
     log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
+    let stateUnwritable = false
+    const stateFile = new WatcherStateFile(watcherStateDir(reconciler.localDb), (error) => {
+      if (stateUnwritable) return
+      stateUnwritable = true
+      log({level: 'warn', message: `cannot write this watcher's state for status and doctor (${error.message}); reconciling goes on`})
+    })
+    await stateFile.sweep().catch(() => undefined)
     try {
-      await watchAndReconcile(reconciler, providers, {...timing, retryMs: 1000, signal: controller.signal, log})
+      await watchAndReconcile(reconciler, providers, {
+        ...timing,
+        retryMs: RETRY_MS,
+        maxRetryMs: MAX_RETRY_MS,
+        signal: controller.signal,
+        log,
+        publish: (state) => void stateFile.write(state),
+      })
       log({level: 'info', message: 'stopped'})
     } finally {
       process.off('SIGTERM', stop)
       process.off('SIGINT', stop)
+      await stateFile.remove().catch(() => undefined)
     }
   }
 }

@@ -12,6 +12,7 @@ import {countByChassis, countStates, isHealthy} from '../status/classify.js'
 import {StatusSource} from '../status/gather.js'
 import {STATES, type StatusReport, type StatusState} from '../status/model.js'
 import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat} from '../status/render.js'
+import {readWatcherState} from '../reconcile/watch-state.js'
 import {watchStatus} from '../status/watch.js'
 
 export default class Status extends BaseCommand {
@@ -98,6 +99,7 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
 
         const report = first
         if (!source.chassisRegistered) this.warnUnregistered(source.chassis)
+        if (!flags['all-chassis']) await this.warnWatcherFailing(settings.ovsDb)
 
         if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)
@@ -109,6 +111,13 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
     } finally {
       await providers.destroy()
     }
+  }
+
+  /** A reconcile --watch whose passes fail leaves ports as they are: say so, as its state tells. */
+  private async warnWatcherFailing(ovsDb: string): Promise<void> {
+    const failing = (await readWatcherState(ovsDb))?.failing
+    if (!failing) return
+    this.warnLine(`reconcile --watch cannot reconcile this chassis: ${failing.message} (since ${failing.since}, ${failing.attempts} failed passes; next try at ${failing.nextAttemptAt}); ovn-vif-ctl doctor says how to fix it`)
   }
 
   private render(report: StatusReport, format: StatusFormat, columns: readonly string[], colour: boolean): string {

@@ -7,7 +7,8 @@ import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
 import type {StatusRow} from '../status/model.js'
-import {checkController, checkNorthd} from './daemons.js'
+import {readWatcherState} from '../reconcile/watch-state.js'
+import {checkController, checkNorthd, checkWatcher} from './daemons.js'
 import type {CheckOutcome} from './report.js'
 
 export interface DoctorOptions {
@@ -213,6 +214,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
             fix: 'see ovs-vsctl list Interface NAME and the ovs-vswitchd log; a plugged port shows as pending in ovn-vif-ctl status',
           },
     )
+
+    await check('reconciler', 'reconcile --watch', ['ovs-db'], async () => checkWatcher(await readWatcherState(settings.ovsDb, env), rows))
   } finally {
     await Promise.allSettled(clients.map((client) => client.close()))
   }

@@ -1,9 +1,12 @@
 import path from 'node:path'
 
 import {type ConnectionSettings, defaultOvsDb} from '../lib/connection.js'
+import {REFUSAL_FIXES} from '../lib/write-refusal.js'
 import {type OvsdbClient, type Replica, RpcError} from '../ovsdb/index.js'
 import {followUntil} from './follow.js'
-import {findProcess, isRunning, pidfileCandidates, readPidfile} from './processes.js'
+import {findProcess, isRunning, pidfileCandidates, readPidfile} from '../lib/processes.js'
+import type {WatcherState} from '../reconcile/watch-state.js'
+import type {StatusRow} from '../status/model.js'
 import type {CheckOutcome} from './report.js'
 
 type Outcome = Omit<CheckOutcome, 'id' | 'title'>
@@ -118,5 +121,29 @@ export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, 
     result: 'fail',
     detail: `running (holds the ${NORTHD_LOCK} lock) but ${progress} after ${waitMs / 1000} s: it lags, or cannot write the Southbound DB`,
     fix: 'see the ovn-northd log on the central node (ovn-appctl -t ovn-northd status)',
+  }
+}
+
+/**
+ * The reconcile --watch of this local DB, from the state it publishes: failing passes are a
+ * failure (exit 4 when the DB refuses writes). None running is fine for a one-shot user, and a
+ * warning only while ports wait for a reconcile.
+ */
+export function checkWatcher(state: WatcherState | undefined, rows: readonly StatusRow[] | undefined): Outcome {
+  if (!state) {
+    const waiting = rows?.filter((row) => row.state === 'pending' && row.reason.startsWith('not reconciled yet')).length ?? 0
+    const detail = 'none runs for this local DB: ports are plugged only when reconcile runs'
+    if (waiting === 0) return {result: 'pass', detail}
+    return {result: 'warn', detail: `${detail}, and ${waiting} port${waiting === 1 ? ' waits' : 's wait'} for it`, fix: 'systemctl enable --now ovn-vif-ctl-reconcile, or ovn-vif-ctl reconcile once'}
+  }
+
+  const who = `pid ${state.pid}, ${state.lock === 'held' ? 'holds the lock' : 'stands by: another reconciler holds the lock'}`
+  const {failing} = state
+  if (!failing) return {result: 'pass', detail: `running (${who})`}
+  return {
+    result: 'fail',
+    detail: `running (${who}) but its passes fail: ${failing.message} (since ${failing.since}, ${failing.attempts} failed; next try at ${failing.nextAttemptAt})`,
+    fix: failing.kind === 'error' ? 'see its log: journalctl -u ovn-vif-ctl-reconcile' : REFUSAL_FIXES[failing.kind],
+    unreachable: failing.kind !== 'error',
   }
 }

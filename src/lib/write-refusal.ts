@@ -32,8 +32,7 @@ export const REFUSAL_FIXES: Readonly<Record<WriteRefusalKind, string>> = {
   'io-error': 'free space on the disk that holds its database file (or lift the file size limit); nothing was written',
 }
 
-/** What is wrong with the server at `remote`, in words, without the fix. */
-export function describeRefusal(refusal: WriteRefusal, database: string, remote: string): string {
+function describeRefusal(refusal: WriteRefusal, database: string, remote: string): string {
   return refusal.kind === 'read-only'
     ? `the ${database} at ${remote} is read-only (a backup server, ovsdb-server --sync-from)`
     : `the ${database} at ${remote} cannot store writes (${refusal.detail})`
@@ -41,12 +40,17 @@ export function describeRefusal(refusal: WriteRefusal, database: string, remote:
 
 /** A write the server refused: a server problem, exit 4, in one line with the fix. */
 export class WriteRefusedError extends ConnectionError {
+  /** What is wrong, without the fix. */
+  readonly problem: string
+
   constructor(
     readonly refusal: WriteRefusal,
     database: string,
     remote: string,
   ) {
-    super(`${describeRefusal(refusal, database, remote)}: ${REFUSAL_FIXES[refusal.kind]}`)
+    const problem = describeRefusal(refusal, database, remote)
+    super(`${problem}: ${REFUSAL_FIXES[refusal.kind]}`)
     this.name = 'WriteRefusedError'
+    this.problem = problem
   }
 }

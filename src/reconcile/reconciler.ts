@@ -205,6 +205,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.chassisName === this.localSystemId ? undefined : {systemId: this.localSystemId}
   }
 
+  /** The local Open_vSwitch DB, as the settings name it. */
+  get localDb(): string {
+    return this.options.settings.ovsDb
+  }
+
   get integrationBridge(): string {
     return chassisIdentity(this.ovsTables).integrationBridge
   }

@@ -1,17 +1,25 @@
+import {WriteRefusedError} from '../lib/write-refusal.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import type {Reconciler} from './reconciler.js'
 import {reportEntries, type ReportedEntry} from './report.js'
+import {backoffMs, type PassFailure, type WatcherState} from './watch-state.js'
 
 export interface WatchOptions {
   /** Passes start at most this often: changes arriving within this window of the last pass's start wait for the next one. */
   batchMs: number
-  /** After a failed pass, wait this long before the next. */
+  /** After a failed pass, wait this long before the next; the pause doubles with each failure in a row. */
   retryMs: number
+  /** The longest pause between failing passes. */
+  maxRetryMs: number
   /** How often to retry the init of providers whose init failed. */
   retryInitMs: number
   signal: AbortSignal
   log(line: {level: 'info' | 'warn' | 'error'; message: string} & Partial<ReportedEntry>): void
+  /** Called with the watcher's state at start and whenever it changes (the lock, failing passes). */
+  publish?(state: WatcherState): void
 }
+
+const seconds = (ms: number) => `${ms / 1000} s`
 
 /**
  * Keeps the chassis reconciled until the signal aborts: every database or provider change
@@ -23,10 +31,51 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
   let running: Promise<void> | undefined
   let again = false
   let lastPassStarted = Number.NEGATIVE_INFINITY
-  /** The last pass threw: the next waits retryMs rather than following at once. */
+  /** The last pass threw: the next waits (a pause that grows with each failure) rather than following at once. */
   let failed = false
+  /** Set while passes fail. */
+  let failing: PassFailure | undefined
   /** What was last reported per lport, so a steady state is not logged on every pass. */
   const lastReported = new Map<string, string>()
+  const startedAt = new Date().toISOString()
+  const publish = () =>
+    options.publish?.({
+      pid: process.pid,
+      chassis: reconciler.chassis,
+      db: reconciler.localDb,
+      startedAt,
+      lock: reconciler.lockHeld ? 'held' : 'waiting',
+      ...(failing ? {failing} : {}),
+    })
+
+  /** Says once what is wrong (again only when the error changes) and when the next try is. */
+  const onFailure = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error)
+    // A refused write is published as what is wrong; its fix is in the log line and in doctor's.
+    const problem = error instanceof WriteRefusedError ? error.problem : message
+    const attempts = (failing?.attempts ?? 0) + 1
+    const pauseMs = backoffMs(attempts, options.retryMs, options.maxRetryMs)
+    if (failing?.message !== problem) {
+      options.log({
+        level: 'error',
+        message: `pass failed: ${message}; retrying in ${seconds(pauseMs)}, then ever less often, at least every ${seconds(options.maxRetryMs)}; not logged again unless the error changes`,
+      })
+    }
+
+    const now = Date.now()
+    failing = {
+      kind: error instanceof WriteRefusedError ? error.refusal.kind : 'error',
+      message: problem,
+      since: failing?.since ?? new Date(now).toISOString(),
+      attempts,
+      nextAttemptAt: new Date(now + pauseMs).toISOString(),
+    }
+    failed = true
+    publish()
+    return pauseMs
+  }
+
+  let pauseMs = 0
 
   const runPass = async (): Promise<void> => {
     try {
@@ -42,9 +91,14 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
       for (const lport of lastReported.keys()) {
         if (!planned.has(lport)) lastReported.delete(lport)
       }
+
+      if (failing) {
+        options.log({level: 'info', message: `passes work again, after ${failing.attempts} failed since ${failing.since}`})
+        failing = undefined
+        publish()
+      }
     } catch (error) {
-      options.log({level: 'error', message: `pass failed, retrying in ${options.retryMs} ms: ${error instanceof Error ? error.message : String(error)}`})
-      failed = true
+      pauseMs = onFailure(error)
     }
   }
 
@@ -57,7 +111,7 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
     running = undefined
     if (failed) {
       failed = false
-      schedule(options.retryMs)
+      schedule(pauseMs)
     }
   }
 
@@ -81,7 +135,11 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
   }
 
   const onChange = () => schedule()
-  const onStatus = (message: string) => options.log({level: 'info', message})
+  // A status message may be a change of the lock.
+  const onStatus = (message: string) => {
+    options.log({level: 'info', message})
+    publish()
+  }
   reconciler.on('changed', onChange)
   reconciler.on('status', onStatus)
   onStatus(reconciler.lockStatus())

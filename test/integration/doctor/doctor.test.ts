@@ -52,6 +52,7 @@ describe('doctor against real servers, breaking one thing at a time', () => {
       orphans: 'pass',
       conflicts: 'pass',
       'interface-errors': 'pass',
+      reconciler: 'pass',
     })
     expect(exitCode).toBe(0)
     const text = await runCli(['doctor', '--db', hv1().db, '--nb-db', sandbox().nbDb, '--provider', 'dummy'])

@@ -1,10 +1,14 @@
+import {stat} from 'node:fs/promises'
 import path from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
+import {readWatcherState} from '../../../src/reconcile/watch-state.js'
+import {readPid, run} from '../../../src/sandbox/daemon.js'
 import {VSWITCH_SCHEMA} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
-import {eventually, listRows} from '../../helpers/ovs.js'
+import {eventually, listRows, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
+import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
 interface Check {
@@ -22,7 +26,12 @@ async function doctorChecks(args: string[]): Promise<{exitCode: number; checks: 
 
 describe('reconcile and doctor against a local OVS DB that refuses writes, with real servers', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
+  const nbctl = (...args: string[]) => run('ovn-nbctl', [`--db=${sandbox().nbDb}`, ...args])
   const servers: OvsdbServer[] = []
+  const watchers: CliProcess[] = []
+  afterEach(async () => {
+    await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()))
+  })
   afterAll(async () => {
     await Promise.all(servers.map(stopOvsdbServer))
   })
@@ -61,6 +70,59 @@ describe('reconcile and doctor against a local OVS DB that refuses writes, with 
         fix: 'point --db at the active server, or make this one active (ovs-appctl -t ovsdb-server ovsdb-server/disconnect-active-ovsdb-server)',
       })
       expect(exitCode).toBe(4)
+    })
+  })
+
+  describe('a full disk under the local OVS DB (its file may not grow: a file size limit on a server that ignores SIGXFSZ)', () => {
+    const chassis = 'hvfull'
+    let local: OvsdbServer
+    beforeAll(async () => {
+      local = await startOvsdbServer({dir: path.join(sandbox().dir, 'full'), schemaFile: VSWITCH_SCHEMA, survivesFileSizeLimit: true})
+      servers.push(local)
+      await run('ovs-vsctl', [`--db=${local.unixRemote}`, '--no-wait', '--', 'init', '--', 'set', 'Open_vSwitch', '.',
+        `external_ids:system-id=${chassis}`, `external_ids:ovn-remote=${sandbox().sbDb}`, '--', 'add-br', 'br-int'])
+      await run('ovn-sbctl', [`--db=${sandbox().sbDb}`, 'chassis-add', chassis, 'geneve', '127.0.0.99'])
+    })
+
+    const request = (lport: string) => ['--', 'lsp-add', 'sw-full', lport, '--', 'set', 'Logical_Switch_Port', lport, `options:requested-chassis=${chassis}`, 'options:vif-plug-type=dummy']
+
+    it('reconcile --watch backs off, says once what is wrong, status and doctor report it, and it recovers once there is room', async () => {
+      const watcher = new CliProcess(['reconcile', '--watch', '--db', local.unixRemote, '--provider', 'dummy', '--log-format', 'json'])
+      watchers.push(watcher)
+      await watcher.waitForLine(/acquired the ovn_vif_ctl_reconcile lock/)
+      await nbctl('ls-add', 'sw-full', ...request('full1'))
+      await waitForPluggedInterfaces(local.unixRemote, 'full', ['full1'])
+
+      const pid = (await readPid(local.pidfile))!
+      await run('prlimit', ['--pid', String(pid), `--fsize=${(await stat(local.dbFile)).size}:unlimited`])
+      await nbctl(...request('full2'))
+      await watcher.waitForLine(
+        /"message":"pass failed: the local Open_vSwitch DB at unix:\S+ cannot store writes \(I\/O error: \S+: write failed \(File too large\)\): free space on the disk that holds its database file \(or lift the file size limit\); nothing was written; retrying in 1 s/,
+      )
+      const state = await eventually('three failed passes', async () => {
+        const current = await readWatcherState(local.unixRemote)
+        return (current?.failing?.attempts ?? 0) >= 3 ? current : undefined
+      })
+      const problem = expect.stringMatching(/^the local Open_vSwitch DB at unix:\S+ cannot store writes \(I\/O error: \S+: write failed \(File too large\)\)$/)
+      expect(state).toMatchObject({chassis, lock: 'held', failing: {kind: 'io-error', message: problem}})
+      expect(watcher.lines.filter((line) => line.includes('pass failed'))).toHaveLength(1)
+
+      const status = await runCli(['status', '--db', local.unixRemote, '--nb-db', sandbox().nbDb, '--provider', 'dummy'])
+      expect(status.stderr).toMatch(/^ovn-vif-ctl: warning: reconcile --watch cannot reconcile this chassis: the local Open_vSwitch DB at unix:\S+ cannot store writes \(I\/O error: .*\) \(since \S+, \d+ failed passes; next try at \S+\); ovn-vif-ctl doctor says how to fix it$/m)
+      const doctor = await doctorChecks(['--db', local.unixRemote, '--nb-db', sandbox().nbDb])
+      expect(doctor.checks.reconciler).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(/^running \(pid \d+, holds the lock\) but its passes fail: the local Open_vSwitch DB at unix:\S+ cannot store writes \(I\/O error: .*\) \(since \S+, \d+ failed; next try at \S+\)$/),
+        fix: 'free space on the disk that holds its database file (or lift the file size limit); nothing was written',
+        unreachable: true,
+      })
+      expect(doctor.exitCode).toBe(4)
+
+      await run('prlimit', ['--pid', String(pid), '--fsize=unlimited'])
+      await waitForPluggedInterfaces(local.unixRemote, 'full', ['full1', 'full2'])
+      await watcher.waitForLine(/passes work again, after \d+ failed since /)
+      expect((await readWatcherState(local.unixRemote))?.failing).toBeUndefined()
+      await nbctl('ls-del', 'sw-full')
     })
   })
 })
