@@ -10,8 +10,8 @@ import {providerFlags, providerRegistryOptions, representorSourceFlags} from '..
 import {loadProviders, ProviderRegistry} from '../providers/registry.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
 import {StatusSource} from '../status/gather.js'
-import {STATES, type StatusReport, type StatusState} from '../status/model.js'
-import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat} from '../status/render.js'
+import {type DataHealth, STATES, type StatusReport, type StatusState} from '../status/model.js'
+import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat, watchHeader} from '../status/render.js'
 import {readWatcherState} from '../reconcile/watch-state.js'
 import {watchStatus} from '../status/watch.js'
 
@@ -90,10 +90,10 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
         const first = selectRows(source.report(), source, lports, states, {checkNamed: true})
         const select = (report: StatusReport) => selectRows(report, source, lports, states, {checkNamed: false})
         const format = flags.format as StatusFormat
-        const print = (report: StatusReport) => this.log(this.render(report, format, columns ?? DEFAULT_COLUMNS[report.mode], flags.color))
+        const print = (report: StatusReport, health?: DataHealth) => this.log(this.render(report, format, columns ?? DEFAULT_COLUMNS[report.mode], flags.color, health))
         if (flags.watch) {
           favourMemoryOverSpeed()
-          await this.watch(source, (report) => print(select(report)), format, flags['batch-ms'])
+          await this.watch(source, (report, health) => print(select(report), health), format, flags['batch-ms'])
           return undefined
         }
 
@@ -120,13 +120,14 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
     this.warnLine(`reconcile --watch cannot reconcile this chassis: ${failing.message} (since ${failing.since}, ${failing.attempts} failed passes; next try at ${failing.nextAttemptAt}); ovn-vif-ctl doctor says how to fix it`)
   }
 
-  private render(report: StatusReport, format: StatusFormat, columns: readonly string[], colour: boolean): string {
-    if (format === 'json') return JSON.stringify(jsonReport(report), null, this.watching ? 0 : 2)
+  /** With --watch, `health` says how current the data is: JSON carries it, the other formats get a line above (watch()). */
+  private render(report: StatusReport, format: StatusFormat, columns: readonly string[], colour: boolean, health?: DataHealth): string {
+    if (format === 'json') return JSON.stringify({...jsonReport(report), ...health}, null, this.watching ? 0 : 2)
     if (format === 'csv') return renderCsv(report.rows, columns)
     return renderTable(report, columns, colourFor(colour, process.stdout))
   }
 
-  private async watch(source: StatusSource, print: (report: StatusReport) => void, format: StatusFormat, batchMs: number): Promise<void> {
+  private async watch(source: StatusSource, print: (report: StatusReport, health: DataHealth) => void, format: StatusFormat, batchMs: number): Promise<void> {
     const controller = new AbortController()
     const stop = () => controller.abort()
     process.once('SIGTERM', stop)
@@ -138,10 +139,10 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
       await watchStatus(source, {
         batchMs,
         signal: controller.signal,
-        render: (report) => {
+        render: (report, health) => {
           if (redrawInPlace) process.stdout.write('\u001B[H\u001B[2J')
-          else if (format !== 'json') this.log(`--- ${new Date().toISOString()}`)
-          print(report)
+          if (format !== 'json') this.log(watchHeader(health, new Date()))
+          print(report, health)
         },
       })
     } finally {

@@ -124,6 +124,8 @@ export interface ReconcilerEvents {
   changed: []
   /** Connection and lock state, for logs. */
   status: [message: string]
+  /** A database connection was lost (up false) or is back, e.g. for status --watch. */
+  connection: [database: string, up: boolean]
 }
 
 /**
@@ -237,8 +239,12 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         const lostLock = client === this.ovs && this.holdsLock ? `, and with it the ${RECONCILE_LOCK} lock` : ''
         if (client === this.ovs) this.holdsLock = false
         this.emit('status', `lost the ${name}${lostLock}; reconnecting, no unplugging until it is back and resynced`)
+        this.emit('connection', name, false)
       })
-      client.on('connected', () => this.emit('status', `connected to the ${name}`))
+      client.on('connected', () => {
+        this.emit('status', `connected to the ${name}`)
+        this.emit('connection', name, true)
+      })
     }
 
     await Promise.all([this.followChassis(), this.options.dryRun ? undefined : this.takeLock()])

@@ -12,7 +12,7 @@ import {planReconcile} from '../reconcile/plan.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {bindingView, SB_COLUMNS} from '../reconcile/view.js'
 import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
-import type {StatusReport, StatusRow} from './model.js'
+import type {DataHealth, StatusReport, StatusRow} from './model.js'
 
 /** How long a burst of changes may run before --watch re-derives which orphans' bindings to read. */
 const FOLLOW_ORPHANS_MS = 100
@@ -90,6 +90,8 @@ async function monitor(client: OvsdbClient, requests: MonitorRequests): Promise<
   }
 }
 
+const DATABASE_NAMES: Readonly<Record<string, string>> = {OVN_Northbound: 'Northbound DB', OVN_Southbound: 'Southbound DB'}
+
 /**
  * The live data `status` reports from: in local mode the reconciler's view of this chassis
  * (the same connections, chassis and bridge `reconcile` uses) plus the Southbound and, when
@@ -104,6 +106,9 @@ export class StatusSource extends EventEmitter<{changed: []}> {
    * port, and opening (for the orphans) and the first report would otherwise each build one.
    */
   private keptView: ReconcileView | undefined
+  private updatedAt = new Date().toISOString()
+  /** Database -> since when its connection is lost. */
+  private readonly down = new Map<string, string>()
 
   private constructor(
     private readonly options: StatusSourceOptions,
@@ -203,9 +208,24 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   /** Emits 'changed' on every change; in local mode keeps the binding conditions (first `bindingWhere`) in step with the orphans. */
   private listen(bindingWhere?: Condition[]): void {
-    const changed = () => this.emit('changed')
+    const changed = () => {
+      this.updatedAt = new Date().toISOString()
+      this.emit('changed')
+    }
     for (const monitor of [this.sbMonitor, this.nbMonitor]) monitor?.on('change', changed)
     this.reconciler?.on('changed', changed)
+    const connection = (database: string, up: boolean) => {
+      if (up) this.down.delete(database)
+      else if (!this.down.has(database)) this.down.set(database, new Date().toISOString())
+      this.emit('changed')
+    }
+    this.reconciler?.on('connection', connection)
+    for (const client of this.clients) {
+      const database = DATABASE_NAMES[client.database] ?? client.database
+      client.on('disconnected', () => connection(database, false))
+      client.on('connected', () => connection(database, true))
+    }
+
     const {reconciler} = this
     if (reconciler && bindingWhere) {
       // The set of orphans changes as ports come and go: keep the binding conditions in step,
@@ -268,6 +288,10 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     }
 
     return [...byUuid.values()]
+  }
+
+  health(): DataHealth {
+    return {updatedAt: this.updatedAt, down: [...this.down].map(([database, since]) => ({database, since}))}
   }
 
   /** Every row as things stand now, and the counts. */

@@ -45,3 +45,11 @@ export interface StatusReport {
   /** Counts per requested chassis, with --all-chassis. */
   byChassis?: Record<string, StateCounts>
 }
+
+/** How current a watched status is: for status --watch, which keeps showing the last data through an outage. */
+export interface DataHealth {
+  /** When the data last changed (ISO 8601). */
+  updatedAt: string
+  /** The databases whose connection is lost, and since when; each is being reconnected. */
+  down: Array<{database: string; since: string}>
+}

@@ -2,7 +2,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 
 import {ValidationError} from '../lib/errors.js'
 import {csvField} from '../providers/report.js'
-import {type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
+import {type DataHealth, type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
 export const FORMATS = ['table', 'json', 'csv'] as const
 export type StatusFormat = (typeof FORMATS)[number]
@@ -131,4 +131,16 @@ export function jsonReport(report: StatusReport): Record<string, unknown> {
     ...(report.byChassis ? {byChassis: report.byChassis} : {}),
     rows: report.rows.map(jsonRow),
   }
+}
+
+/**
+ * The line above each rendering of status --watch: when it was drawn, and how old its data
+ * is; during an outage, which databases are down since when, so a stale screen never looks
+ * healthy.
+ */
+export function watchHeader(health: DataHealth, now: Date): string {
+  const stamp = `--- ${now.toISOString()}`
+  if (health.down.length === 0) return `${stamp}, data as of ${health.updatedAt}`
+  const down = health.down.map(({database, since}) => `the ${database} since ${since}`).join(', ')
+  return `${stamp}: DATABASE DOWN, reconnecting: ${down}; the rows below are as of ${health.updatedAt} and may be stale`
 }

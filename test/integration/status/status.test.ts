@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
+import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
 import {eventually} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
@@ -180,5 +181,29 @@ describe('status against real servers', () => {
     await watcher.waitForLine(/"lport":"s-watch","state":"plugged"/, {from})
     watcher.kill('SIGTERM')
     expect(await watcher.exited).toBe(0)
+  })
+
+  it('--watch shows a database outage and the time of its data, and clears it once the database is back', async () => {
+    const table = new CliProcess(['status', '--watch', '--db', hv1().db, '--nb-db', sandbox().nbDb])
+    const json = new CliProcess(['status', '--watch', '-f', 'json', '--db', hv1().db, '--nb-db', sandbox().nbDb])
+    watchers.push(table, json)
+    const asOf = await table.waitForLine(/^--- \S+, data as of \S+$/)
+    await json.waitForLine(/"mode":"local"/)
+    const updatedAt = /data as of (\S+)$/.exec(asOf)![1]!
+    const [tableFrom, jsonFrom] = [table.lines.length, json.lines.length]
+
+    await killSandboxDaemon(sandbox(), 'sb/ovsdb-server')
+    try {
+      const down = await table.waitForLine(/DATABASE DOWN/, {from: tableFrom})
+      expect(down).toMatch(new RegExp(`^--- \\S+: DATABASE DOWN, reconnecting: the Southbound DB since \\S+; the rows below are as of ${updatedAt.replaceAll('.', '\\.')} and may be stale$`))
+      const line = await json.waitForLine(/"down":\[\{/, {from: jsonFrom})
+      expect(JSON.parse(line)).toMatchObject({updatedAt: expect.any(String), down: [{database: 'Southbound DB', since: expect.any(String)}], mode: 'local'})
+    } finally {
+      await restartSandboxDaemon(sandbox(), 'sb/ovsdb-server')
+    }
+
+    const back = table.lines.length
+    await table.waitForLine(/^--- \S+, data as of \S+$/, {from: back})
+    await json.waitForLine(/"down":\[\]/, {from: jsonFrom})
   })
 })

@@ -2,7 +2,7 @@ import {Chalk} from 'chalk'
 import {describe, expect, it} from 'vitest'
 
 import type {StatusReport} from '../../../src/status/model.js'
-import {colourFor, DEFAULT_COLUMNS, jsonReport, parseColumns, renderCsv, renderTable} from '../../../src/status/render.js'
+import {colourFor, DEFAULT_COLUMNS, jsonReport, parseColumns, renderCsv, renderTable, watchHeader} from '../../../src/status/render.js'
 
 const report: StatusReport = {
   mode: 'local',
@@ -90,5 +90,23 @@ describe('status renderers', () => {
       error: null,
       netdev: null,
     })
+  })
+})
+
+describe('the status --watch header', () => {
+  const now = new Date('2026-01-02T03:04:05.000Z')
+
+  it('says when it was drawn and how old the data is', () => {
+    expect(watchHeader({updatedAt: '2026-01-02T03:04:00.000Z', down: []}, now)).toBe('--- 2026-01-02T03:04:05.000Z, data as of 2026-01-02T03:04:00.000Z')
+  })
+
+  it('names every database that is down, since when, and that the rows may be stale', () => {
+    const down = [
+      {database: 'Southbound DB', since: '2026-01-02T03:04:01.000Z'},
+      {database: 'local Open_vSwitch DB', since: '2026-01-02T03:04:02.000Z'},
+    ]
+    expect(watchHeader({updatedAt: '2026-01-02T03:04:00.000Z', down}, now)).toBe(
+      '--- 2026-01-02T03:04:05.000Z: DATABASE DOWN, reconnecting: the Southbound DB since 2026-01-02T03:04:01.000Z, the local Open_vSwitch DB since 2026-01-02T03:04:02.000Z; the rows below are as of 2026-01-02T03:04:00.000Z and may be stale',
+    )
   })
 })
