@@ -17,6 +17,7 @@ import Providers from './commands/providers/index.js'
 import ProvidersInventory from './commands/providers/inventory.js'
 import Reconcile from './commands/reconcile.js'
 import SandboxEnv from './commands/sandbox/env.js'
+import SandboxRestart from './commands/sandbox/restart.js'
 import SandboxStart from './commands/sandbox/start.js'
 import SandboxStatus from './commands/sandbox/status.js'
 import SandboxStop from './commands/sandbox/stop.js'
@@ -37,6 +38,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'providers:inventory': ProvidersInventory,
   reconcile: Reconcile,
   'sandbox:env': SandboxEnv,
+  'sandbox:restart': SandboxRestart,
   'sandbox:start': SandboxStart,
   'sandbox:status': SandboxStatus,
   'sandbox:stop': SandboxStop,

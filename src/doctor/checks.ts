@@ -171,7 +171,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       }
     })
 
-    await check('northd', 'ovn-northd', ['southbound'], () => checkNorthd(sb!, nb, options.northdWaitMs))
+    await check('northd', 'ovn-northd', ['southbound'], () => checkNorthd(sb!, nb, settings, options.northdWaitMs))
 
     const statusNeeds = ['system-id', 'integration-bridge', 'southbound']
     if (statusNeeds.every((need) => passed.has(need))) {

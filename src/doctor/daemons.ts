@@ -6,6 +6,7 @@ import {type OvsdbClient, type Replica, RpcError} from '../ovsdb/index.js'
 import {followUntil} from './follow.js'
 import {findProcess, isRunning, pidfileCandidates, readPidfile} from '../lib/processes.js'
 import type {WatcherState} from '../reconcile/watch-state.js'
+import {sandboxOfLocalDb} from '../sandbox/sandbox.js'
 import type {StatusRow} from '../status/model.js'
 import type {CheckOutcome} from './report.js'
 
@@ -15,9 +16,22 @@ type Env = Readonly<Record<string, string | undefined>>
 /** The OVSDB lock ovn-northd holds on the Southbound DB while it is the active instance. */
 export const NORTHD_LOCK = 'ovn_northd'
 
-/** The fix for a daemon that does not run, for a packaged system: Debian and Ubuntu also have the package's own unit. */
-function startFix(daemon: 'ovn-controller' | 'ovn-northd', packageUnit: string): string {
+/**
+ * The fix for a daemon that does not run: on a packaged system its unit (Debian and Ubuntu also
+ * have the package's own); for a sandbox's database, the sandbox's own way, naming the daemon as
+ * the sandbox does (`hv1/ovn-controller`, `northd/ovn-northd`).
+ */
+export function startFix(daemon: 'ovn-controller' | 'ovn-northd', packageUnit: string, sandbox?: {dir: string; name: string}): string {
+  if (sandbox) return `start it: ovn-vif-ctl sandbox restart --dir ${sandbox.dir} ${sandbox.name} (this is a sandbox's database)`
   return `start it: systemctl start ${daemon} (or the package's unit, systemctl start ${packageUnit}), then see its log`
+}
+
+/** The sandbox daemon's name for this program, when the local DB is a sandbox's. */
+async function sandboxDaemonOf(ovsDb: string, program: 'ovn-controller' | 'ovn-northd'): Promise<{dir: string; name: string} | undefined> {
+  const found = await sandboxOfLocalDb(ovsDb)
+  if (!found) return undefined
+  const name = program === 'ovn-controller' ? `${found.chassis.name}/ovn-controller` : 'northd/ovn-northd'
+  return found.sandbox.daemons.some((daemon) => daemon.name === name) ? {dir: found.sandbox.dir, name} : undefined
 }
 
 function firstRow(replica: Replica, table: string): Record<string, unknown> | undefined {
@@ -34,7 +48,7 @@ export async function checkController(sb: OvsdbClient, systemId: string, setting
   const {ovsDb} = settings
   const candidates = pidfileCandidates('ovn-controller', ovsDb, env)
   const pidfile = await readPidfile(candidates)
-  const fix = startFix('ovn-controller', 'ovn-host')
+  const fix = startFix('ovn-controller', 'ovn-host', await sandboxDaemonOf(ovsDb, 'ovn-controller'))
   if (pidfile && !(await isRunning(pidfile.pid))) {
     return {result: 'fail', detail: `not running: ${pidfile.file} names pid ${pidfile.pid}, which has exited`, fix, unreachable: true}
   }
@@ -83,7 +97,7 @@ async function northdHoldsLock(sb: OvsdbClient): Promise<boolean> {
  * NB_Global.nb_cfg to SB_Global and, once the Southbound DB has it, to NB_Global.sb_cfg. A lag
  * is allowed for up to the wait, for a change being processed right now.
  */
-export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, waitMs: number): Promise<Outcome> {
+export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, settings: ConnectionSettings, waitMs: number): Promise<Outcome> {
   let running: boolean
   try {
     running = await northdHoldsLock(sb)
@@ -93,10 +107,11 @@ export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, 
   }
 
   if (!running) {
+    const sandbox = await sandboxDaemonOf(settings.ovsDb, 'ovn-northd')
     return {
       result: 'fail',
       detail: `not running: nobody holds the ${NORTHD_LOCK} lock on the Southbound DB, so Northbound changes do not reach it`,
-      fix: `${startFix('ovn-northd', 'ovn-central')} (on the central node)`,
+      fix: sandbox ? startFix('ovn-northd', 'ovn-central', sandbox) : `${startFix('ovn-northd', 'ovn-central')}, on the central node`,
       unreachable: true,
     }
   }

@@ -430,6 +430,31 @@ export async function restartSandboxDaemon(sandbox: Sandbox, name: string): Prom
   await startSandboxDaemon(daemon)
 }
 
+/**
+ * Starts again, as first started, the daemons of the sandbox that do not run: those named, or
+ * every one, in the order they were started (central databases first). Returns those started.
+ */
+export async function startStoppedDaemons(sandbox: Sandbox, names: readonly string[] = []): Promise<SandboxDaemon[]> {
+  const wanted = names.length > 0 ? names.map((name) => sandboxDaemon(sandbox, name)) : sandbox.daemons
+  const started: SandboxDaemon[] = []
+  for (const daemon of sandbox.daemons.filter((candidate) => wanted.includes(candidate))) {
+    const pid = await readPid(daemon.pidfile)
+    if (pid !== undefined && (await isOurDaemon(pid, daemon.pidfile))) continue
+    await restartSandboxDaemon(sandbox, daemon.name)
+    started.push(daemon)
+  }
+
+  return started
+}
+
+/** The sandbox a local Open_vSwitch DB belongs to, and its chassis: a sandbox keeps each chassis's DB at DIR/CHASSIS/db.sock. */
+export async function sandboxOfLocalDb(ovsDb: string): Promise<{sandbox: Sandbox; chassis: SandboxChassis} | undefined> {
+  if (!ovsDb.startsWith('unix:')) return undefined
+  const sandbox = await readSandboxState(path.dirname(path.dirname(ovsDb.slice('unix:'.length)))).catch(() => undefined)
+  const chassis = sandbox?.chassis.find((candidate) => candidate.db === ovsDb)
+  return sandbox && chassis ? {sandbox, chassis} : undefined
+}
+
 /** The shell exports that point ovn-nbctl, ovn-sbctl, ovs-vsctl and ovn-vif-ctl at the sandbox. */
 export function sandboxEnv(sandbox: Sandbox, chassisName?: string): Record<string, string> {
   const chassis = chassisName ? sandbox.chassis.find((c) => c.name === chassisName) : sandbox.chassis[0]

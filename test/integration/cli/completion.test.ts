@@ -98,8 +98,8 @@ describe('shell completion', () => {
 
   it('completes the command help is asked about', async () => {
     expect(await bashComplete(bash, 'ovn-vif-ctl help sa')).toEqual(['sandbox'])
-    expect(await bashComplete(bash, 'ovn-vif-ctl help sandbox ')).toEqual(['env', 'start', 'status', 'stop'])
-    expect(await zshComplete(zsh, 'ovn-vif-ctl help sandbox ')).toBe('commands: env start status stop\n')
+    expect(await bashComplete(bash, 'ovn-vif-ctl help sandbox ')).toEqual(['env', 'restart', 'start', 'status', 'stop'])
+    expect(await zshComplete(zsh, 'ovn-vif-ctl help sandbox ')).toBe('commands: env restart start status stop\n')
   })
 
   it('completes the flags of the command on the line, and the values a flag lists, in bash', async () => {
@@ -129,7 +129,7 @@ describe('shell completion', () => {
 
   it('finds the command and offers its flags in zsh', async () => {
     expect(await zshComplete(zsh, 'ovn-vif-ctl ')).toContain('commands: completion doctor help plug providers reconcile sandbox status unplug')
-    expect(await zshComplete(zsh, 'ovn-vif-ctl sandbox ')).toContain('commands: env start status stop')
+    expect(await zshComplete(zsh, 'ovn-vif-ctl sandbox ')).toContain('commands: env restart start status stop')
     const plug = await zshComplete(zsh, 'ovn-vif-ctl plug vm1 --')
     expect(plug).toContain('arguments for: ovn-vif-ctl vm1 --')
     expect(plug).toContain("--wait=[After writing, wait\\: none; sb (ovn-northd has it in the Southbound DB); hv (every ovn-controller has applied it); plugged (each port is claimed and up on its chassis, or for unplug claimed by none)]:value:(none sb hv plugged)")
