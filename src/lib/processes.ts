@@ -1,6 +1,8 @@
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import {readPid} from '../sandbox/daemon.js'
+
 type Env = Readonly<Record<string, string | undefined>>
 
 /**
@@ -29,11 +31,11 @@ export function pidfileCandidates(daemon: string, ovsDb: string, env: Env): stri
   return [...new Set(dirs)].map((dir) => path.join(dir, `${daemon}.pid`))
 }
 
+/** The first of the candidate pidfiles that names a pid. */
 export async function readPidfile(candidates: readonly string[]): Promise<{file: string; pid: number} | undefined> {
   for (const file of candidates) {
-    const text = await readFile(file, 'utf8').catch(() => undefined)
-    const pid = Number.parseInt(text ?? '', 10)
-    if (pid > 0) return {file, pid}
+    const pid = await readPid(file)
+    if (pid !== undefined) return {file, pid}
   }
 
   return undefined
