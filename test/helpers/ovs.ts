@@ -1,3 +1,4 @@
+import {readWatcherState} from '../../src/reconcile/watch-state.js'
 import {run} from '../../src/sandbox/daemon.js'
 
 /** A value as ovs-vsctl/ovn-nbctl --format=json print it, decoded: maps to objects, sets to arrays. */
@@ -47,11 +48,20 @@ export async function pluggedInterfaceNames(db: string, prefix = ''): Promise<st
     .sort()
 }
 
-/** Waits until the plugged interfaces starting with prefix are exactly `expected`. */
-export async function waitForPluggedInterfaces(db: string, prefix: string, expected: readonly string[]): Promise<void> {
+/** Waits (up to timeoutMs) until the plugged interfaces starting with prefix are exactly `expected`. */
+export async function waitForPluggedInterfaces(db: string, prefix: string, expected: readonly string[], timeoutMs?: number): Promise<void> {
   const want = JSON.stringify([...expected].sort())
   await eventually(`plugged interfaces ${prefix}* to be [${expected.join(',')}]`, async () => {
     const names = await pluggedInterfaceNames(db, prefix)
     return JSON.stringify(names) === want ? names : undefined
-  })
+  }, timeoutMs)
+}
+
+/**
+ * For a wait that needs the next pass of the watcher of this local DB once the cause of its
+ * failing passes is gone: the pause its published state says is left, plus the usual 20 s.
+ */
+export async function afterNextAttemptMs(db: string): Promise<number> {
+  const next = (await readWatcherState(db))?.failing?.nextAttemptAt
+  return Math.max(0, next ? Date.parse(next) - Date.now() : 0) + 20_000
 }

@@ -7,7 +7,7 @@ import {readWatcherState} from '../../../src/reconcile/watch-state.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
-import {eventually, listRows, pluggedInterfaceNames, waitForPluggedInterfaces} from '../../helpers/ovs.js'
+import {afterNextAttemptMs, eventually, listRows, pluggedInterfaceNames, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
@@ -143,7 +143,7 @@ describe('reconcile --watch, against real servers', () => {
 
     await nbctl('lsp-del', 'bad1', '--', 'lsp-add', 'sw-retry', 'good1', '--',
       'set', 'Logical_Switch_Port', 'good1', 'options:requested-chassis=hv1', 'options:vif-plug-type=dummy')
-    await waitForPlugged('good1', ['good1'])
+    await waitForPluggedInterfaces(hv1().db, 'good1', ['good1'], await afterNextAttemptMs(hv1().db))
     await watcher.waitForLine(/passes work again, after \d+ failed since /)
     expect((await readWatcherState(hv1().db))?.failing).toBeUndefined()
     await nbctl('ls-del', 'sw-retry')

@@ -6,7 +6,7 @@ import {readWatcherState} from '../../../src/reconcile/watch-state.js'
 import {readPid, run} from '../../../src/sandbox/daemon.js'
 import {VSWITCH_SCHEMA} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
-import {eventually, listRows, waitForPluggedInterfaces} from '../../helpers/ovs.js'
+import {afterNextAttemptMs, eventually, listRows, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
 import {CliProcess} from '../../helpers/process.js'
 import {useSandbox} from '../../helpers/sandbox.js'
@@ -119,7 +119,8 @@ describe('reconcile and doctor against a local OVS DB that refuses writes, with 
       expect(doctor.exitCode).toBe(4)
 
       await run('prlimit', ['--pid', String(pid), '--fsize=unlimited'])
-      await waitForPluggedInterfaces(local.unixRemote, 'full', ['full1', 'full2'])
+      const timeoutMs = await afterNextAttemptMs(local.unixRemote)
+      await waitForPluggedInterfaces(local.unixRemote, 'full', ['full1', 'full2'], timeoutMs)
       await watcher.waitForLine(/passes work again, after \d+ failed since /)
       expect((await readWatcherState(local.unixRemote))?.failing).toBeUndefined()
       await nbctl('ls-del', 'sw-full')
