@@ -122,7 +122,12 @@ describe('reconcile and doctor against a local OVS DB that refuses writes, with 
       const timeoutMs = await afterNextAttemptMs(local.unixRemote)
       await waitForPluggedInterfaces(local.unixRemote, 'full', ['full1', 'full2'], timeoutMs)
       await watcher.waitForLine(/passes work again, after \d+ failed since /)
-      expect((await readWatcherState(local.unixRemote))?.failing).toBeUndefined()
+      // The state file is rewritten just after the log line.
+      const cleared = await eventually('the published state to clear', async () => {
+        const current = await readWatcherState(local.unixRemote)
+        return current && !current.failing ? current : undefined
+      })
+      expect(cleared.lock).toBe('held')
       await nbctl('ls-del', 'sw-full')
     })
   })
