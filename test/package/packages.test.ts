@@ -52,6 +52,16 @@ async function field(file: string, name: string): Promise<string> {
   return (await exec('dpkg-deb', ['--field', file, name])).stdout.trim()
 }
 
+/** The packaged CLI names its own runtime in --version, and loads its commands for status --help. */
+async function expectPackagedCliAnswers(cli: (...args: string[]) => Promise<{stdout: string; stderr: string; exitCode: number}>, arch: string): Promise<void> {
+  const version = await cli('--version')
+  expect(version.stderr).toBe('')
+  expect(version.stdout).toBe(`ovn-vif-ctl/${manifest.version} linux-${arch} node-v${runtimeVersion}\n`)
+  const help = await cli('status', '--help')
+  expect(help.exitCode).toBe(0)
+  expect(help.stdout).toMatch(/^USAGE\n {2}\$ ovn-vif-ctl status /m)
+}
+
 beforeAll(async () => {
   const missing: string[] = []
   if (process.getuid?.() !== 0) missing.push('root (dpkg -i installs into the system; CI runs as root)')
@@ -118,12 +128,7 @@ describe('the .deb packages', () => {
       expect(header).toMatch(/^\s*Machine:\s+AArch64$/m)
       // No binfmt_misc here: qemu runs the packaged runtime on the packaged entry point, as the launcher does.
       const cli = (...args: string[]) => outcome(programs.get('qemu-aarch64-static')!, [path.join(lib, 'bin', 'node'), path.join(lib, 'bin', 'run.js'), ...args], {cwd: os.tmpdir(), env: {PATH: PATH_WITHOUT_NODE}, timeoutMs: 120_000})
-      const version = await cli('--version')
-      expect(version.stderr).toBe('')
-      expect(version.stdout).toBe(`ovn-vif-ctl/${manifest.version} linux-arm64 node-v${runtimeVersion}\n`)
-      const help = await cli('status', '--help')
-      expect(help.exitCode).toBe(0)
-      expect(help.stdout).toMatch(/^USAGE\n {2}\$ ovn-vif-ctl status /m)
+      await expectPackagedCliAnswers(cli, 'arm64')
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
@@ -157,12 +162,7 @@ describe('the tarball', () => {
 
       await exec('tar', ['-xzf', tarball('x64'), '-C', dir])
       const cli = (...args: string[]) => outcome(path.join(dir, top, 'usr', 'bin', 'ovn-vif-ctl'), args, {cwd: elsewhere, env: {PATH: PATH_WITHOUT_NODE}})
-      const version = await cli('--version')
-      expect(version.stderr).toBe('')
-      expect(version.stdout).toBe(`ovn-vif-ctl/${manifest.version} linux-x64 node-v${runtimeVersion}\n`)
-      const help = await cli('status', '--help')
-      expect(help.exitCode).toBe(0)
-      expect(help.stdout).toMatch(/^USAGE\n {2}\$ ovn-vif-ctl status /m)
+      await expectPackagedCliAnswers(cli, 'x64')
     } finally {
       await rm(dir, {recursive: true, force: true})
       await rm(elsewhere, {recursive: true, force: true})
