@@ -5,6 +5,9 @@
  * then one closing line with the totals; exits non-zero when any run failed. Arguments go to
  * vitest (e.g. a test file), on both runtimes.
  *
+ * With --packages (`npm run test:packages`, root only): builds the .deb and tarball packages
+ * and runs their tests (vitest.packages.config.ts) on the embedded runtime, counted the same way.
+ *
  * Plain JavaScript: it starts on whatever `node` the machine has.
  */
 import {existsSync} from 'node:fs'
@@ -14,17 +17,20 @@ import path from 'node:path'
 
 import {ensureRuntime, ROOT, runInherited, runtimeEnv} from './runtimes.js'
 
-/** @type {const} */
-const ROLES = ['floor', 'embedded']
-const vitestArgs = process.argv.slice(2)
+const packages = process.argv[2] === '--packages'
+const vitestArgs = process.argv.slice(packages ? 3 : 2)
+/** @type {Array<'floor' | 'embedded'>} */
+const ROLES = packages ? ['embedded'] : ['floor', 'embedded']
+const SUITE = packages ? 'packages:suite' : 'suite'
+const title = packages ? 'npm run test:packages' : 'npm test'
 
 // Both first: a runtime that cannot be fetched fails the run before anything else takes time.
 const runtimes = []
 for (const role of ROLES) runtimes.push({role, runtime: await ensureRuntime(role)})
 
-// A fresh clone: the dependencies first, installed by npm on the floor runtime.
+// A fresh clone: the dependencies first, installed by npm on the first runtime.
 if (!existsSync(path.join(ROOT, 'node_modules'))) {
-  const code = await runInherited('npm', ['ci', '--no-audit', '--no-fund'], runtimeEnv(runtimes[0].runtime))
+  const code = await runInherited('npm', ['ci', '--no-audit', '--no-fund'], runtimeEnv(runtimes[0]?.runtime ?? (await ensureRuntime('floor'))))
   if (code !== 0) process.exit(code)
 }
 
@@ -33,9 +39,9 @@ const results = []
 try {
   for (const {role, runtime} of runtimes) {
     const report = path.join(work, `vitest-${role}.json`)
-    process.stdout.write(`\n== npm test on Node.js ${runtime.version} (${role})\n`)
+    process.stdout.write(`\n== ${title} on Node.js ${runtime.version} (${role})\n`)
     const started = Date.now()
-    const code = await runInherited('npm', ['run', '--silent', 'suite', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], {...runtimeEnv(runtime), FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0')})
+    const code = await runInherited('npm', ['run', '--silent', SUITE, '--', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs], {...runtimeEnv(runtime), FORCE_COLOR: process.env.FORCE_COLOR ?? (process.stdout.isTTY ? '1' : '0')})
     const counts = await readCounts(report)
     results.push({role, version: runtime.version, code, counts, seconds: Math.round((Date.now() - started) / 1000)})
   }

@@ -1,0 +1,65 @@
+/**
+ * Start-up of the packaged CLI against its own runtime doing nothing: `ovn-vif-ctl --version`
+ * and `ovn-vif-ctl status --help` from the linux-x64 tarball (the same tree as the .deb),
+ * against that tarball's `node -e 0`. Targets: --version <= 1.2x, status --help <= 2x.
+ * Each command runs RUNS times, interleaved, after WARMUP unmeasured rounds (the page cache);
+ * prints the medians, the ratios, and the spread (min-max).
+ *
+ * With --compile-cache, also `status --help` with Node's module compile cache
+ * (NODE_COMPILE_CACHE) in a directory of its own, warmed by the warm-up rounds.
+ *
+ * Run after `npm run package`: npx tsx bench/startup/run.ts [--runs N] [--compile-cache]
+ */
+import {execFileSync} from 'node:child_process'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const {values} = parseArgs({options: {runs: {type: 'string', default: '21'}, 'compile-cache': {type: 'boolean', default: false}}})
+const RUNS = Number(values.runs)
+const WARMUP = 3
+const {version} = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {version: string}
+const top = `ovn-vif-ctl-${version}-linux-x64`
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-startup-'))
+try {
+  execFileSync('tar', ['-xzf', path.join(root, 'out', `${top}.tar.gz`), '-C', work])
+  const tree = path.join(work, top)
+  const node = path.join(tree, 'usr', 'lib', 'ovn-vif-ctl', 'bin', 'node')
+  const cli = path.join(tree, 'usr', 'bin', 'ovn-vif-ctl')
+  // No node on PATH, as on a DPU; NO_COLOR as in the tests.
+  const env = {PATH: '/usr/bin:/bin', NO_COLOR: '1', HOME: work}
+  const cases: Array<{name: string; file: string; args: string[]; env: NodeJS.ProcessEnv}> = [
+    {name: 'node -e 0', file: node, args: ['-e', '0'], env},
+    {name: 'ovn-vif-ctl --version', file: cli, args: ['--version'], env},
+    {name: 'ovn-vif-ctl status --help', file: cli, args: ['status', '--help'], env},
+  ]
+  if (values['compile-cache']) {
+    cases.push({name: 'status --help, compile cache', file: cli, args: ['status', '--help'], env: {...env, NODE_COMPILE_CACHE: path.join(work, 'compile-cache')}})
+  }
+
+  const times = new Map(cases.map((entry) => [entry.name, [] as number[]]))
+  for (let round = 0; round < WARMUP + RUNS; round++) {
+    for (const entry of cases) {
+      const started = process.hrtime.bigint()
+      execFileSync(entry.file, entry.args, {env: entry.env, stdio: ['ignore', 'ignore', 'inherit']})
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      if (round >= WARMUP) times.get(entry.name)!.push(ms)
+    }
+  }
+
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  const base = median(times.get('node -e 0')!)
+  const runtime = execFileSync(node, ['--version'], {encoding: 'utf8'}).trim()
+  console.log(`packaged ovn-vif-ctl ${version} on its Node.js ${runtime}; ${RUNS} interleaved runs each, medians (min-max); ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`)
+  for (const [name, values] of times) {
+    const sorted = [...values].sort((a, b) => a - b)
+    const ratio = median(values) / base
+    console.log(`${name.padEnd(30)} ${median(values).toFixed(1).padStart(7)} ms  (${sorted[0]!.toFixed(1)}-${sorted.at(-1)!.toFixed(1)})  ${ratio.toFixed(2)}x node -e 0`)
+  }
+} finally {
+  await rm(work, {recursive: true, force: true})
+}

@@ -1,0 +1,252 @@
+/**
+ * `npm run package` (after `npm run build`): into out/ (or --out DIR), for amd64 and arm64,
+ *   ovn-vif-ctl_<version>_<arch>.deb and ovn-vif-ctl-<version>-linux-<x64|arm64>.tar.gz,
+ * the same tree in both: /usr/bin/ovn-vif-ctl (a link to the launcher, which runs the bundle
+ * on the Node.js runtime in /usr/lib/ovn-vif-ctl/bin/node), the man page, the bash and zsh
+ * completions generated from the built CLI, the systemd unit, /etc/default/ovn-vif-ctl (a
+ * conffile) and /usr/share/doc/ovn-vif-ctl. The runtime is package.json's runtimes.embedded.
+ *
+ * Reproducible: every file's time is SOURCE_DATE_EPOCH (default: the last commit's time),
+ * owners are root, modes are fixed, file lists are sorted and the compressors are single-
+ * threaded, so the same sources and runtime give byte-identical packages.
+ */
+import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {chmod, copyFile, lstat, mkdir, readdir, readFile, rm, symlink, utimes, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+import {parseArgs, promisify} from 'node:util'
+import {gzipSync} from 'node:zlib'
+
+import {ensureRuntime, readPins, ROOT, type RuntimeArch} from './runtimes.js'
+import {computeDepends, readElfLinkage} from './package/depends.js'
+
+const exec = promisify(execFile)
+const OUT = path.resolve(parseArgs({options: {out: {type: 'string', default: path.join(ROOT, 'out')}}}).values.out)
+const NAME = 'ovn-vif-ctl'
+const LIB = `usr/lib/${NAME}`
+const UNIT = 'ovn-vif-ctl-reconcile.service'
+const CONFFILES = [`/etc/default/${NAME}`]
+const DESCRIPTION = `On a DPU or SmartNIC, plugs the representors of the host's PFs and VFs
+into OVN's integration bridge as ovn-controller's VIF plug providers do, from
+the requests a CMS writes in the Northbound DB. plug and unplug write those
+requests; reconcile --watch plugs them on this chassis (the service
+ovn-vif-ctl-reconcile, installed but neither enabled nor started); status and
+doctor say what is plugged, pending, orphaned or in conflict, and why.
+
+It runs on its own Node.js runtime, in /usr/lib/ovn-vif-ctl.`
+
+interface Manifest {
+  name: string
+  version: string
+  description: string
+  license: string
+  author: string
+  type: string
+  engines: Record<string, string>
+  oclif: unknown
+}
+
+const ARCHES: ReadonlyArray<{deb: string; node: RuntimeArch; elfMachine: string}> = [
+  {deb: 'amd64', node: 'x64', elfMachine: 'Advanced Micro Devices X86-64'},
+  {deb: 'arm64', node: 'arm64', elfMachine: 'AArch64'},
+]
+
+const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as Manifest
+const runtimeVersion = (await readPins()).embedded
+const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (await exec('git', ['log', '-1', '--format=%ct'], {cwd: ROOT})).stdout.trim())
+if (!Number.isInteger(epoch) || epoch <= 0) throw new Error(`SOURCE_DATE_EPOCH must be seconds since 1970, not ${process.env.SOURCE_DATE_EPOCH}`)
+
+await rm(OUT, {recursive: true, force: true})
+const stageRoot = path.join(OUT, 'stage')
+const common = await stageCommon(path.join(stageRoot, 'common'))
+// Both architectures at once: each compressor is single-threaded (for reproducible output).
+const built = await Promise.all(ARCHES.map((arch) => buildArch(arch)))
+await rm(stageRoot, {recursive: true, force: true})
+for (const file of built.flat()) process.stdout.write(`${path.relative(process.cwd(), file)}  ${((await lstat(file)).size / 1e6).toFixed(1)} MB\n`)
+
+async function buildArch(arch: (typeof ARCHES)[number]): Promise<string[]> {
+  const runtime = await ensureRuntime('embedded', arch.node)
+  const linkage = await readElfLinkage(runtime.node)
+  if (linkage.machine !== arch.elfMachine) throw new Error(`${runtime.node} is an ELF for ${linkage.machine}, not ${arch.elfMachine}`)
+
+  const tree = path.join(stageRoot, arch.deb)
+  await exec('cp', ['-a', common, tree])
+  await copyFile(runtime.node, path.join(tree, LIB, 'bin', 'node'))
+  await chmod(path.join(tree, LIB, 'bin', 'node'), 0o755)
+  await appendRuntimeCopyright(tree, runtime.version, path.join(runtime.dir, 'LICENSE'))
+
+  const deb = path.join(OUT, `${NAME}_${manifest.version}_${arch.deb}.deb`)
+  await buildDeb(tree, arch.deb, await computeDepends(linkage, arch.deb), deb)
+  const tarball = path.join(OUT, `${NAME}-${manifest.version}-linux-${arch.node}.tar.gz`)
+  await buildTarball(tree, `${NAME}-${manifest.version}-linux-${arch.node}`, tarball)
+  return [deb, tarball]
+}
+
+/** Everything but the runtime and the package metadata: the same for both architectures. */
+async function stageCommon(tree: string): Promise<string> {
+  const lib = path.join(tree, LIB)
+  await mkdir(path.join(lib, 'bin'), {recursive: true})
+  await mkdir(path.join(lib, 'dist'), {recursive: true})
+  await copyFile(path.join(ROOT, 'scripts', 'package', 'launcher.sh'), path.join(lib, 'bin', NAME))
+  await chmod(path.join(lib, 'bin', NAME), 0o755)
+  await copyFile(path.join(ROOT, 'bin', 'run.js'), path.join(lib, 'bin', 'run.js'))
+  // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts).
+  await copyFile(path.join(ROOT, 'dist', `${NAME}.js`), path.join(lib, 'dist', `${NAME}.js`))
+  await copyFile(path.join(ROOT, 'oclif.manifest.json'), path.join(lib, 'oclif.manifest.json'))
+  // What oclif and `--version` read: no scripts, no dependency lists.
+  const {name, version, description, license, type, engines, oclif} = manifest
+  await writeFile(path.join(lib, 'package.json'), `${JSON.stringify({name, version, description, license, type, engines, oclif}, null, 2)}\n`)
+
+  await mkdir(path.join(tree, 'usr', 'bin'), {recursive: true})
+  await symlink(`../lib/${NAME}/bin/${NAME}`, path.join(tree, 'usr', 'bin', NAME))
+
+  const man = path.join(tree, 'usr', 'share', 'man', 'man8')
+  await mkdir(man, {recursive: true})
+  await writeFile(path.join(man, `${NAME}.8.gz`), gzip(await readFile(path.join(ROOT, 'man', `${NAME}.8`))))
+
+  // Generated by the CLI just built, so they list exactly its commands and flags.
+  const cli = async (...args: string[]) => (await exec(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args])).stdout
+  const bash = path.join(tree, 'usr', 'share', 'bash-completion', 'completions')
+  const zsh = path.join(tree, 'usr', 'share', 'zsh', 'vendor-completions')
+  await mkdir(bash, {recursive: true})
+  await mkdir(zsh, {recursive: true})
+  await writeFile(path.join(bash, NAME), await cli('completion', 'bash'))
+  await writeFile(path.join(zsh, `_${NAME}`), await cli('completion', 'zsh'))
+
+  const units = path.join(tree, 'lib', 'systemd', 'system')
+  await mkdir(units, {recursive: true})
+  await copyFile(path.join(ROOT, 'contrib', UNIT), path.join(units, UNIT))
+  await mkdir(path.join(tree, 'etc', 'default'), {recursive: true})
+  await copyFile(path.join(ROOT, 'contrib', `${NAME}.default`), path.join(tree, 'etc', 'default', NAME))
+
+  const doc = path.join(tree, 'usr', 'share', 'doc', NAME)
+  await mkdir(doc, {recursive: true})
+  await writeFile(path.join(doc, 'copyright'), await projectCopyright())
+  await writeFile(path.join(doc, 'changelog.Debian.gz'), gzip(Buffer.from(changelog())))
+  return tree
+}
+
+/** gzip -9n: no name, no time stamp in the header. */
+function gzip(data: Buffer): Buffer {
+  return gzipSync(data, {level: 9})
+}
+
+function changelog(): string {
+  const date = new Date(epoch * 1000).toUTCString().replace('GMT', '+0000')
+  return `${NAME} (${manifest.version}) unstable; urgency=medium\n\n  * Release ${manifest.version}, with Node.js ${runtimeVersion}.\n\n -- ${manifest.author}  ${date}\n`
+}
+
+/** The machine-readable copyright: ours, then each bundled npm package with its licence text. */
+async function projectCopyright(): Promise<string> {
+  const sections = [
+    `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: ${NAME}\n`,
+    `Files: *\nCopyright: ${manifest.author}\nLicense: ${manifest.license}\n On Debian systems, the full text of the Apache License, Version 2.0 is in\n /usr/share/common-licenses/Apache-2.0.\n`,
+  ]
+  const {stdout} = await exec('npm', ['ls', '--omit=dev', '--all', '--parseable'], {cwd: ROOT})
+  const packages = stdout.split('\n').filter((dir) => dir && dir !== ROOT).sort()
+  for (const dir of packages) {
+    const {name, version, license} = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {name: string; version: string; license?: string}
+    const licenseFile = (await readdir(dir)).filter((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file)).sort()[0]
+    const text = licenseFile ? await readFile(path.join(dir, licenseFile), 'utf8') : `${license ?? 'UNKNOWN'}: the package ships no licence file.`
+    sections.push(`Files: ${LIB}/dist/${NAME}.js\nComment: bundles the npm package ${name} ${version}\nLicense: ${license ?? 'UNKNOWN'}\n${debianText(text)}\n`)
+  }
+
+  return sections.join('\n')
+}
+
+async function appendRuntimeCopyright(tree: string, version: string, licenseFile: string): Promise<void> {
+  const file = path.join(tree, 'usr', 'share', 'doc', NAME, 'copyright')
+  const runtime = `Files: ${LIB}/bin/node\nComment: the official Node.js ${version} binary, from the npm registry\nLicense: Node.js\n${debianText(await readFile(licenseFile, 'utf8'))}\n`
+  await writeFile(file, `${await readFile(file, 'utf8')}\n${runtime}`)
+}
+
+/** A text as a field's continuation lines: each indented by one space, empty lines as " .". */
+function debianText(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line.trim() === '' ? ' .' : ` ${line.trimEnd()}`))
+    .join('\n')
+}
+
+/** Every path under a tree, sorted, directories before what they hold. */
+async function walk(tree: string, relative = ''): Promise<string[]> {
+  const entries = (await readdir(path.join(tree, relative), {withFileTypes: true})).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const paths: string[] = []
+  for (const entry of entries) {
+    const child = path.join(relative, entry.name)
+    paths.push(child)
+    if (entry.isDirectory()) paths.push(...(await walk(tree, child)))
+  }
+
+  return paths
+}
+
+/** Fixed modes (0755 for directories and executables, 0644 for the rest) and every time at the epoch. */
+async function normalise(tree: string): Promise<void> {
+  for (const relative of (await walk(tree)).reverse()) {
+    const file = path.join(tree, relative)
+    const stat = await lstat(file)
+    if (stat.isSymbolicLink()) continue
+    await chmod(file, stat.isDirectory() || stat.mode & 0o100 ? 0o755 : 0o644)
+    await utimes(file, epoch, epoch)
+  }
+
+  await chmod(tree, 0o755)
+  await utimes(tree, epoch, epoch)
+}
+
+async function installedSizeKiB(tree: string): Promise<number> {
+  let kib = 0
+  for (const relative of await walk(tree)) {
+    const stat = await lstat(path.join(tree, relative))
+    kib += stat.isFile() ? Math.ceil(stat.size / 1024) : 1
+  }
+
+  return kib
+}
+
+async function buildDeb(tree: string, architecture: string, depends: string, deb: string): Promise<void> {
+  const control = path.join(tree, 'DEBIAN')
+  await mkdir(control)
+  const md5sums: string[] = []
+  for (const relative of await walk(tree)) {
+    if (relative.startsWith('DEBIAN') || CONFFILES.includes(`/${relative}`)) continue
+    const stat = await lstat(path.join(tree, relative))
+    if (stat.isFile()) md5sums.push(`${createHash('md5').update(await readFile(path.join(tree, relative))).digest('hex')}  ${relative}\n`)
+  }
+
+  const fields = [
+    `Package: ${NAME}`,
+    `Version: ${manifest.version}`,
+    `Architecture: ${architecture}`,
+    `Maintainer: ${manifest.author}`,
+    `Installed-Size: ${await installedSizeKiB(tree)}`,
+    `Depends: ${depends}`,
+    'Recommends: openvswitch-switch, ovn-host',
+    'Section: net',
+    'Priority: optional',
+    `Description: ${manifest.description}`,
+    debianText(DESCRIPTION),
+  ]
+  await writeFile(path.join(control, 'control'), `${fields.join('\n')}\n`)
+  await writeFile(path.join(control, 'conffiles'), CONFFILES.map((file) => `${file}\n`).join(''))
+  await writeFile(path.join(control, 'md5sums'), md5sums.join(''))
+  for (const script of ['postinst', 'prerm', 'postrm']) {
+    await copyFile(path.join(ROOT, 'scripts', 'package', 'debian', script), path.join(control, script))
+    await chmod(path.join(control, script), 0o755)
+  }
+
+  await normalise(tree)
+  await exec('dpkg-deb', ['--root-owner-group', '-Zxz', '-z3', '--threads-max=1', '--build', tree, deb], {env: {...process.env, SOURCE_DATE_EPOCH: String(epoch)}})
+  await rm(control, {recursive: true})
+}
+
+async function buildTarball(tree: string, top: string, tarball: string): Promise<void> {
+  await normalise(tree)
+  // The transform renames members only (S: not the targets of symbolic links).
+  await exec('tar', [
+    '--create', '--sort=name', '--format=gnu', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${epoch}`,
+    `--transform=s,^\\.,${top},S`, '--use-compress-program=gzip -n', '--file', tarball, '--directory', tree, '.',
+  ])
+}
