@@ -7,6 +7,7 @@ import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
+import {describeFailedProviders, type FailedProvider, failedProviders} from '../providers/report.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {watchAndReconcile} from '../reconcile/watch.js'
@@ -16,6 +17,8 @@ export interface ReconcileResult {
   /** False for --dry-run, and when the view was not complete or the lock was held elsewhere. */
   applied: boolean
   converged: boolean
+  /** Providers that failed: their lports are pending and their interfaces kept, never unplugged. */
+  failedProviders: FailedProvider[]
   entries: ReportedEntry[]
 }
 
@@ -93,9 +96,14 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       if (!reconciler.chassisRegistered) this.warnUnregistered(reconciler.chassis)
 
       const entries = reportEntries(result.plan.entries, result.applied)
-      if (!this.jsonEnabled()) this.render(reconciler.chassis, entries)
+      const failed = failedProviders(providers)
+      if (!this.jsonEnabled()) {
+        for (const line of describeFailedProviders(failed)) this.warnLine(line)
+        this.render(reconciler.chassis, entries)
+      }
+
       if (!result.converged) process.exitCode = ExitCode.NotConverged
-      return {chassis: reconciler.chassis, applied: result.applied, converged: result.converged, entries}
+      return {chassis: reconciler.chassis, applied: result.applied, converged: result.converged, failedProviders: failed, entries}
     } finally {
       await (closing ?? reconciler.close())
       await providers.destroy()

@@ -8,6 +8,7 @@ import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders, ProviderRegistry} from '../providers/registry.js'
+import {describeFailedProviders} from '../providers/report.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
 import {StatusSource} from '../status/gather.js'
 import {STATES, type StatusReport, type StatusState} from '../status/model.js'
@@ -98,6 +99,8 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
 
         const report = first
         if (!source.chassisRegistered) this.warnUnregistered(source.chassis)
+        // The table says it in its summary; JSON in failedProviders.
+        if (format === 'csv') for (const line of describeFailedProviders(report.failedProviders ?? [])) this.warnLine(line)
 
         if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)

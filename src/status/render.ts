@@ -1,7 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import {ValidationError} from '../lib/errors.js'
-import {csvField} from '../providers/report.js'
+import {csvField, describeFailedProviders} from '../providers/report.js'
 import {type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
 export const FORMATS = ['table', 'json', 'csv'] as const
@@ -67,6 +67,7 @@ function summary(report: StatusReport): string[] {
   const where = report.mode === 'local' ? `on chassis ${report.chassis}${foreignNote(report)}` : 'on all chassis'
   const lines = [`${report.rows.length} port${report.rows.length === 1 ? '' : 's'} ${where}: ${describeCounts(report.counts)}`]
   for (const [chassis, counts] of Object.entries(report.byChassis ?? {})) lines.push(`  ${chassis || '(no chassis)'}: ${describeCounts(counts)}`)
+  lines.push(...describeFailedProviders(report.failedProviders ?? []))
   return lines
 }
 
@@ -127,6 +128,7 @@ export function jsonReport(report: StatusReport): Record<string, unknown> {
     chassis: report.chassis ?? null,
     // This host's system-id: the chassis shown unless --allow-foreign-chassis.
     systemId: report.mode === 'local' ? (report.foreignTo ? (report.foreignTo.systemId ?? null) : (report.chassis ?? null)) : null,
+    ...(report.failedProviders ? {failedProviders: report.failedProviders} : {}),
     counts: report.counts,
     ...(report.byChassis ? {byChassis: report.byChassis} : {}),
     rows: report.rows.map(jsonRow),
