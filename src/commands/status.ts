@@ -30,7 +30,7 @@ States:
   conflict    a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
   additional  requested-chassis lists this chassis after another (a live migration): OVN plugs the port on the first only; healthy
 
-Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
+Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off; a value wider than 48 columns is cut with … except in the last column), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
 
 Exit status: 0 when every port shown is plugged (or additional), 1 when any is pending, orphaned or in conflict, 3 for an unknown column, a named port that is not requested here or --chassis naming another chassis, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0.`
 

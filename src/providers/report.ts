@@ -2,6 +2,7 @@ import chalk from 'chalk'
 import Table from 'cli-table3'
 
 import {describeProviderFailure, type ProviderCall, type ProviderRegistry} from './registry.js'
+import {fitCells} from '../lib/text-width.js'
 import type {InventoryItem} from './types.js'
 
 // No rule between rows: inventories run to dozens of lines.
@@ -59,7 +60,7 @@ export function renderProviderSummaries(summaries: readonly ProviderSummary[]): 
       if (summary.options.length === 0) lines.push('  lport options: none')
       else {
         const table = new Table({head: ['lport option', 'flag', '', 'description'], ...COMPACT})
-        for (const option of summary.options) table.push([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description])
+        for (const option of summary.options) table.push(fitCells([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description]))
         lines.push(...table.toString().split('\n').map((line) => `  ${line}`))
       }
 
@@ -107,9 +108,10 @@ function cell(row: InventoryRow, column: string): string {
   return value === undefined ? '' : String(value)
 }
 
+/** cli-table3 measures cells by display width (CJK and emoji take two columns); every column but the last is cut to MAX_CELL_WIDTH. */
 export function renderInventoryTable(rows: readonly InventoryRow[], columns: readonly string[]): string {
-  const table = new Table({head: [...columns], ...COMPACT})
-  for (const row of rows) table.push(columns.map((column) => cell(row, column)))
+  const table = new Table({head: fitCells(columns), ...COMPACT})
+  for (const row of rows) table.push(fitCells(columns.map((column) => cell(row, column))))
   return table.toString()
 }
 

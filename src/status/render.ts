@@ -1,6 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import {ValidationError} from '../lib/errors.js'
+import {displayWidth, fitRow} from '../lib/text-width.js'
 import {csvField, describeFailedProviders} from '../providers/report.js'
 import {type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
@@ -73,29 +74,37 @@ function summary(report: StatusReport): string[] {
 
 /**
  * Aligned columns without borders (like `ovn-nbctl show`, cheap for 10,000 rows), the state
- * in its colour, then the summary.
+ * in its colour, then the summary. Widths are display widths (CJK and emoji take two columns);
+ * every column but the last is cut to MAX_CELL_WIDTH with an ellipsis.
  */
 export function renderTable(report: StatusReport, columns: readonly string[], chalk: ChalkInstance): string {
   if (report.rows.length === 0) return summary(report).join('\n')
-  const cells = report.rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))
+  const fitted = report.rows.map((row) => fitRow(columns.map((column) => COLUMNS[column]!(row))))
+  const cells = fitted.map((line) => line.cells)
+  const cellWidths = fitted.map((line) => line.widths)
   const header = columns.map((column) => column.toUpperCase())
   // A loop, not Math.max(...cells): spreading some 120,000 arguments overflows the stack.
-  const widths = header.map((title) => title.length)
-  for (const line of cells) {
-    line.forEach((cell, index) => {
-      if (cell.length > widths[index]!) widths[index] = cell.length
+  const widths = header.map(displayWidth)
+  for (const line of cellWidths) {
+    line.forEach((width, index) => {
+      if (width > widths[index]!) widths[index] = width
     })
   }
   const stateIndex = columns.indexOf('state')
-  const format = (line: readonly string[], row?: StatusRow) =>
+  const format = (line: readonly string[], lineWidths: readonly number[], row?: StatusRow) =>
     line
       .map((cell, index) => {
         // The last column is not padded, so lines carry no trailing spaces.
-        const padded = index === line.length - 1 ? cell : cell.padEnd(widths[index]!)
+        const padded = index === line.length - 1 ? cell : cell + ' '.repeat(widths[index]! - lineWidths[index]!)
         return row && index === stateIndex ? STATE_COLOURS[row.state](chalk)(padded) : padded
       })
       .join('  ')
-  return [chalk.bold(format(header)), ...cells.map((line, index) => format(line, report.rows[index])), '', ...summary(report)].join('\n')
+  return [
+    chalk.bold(format(header, header.map(displayWidth))),
+    ...cells.map((line, index) => format(line, cellWidths[index]!, report.rows[index])),
+    '',
+    ...summary(report),
+  ].join('\n')
 }
 
 export function renderCsv(rows: readonly StatusRow[], columns: readonly string[]): string {
