@@ -8,6 +8,7 @@ import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
 import {describeFailedProviders, type FailedProvider, failedProviders} from '../providers/report.js'
+import {vifPlugTypesIn} from '../reconcile/model.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {watchAndReconcile} from '../reconcile/watch.js'
@@ -90,15 +91,17 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
       }
 
       const result = await reconciler.pass()
+      const failed = failedProviders(providers)
+      // Warn only of the failures that concern this chassis: an unused representor on a host without devlink is not news.
+      const involved = failed.length > 0 && !this.jsonEnabled() ? vifPlugTypesIn(reconciler.view()) : new Set<string>()
       // Nothing more to read: close while the report prints. A server busy sending the daemons
       // the rows just committed closes its side late (0.15 s after a 10,000-port commit).
       closing = reconciler.close()
       if (!reconciler.chassisRegistered) this.warnUnregistered(reconciler.chassis)
 
       const entries = reportEntries(result.plan.entries, result.applied)
-      const failed = failedProviders(providers)
       if (!this.jsonEnabled()) {
-        for (const line of describeFailedProviders(failed)) this.warnLine(line)
+        for (const line of describeFailedProviders(failed.filter(({type}) => involved.has(type)))) this.warnLine(line)
         this.render(reconciler.chassis, entries)
       }
 

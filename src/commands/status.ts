@@ -12,7 +12,7 @@ import {describeFailedProviders} from '../providers/report.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
 import {StatusSource} from '../status/gather.js'
 import {STATES, type StatusReport, type StatusState} from '../status/model.js'
-import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat} from '../status/render.js'
+import {colourFor, COLUMN_NAMES, failuresConcerningRows, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat} from '../status/render.js'
 import {watchStatus} from '../status/watch.js'
 
 export default class Status extends BaseCommand {
@@ -100,7 +100,7 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
         const report = first
         if (!source.chassisRegistered) this.warnUnregistered(source.chassis)
         // The table says it in its summary; JSON in failedProviders.
-        if (format === 'csv') for (const line of describeFailedProviders(report.failedProviders ?? [])) this.warnLine(line)
+        if (format === 'csv') for (const line of describeFailedProviders(failuresConcerningRows(report))) this.warnLine(line)
 
         if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)

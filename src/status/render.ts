@@ -2,7 +2,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 
 import {ValidationError} from '../lib/errors.js'
 import {displayWidth, fitRow} from '../lib/text-width.js'
-import {csvField, describeFailedProviders} from '../providers/report.js'
+import {csvField, describeFailedProviders, type FailedProvider} from '../providers/report.js'
 import {type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
 export const FORMATS = ['table', 'json', 'csv'] as const
@@ -64,11 +64,20 @@ function foreignNote(report: StatusReport): string {
   return ` (${host}: --allow-foreign-chassis)`
 }
 
+/**
+ * The failed providers that a row shown uses: the table and CSV name only these (an unused
+ * representor on a host without devlink is not news); JSON lists them all.
+ */
+export function failuresConcerningRows(report: StatusReport): FailedProvider[] {
+  const types = new Set(report.rows.map((row) => row.type))
+  return (report.failedProviders ?? []).filter(({type}) => types.has(type))
+}
+
 function summary(report: StatusReport): string[] {
   const where = report.mode === 'local' ? `on chassis ${report.chassis}${foreignNote(report)}` : 'on all chassis'
   const lines = [`${report.rows.length} port${report.rows.length === 1 ? '' : 's'} ${where}: ${describeCounts(report.counts)}`]
   for (const [chassis, counts] of Object.entries(report.byChassis ?? {})) lines.push(`  ${chassis || '(no chassis)'}: ${describeCounts(counts)}`)
-  lines.push(...describeFailedProviders(report.failedProviders ?? []))
+  lines.push(...describeFailedProviders(failuresConcerningRows(report)))
   return lines
 }
 

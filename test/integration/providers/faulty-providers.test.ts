@@ -106,6 +106,10 @@ describe('commands with a faulty provider module, against real servers', () => {
     const parsed = JSON.parse(result.stdout) as {failedProviders: unknown[]; rows: Array<{lport: string}>}
     expect(parsed.failedProviders).toEqual([{type: 'hung-inventory', origin: HUNG_INVENTORY, call: 'inventory', reason: TIMED_OUT}])
     expect(parsed.rows.map((row) => row.lport)).toContain('f-ok')
+    // No port here uses it: the table does not mention it (JSON does, above).
+    const table = await onHv1('status', '--provider-module', HUNG_INVENTORY, '--provider', 'dummy,hung-inventory', '--provider-timeout', '1')
+    expect(table.stdout).not.toContain('hung-inventory')
+    expect(table.stdout).toMatch(/^f-ok +/m)
   })
 
   it('doctor fails each faulty provider a port here uses, with its reason, and runs every other check', async () => {

@@ -77,6 +77,21 @@ describe('status renderers', () => {
     })
   })
 
+  it('names under the table the failed providers a shown row uses, and lists every failed provider in JSON', () => {
+    const failed: StatusReport = {
+      ...report,
+      failedProviders: [
+        {type: 'smartnic', origin: './smartnic.mjs', call: 'init', reason: 'no NIC'},
+        {type: 'dummy', origin: 'built-in', call: 'inventory', reason: 'boom'},
+      ],
+    }
+    expect(renderTable(failed, ['lport', 'state'], new Chalk({level: 0})).split('\n').slice(-2)).toEqual([
+      '2 ports on chassis hv1: 1 plugged, 1 pending, 0 orphaned, 0 conflict',
+      'provider dummy failed in inventory(): boom; its ports stay pending and its interfaces are not unplugged',
+    ])
+    expect((jsonReport(failed) as {failedProviders: unknown[]}).failedProviders).toHaveLength(2)
+  })
+
   it('renders a table of 200,000 rows, the widest cell setting its column', () => {
     const rows = Array.from({length: 200_000}, (_, index) => ({lport: `p${index}`, state: 'plugged' as const, reason: 'r'}))
     const lines = renderTable({mode: 'all-chassis', rows, counts: {plugged: rows.length, pending: 0, orphaned: 0, conflict: 0, additional: 0}}, ['lport', 'state'], new Chalk({level: 0})).split('\n')
