@@ -1,6 +1,7 @@
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {UserError, ValidationError} from '../../../src/lib/errors.js'
@@ -216,6 +217,8 @@ describe('ProviderRegistry isolates every provider call', () => {
   })
 
   it('loads the fixture modules whose init never settles or whose inventory throws, each failing alone', async () => {
+    // Imported once before, so the 50 ms bound times their init and inventory, not a slow first import.
+    await Promise.all(['init-never-settles.mjs', 'inventory-throws.mjs'].map((name) => import(pathToFileURL(module(name)).href)))
     const registry = await loadProviders({modules: [module('init-never-settles.mjs'), module('inventory-throws.mjs')], only: ['dummy', 'hung-init', 'broken-inventory'], timeoutMs: 50})
     expect(registry.entry('hung-init')?.failure?.call).toBe('init')
     const skipped: string[] = []
@@ -358,6 +361,8 @@ describe('ProviderRegistry isolates every provider call', () => {
       await writeFile(path.join(dir, 'tla.mjs'), 'await new Promise(() => {})\nexport default {}\n')
       await writeFile(path.join(dir, 'factory.mjs'), 'export default () => new Promise(() => {})\n')
       await expect(loadProviderModule('./tla.mjs', silent, dir, 50)).rejects.toThrow('provider module "./tla.mjs": loading it did not finish within 0.05 s (--provider-timeout)')
+      // Imported once before, so the 50 ms bound times the factory, not a slow first import.
+      await import(pathToFileURL(path.join(dir, 'factory.mjs')).href)
       await expect(loadProviderModule('./factory.mjs', silent, dir, 50)).rejects.toThrow('provider module "./factory.mjs": its factory failed: did not finish within 0.05 s (--provider-timeout)')
     } finally {
       await rm(dir, {recursive: true, force: true})
