@@ -226,12 +226,15 @@ function isPrepareResult(value: unknown): value is PrepareResult<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as {ok?: unknown}).ok === 'boolean' && ((value as {ok: boolean}).ok || typeof (value as {reason?: unknown}).reason === 'string')
 }
 
-function isPlannedInterface(value: unknown): boolean {
+/**
+ * What the planner needs of a prepared interface to plan at all: a name and an options object.
+ * A value the database would refuse (a type or an option that is not a string) is left to the
+ * transaction, which reports it as it does any invalid row.
+ */
+function isPlannable(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false
-  const {name, type, options} = value as Record<string, unknown>
-  return (
-    typeof name === 'string' && name !== '' && typeof type === 'string' && typeof options === 'object' && options !== null && Object.values(options).every((option) => typeof option === 'string')
-  )
+  const {name, options} = value as Record<string, unknown>
+  return typeof name === 'string' && name !== '' && typeof options === 'object' && options !== null
 }
 
 /**
@@ -390,7 +393,7 @@ export class ProviderRegistry {
           }
         },
       })),
-      prepareCreate: (request) => this.prepare(slot, 'prepareCreate', () => raw.prepareCreate(request), isPlannedInterface),
+      prepareCreate: (request) => this.prepare(slot, 'prepareCreate', () => raw.prepareCreate(request), isPlannable),
       prepareRemove: (request) => this.prepare(slot, 'prepareRemove', () => raw.prepareRemove(request), () => true),
       inventory: () => this.call(slot, 'inventory', () => raw.inventory()),
     }
