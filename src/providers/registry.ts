@@ -226,6 +226,15 @@ function isPrepareResult(value: unknown): value is PrepareResult<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as {ok?: unknown}).ok === 'boolean' && ((value as {ok: boolean}).ok || typeof (value as {reason?: unknown}).reason === 'string')
 }
 
+function guardedIdentity(spec: OptionSpec, value: string): string {
+  try {
+    const identity: unknown = spec.identity?.(value)
+    return typeof identity === 'string' ? identity : value
+  } catch {
+    return value
+  }
+}
+
 /**
  * What the planner needs of a prepared interface to plan at all: a name and an options object.
  * A value the database would refuse (a type or an option that is not a string) is left to the
@@ -392,6 +401,8 @@ export class ProviderRegistry {
             return `provider ${raw.type} failed checking ${spec.key}: ${firstLine(error)}`
           }
         },
+        // A throw compares the value as given: the same-netdev warning may then miss a respelling, nothing worse.
+        ...(spec.identity ? {identity: (value: string) => guardedIdentity(spec, value)} : {}),
       })),
       prepareCreate: (request) => this.prepare(slot, 'prepareCreate', () => raw.prepareCreate(request), isPlannable),
       prepareRemove: (request) => this.prepare(slot, 'prepareRemove', () => raw.prepareRemove(request), () => true),

@@ -294,7 +294,7 @@ describe('ProviderRegistry isolates every provider call', () => {
     expect(registry.entry('odd')?.failure).toBeUndefined()
   })
 
-  it('turns an option check that throws into a refusal naming the provider', async () => {
+  it('turns an option check that throws into a refusal naming the provider, and an identity that throws into the value as given', async () => {
     const registry = await registryOf(
       faulty('chk', {
         optionSpecs: [
@@ -306,11 +306,15 @@ describe('ProviderRegistry isolates every provider call', () => {
             check: () => {
               throw new Error('bad regex')
             },
+            identity: () => {
+              throw new Error('bad normaliser')
+            },
           },
         ],
       }),
     )
     expect(registry.get('chk')!.optionSpecs[0]!.check('1')).toBe('provider chk failed checking vif-plug:chk:slot: bad regex')
+    expect(registry.get('chk')!.optionSpecs[0]!.identity!('0C:42')).toBe('0C:42')
   })
 
   it('does not wait past the timeout for a destroy that never settles', async () => {
