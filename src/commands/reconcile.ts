@@ -7,6 +7,8 @@ import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
+import {describeFailedProviders, type FailedProvider, failedProviders} from '../providers/report.js'
+import {vifPlugTypesIn} from '../reconcile/model.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {watchAndReconcile} from '../reconcile/watch.js'
@@ -21,6 +23,8 @@ export interface ReconcileResult {
   /** False for --dry-run, and when the view was not complete or the lock was held elsewhere. */
   applied: boolean
   converged: boolean
+  /** Providers that failed: their lports are pending and their interfaces kept, never unplugged. */
+  failedProviders: FailedProvider[]
   entries: ReportedEntry[]
 }
 
@@ -94,15 +98,22 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
       }
 
       const result = await reconciler.pass()
+      const failed = failedProviders(providers)
+      // Warn only of the failures that concern this chassis: an unused representor on a host without devlink is not news.
+      const involved = failed.length > 0 && !this.jsonEnabled() ? vifPlugTypesIn(reconciler.view()) : new Set<string>()
       // Nothing more to read: close while the report prints. A server busy sending the daemons
       // the rows just committed closes its side late (0.15 s after a 10,000-port commit).
       closing = reconciler.close()
       if (!reconciler.chassisRegistered) this.warnUnregistered(reconciler.chassis)
 
       const entries = reportEntries(result.plan.entries, result.applied)
-      if (!this.jsonEnabled()) this.render(reconciler.chassis, entries)
+      if (!this.jsonEnabled()) {
+        for (const line of describeFailedProviders(failed.filter(({type}) => involved.has(type)))) this.warnLine(line)
+        this.render(reconciler.chassis, entries)
+      }
+
       if (!result.converged) process.exitCode = ExitCode.NotConverged
-      return {chassis: reconciler.chassis, applied: result.applied, converged: result.converged, entries}
+      return {chassis: reconciler.chassis, applied: result.applied, converged: result.converged, failedProviders: failed, entries}
     } finally {
       await (closing ?? reconciler.close())
       await providers.destroy()

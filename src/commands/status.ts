@@ -8,10 +8,11 @@ import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders, ProviderRegistry} from '../providers/registry.js'
+import {describeFailedProviders} from '../providers/report.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
 import {StatusSource} from '../status/gather.js'
 import {type DataHealth, STATES, type StatusReport, type StatusState} from '../status/model.js'
-import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat, watchHeader} from '../status/render.js'
+import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, failuresConcerningRows, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat, watchHeader} from '../status/render.js'
 import {readWatcherState} from '../reconcile/watch-state.js'
 import {watchStatus} from '../status/watch.js'
 
@@ -30,7 +31,7 @@ States:
   conflict    a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
   additional  requested-chassis lists this chassis after another (a live migration): OVN plugs the port on the first only; healthy
 
-Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
+Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off; a value wider than 48 columns is cut with … except in the last column), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
 
 Exit status: 0 when every port shown is plugged (or additional), 1 when any is pending, orphaned or in conflict, 3 for an unknown column, a named port that is not requested here or --chassis naming another chassis, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0.`
 
@@ -100,6 +101,8 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
         const report = first
         if (!source.chassisRegistered) this.warnUnregistered(source.chassis)
         if (!flags['all-chassis']) await this.warnWatcherFailing(settings.ovsDb)
+        // The table says it in its summary; JSON in failedProviders.
+        if (format === 'csv') for (const line of describeFailedProviders(failuresConcerningRows(report))) this.warnLine(line)
 
         if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)

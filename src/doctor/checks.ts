@@ -243,10 +243,11 @@ function checkProvider(entry: ProviderRegistry['entries'][number], rows: readonl
   const {type} = entry.provider
   const users = rows?.filter((row) => row.type === type && row.state !== 'orphaned').length ?? 0
   const use = rows ? `${users} port${users === 1 ? '' : 's'} requested here use${users === 1 ? 's' : ''} it` : 'its use here is unknown'
-  if (entry.initFailure) {
+  if (entry.failure) {
+    const failed = entry.failure.call === 'init' ? 'failed to initialise' : `failed in ${entry.failure.call}()`
     return {
       result: users > 0 || !rows ? 'fail' : 'warn',
-      detail: `failed to initialise: ${entry.initFailure.reason}; ${use}`,
+      detail: `${failed}: ${entry.failure.reason}; ${use}`,
       fix: users > 0 || !rows ? `fix what the provider needs, or load only the providers in use (--provider)` : `not needed now; --provider TYPE loads only the providers in use`,
     }
   }

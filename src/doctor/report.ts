@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 
 import {ExitCode, type ExitCodeValue} from '../lib/exit-codes.js'
+import {displayWidth, padToWidth, truncateToWidth} from '../lib/text-width.js'
 
 export type CheckResult = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -29,11 +30,13 @@ const LABELS: Readonly<Record<CheckResult, (chalk: ChalkInstance) => string>> = 
   skip: (chalk) => chalk.dim('SKIP'),
 }
 
+/** One line per check (its title cut to MAX_CELL_WIDTH and padded by display width), and its fix under the detail. */
 export function renderOutcomes(outcomes: readonly CheckOutcome[], chalk: ChalkInstance): string {
-  const width = Math.max(...outcomes.map((outcome) => outcome.title.length))
+  const titles = outcomes.map((outcome) => truncateToWidth(outcome.title))
+  const width = Math.max(...titles.map(displayWidth))
   return outcomes
-    .flatMap((outcome) => [
-      `${LABELS[outcome.result](chalk)}  ${outcome.title.padEnd(width)}  ${outcome.detail}`,
+    .flatMap((outcome, index) => [
+      `${LABELS[outcome.result](chalk)}  ${padToWidth(titles[index]!, width)}  ${outcome.detail}`,
       ...(outcome.fix ? [`      ${' '.repeat(width)}  fix: ${outcome.fix}`] : []),
     ])
     .join('\n')

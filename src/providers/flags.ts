@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {devlinkJsonFile} from './representor/index.js'
-import type {ProviderRegistryOptions} from './registry.js'
+import {DEFAULT_PROVIDER_TIMEOUT_MS, type ProviderRegistryOptions} from './registry.js'
 
 const HELP_GROUP = 'PROVIDER'
 
@@ -17,6 +17,13 @@ export const providerFlags = {
     multiple: true,
     delimiter: ',',
     helpValue: 'TYPE',
+    helpGroup: HELP_GROUP,
+  }),
+  'provider-timeout': Flags.integer({
+    description: 'Seconds each provider call (loading a module, init, inventory, refresh) may take; a provider that does not answer in time is reported as failed and the rest go on.',
+    default: DEFAULT_PROVIDER_TIMEOUT_MS / 1000,
+    min: 1,
+    helpValue: 'SECONDS',
     helpGroup: HELP_GROUP,
   }),
 }
@@ -38,6 +45,7 @@ export const representorSourceFlags = {
 export interface ProviderFlagValues {
   'provider-module'?: string[]
   provider?: string[]
+  'provider-timeout'?: number
   'devlink-json'?: string
   'sysfs-root'?: string
 }
@@ -48,6 +56,7 @@ export function providerRegistryOptions(flags: ProviderFlagValues, debug?: (mess
   return {
     modules: flags['provider-module'],
     only: flags.provider,
+    ...(flags['provider-timeout'] === undefined ? {} : {timeoutMs: flags['provider-timeout'] * 1000}),
     representor: {devlinkJson: devlinkJson ? devlinkJsonFile(devlinkJson) : undefined, sysfsRoot: flags['sysfs-root']},
     debug,
   }

@@ -16,20 +16,8 @@ const BUILTIN_PROVIDERS: Readonly<Record<string, (context: ProviderContext, opti
   representor: (context, options) => createRepresentorProvider(options.representor, context),
 }
 
-export interface InitFailure {
-  /** One line, for `providers` and `doctor`. */
-  reason: string
-  /** The exit code a command that needs this provider leaves with. */
-  exitCode: ExitCodeValue
-}
-
-export interface RegisteredProvider {
-  readonly provider: VifPlugProvider
-  /** BUILTIN_ORIGIN, or the --provider-module value the provider was loaded from. */
-  readonly origin: string
-  /** Set when init() failed; the provider then refuses every prepare. */
-  readonly initFailure?: InitFailure
-}
+/** How long an async provider call (init, inventory, refresh, destroy, loading a module) may take; --provider-timeout. */
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 15_000
 
 export interface ProviderRegistryOptions {
   /** --provider-module values: package names or paths of modules whose default export is a provider or factory. */
@@ -44,6 +32,8 @@ export interface ProviderRegistryOptions {
   debug?: (message: string) => void
   /** false: load without calling init(), for commands that need only option specs (plug). Default true. */
   initialise?: boolean
+  /** How long each async provider call may take before the provider counts as failed. Default DEFAULT_PROVIDER_TIMEOUT_MS. */
+  timeoutMs?: number
 }
 
 const TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
@@ -133,12 +123,13 @@ async function importModule(specifier: string, cwd: string): Promise<Record<stri
  * Loads a provider from a package name or file path. The default export is a provider or a
  * factory `(context) => provider`; either way the result is validated before use.
  */
-export async function loadProviderModule(specifier: string, context: ProviderContext, cwd = process.cwd()): Promise<VifPlugProvider> {
+export async function loadProviderModule(specifier: string, context: ProviderContext, cwd = process.cwd(), timeoutMs = DEFAULT_PROVIDER_TIMEOUT_MS): Promise<VifPlugProvider> {
   const origin = JSON.stringify(specifier)
   let loaded: Record<string, unknown>
   try {
-    loaded = await importModule(specifier, cwd)
+    loaded = await within(importModule(specifier, cwd), timeoutMs)
   } catch (error) {
+    if (error instanceof ProviderTimeout) throw new ValidationError(`provider module ${origin}: loading it ${error.message}`)
     throw new ValidationError(`provider module ${origin}: cannot load it (${firstLine(error)})`)
   }
 
@@ -148,7 +139,7 @@ export async function loadProviderModule(specifier: string, context: ProviderCon
 
   let produced: unknown
   try {
-    produced = await (exported as (context: ProviderContext) => unknown)(context)
+    produced = await within(Promise.resolve().then(() => (exported as (context: ProviderContext) => unknown)(context)), timeoutMs)
   } catch (error) {
     throw new ValidationError(`provider module ${origin}: its factory failed: ${firstLine(error)}`)
   }
@@ -156,72 +147,174 @@ export async function loadProviderModule(specifier: string, context: ProviderCon
   return validateProvider(produced, `${origin} (factory result)`)
 }
 
-function refusingStandIn(provider: VifPlugProvider, failure: InitFailure): VifPlugProvider {
-  const refusal: PrepareResult<never> = {ok: false, reason: `provider ${provider.type} failed to initialise: ${failure.reason}`}
-  return {
-    type: provider.type,
-    maintainedOptions: provider.maintainedOptions,
-    optionSpecs: provider.optionSpecs,
-    prepareCreate: () => refusal,
-    // OVN leaves interfaces of a provider it could not open on br-int; so do we.
-    prepareRemove: () => refusal,
-    inventory: async () => {
-      throw new UserError(refusal.reason, failure.exitCode)
-    },
+export type ProviderCall = 'init' | 'inventory' | 'refresh' | 'onChange' | 'finish'
+
+export interface ProviderFailure {
+  /** The contract method that failed (threw, rejected, or did not settle within the timeout). */
+  call: ProviderCall
+  /** One line, for `providers`, `status`, `doctor` and `reconcile`. */
+  reason: string
+  /** The exit code a command that needs this provider leaves with. */
+  exitCode: ExitCodeValue
+}
+
+/** `provider TYPE failed to initialise: REASON`, or `provider TYPE failed in CALL(): REASON`. */
+export function describeProviderFailure(type: string, failure: Pick<ProviderFailure, 'call' | 'reason'>): string {
+  return failure.call === 'init' ? `provider ${type} failed to initialise: ${failure.reason}` : `provider ${type} failed in ${failure.call}(): ${failure.reason}`
+}
+
+export interface RegisteredProvider {
+  /** The provider as the registry guards it: every call isolated and timed; while failed, it refuses every prepare. */
+  readonly provider: VifPlugProvider
+  /** BUILTIN_ORIGIN, or the --provider-module value the provider was loaded from. */
+  readonly origin: string
+  /** Set while the provider is failed; see ProviderRegistry. */
+  readonly failure?: ProviderFailure
+}
+
+/** What the registry is built from: a provider as loaded, and a failure already known (tests). */
+export interface LoadedProvider {
+  provider: VifPlugProvider
+  origin: string
+  failure?: ProviderFailure
+}
+
+class ProviderTimeout extends Error {}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`
+}
+
+/**
+ * Settles as `work` does, or rejects with a ProviderTimeout after `timeoutMs` (or at once when
+ * `cancel` aborts). The timer is deliberately not unref'd: a provider promise that never
+ * settles must end in this rejection, not in Node's exit 13 for an unsettled top-level await.
+ */
+async function within<T>(work: Promise<T>, timeoutMs: number, cancel?: AbortSignal): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ProviderTimeout(`did not finish within ${seconds(timeoutMs)} (--provider-timeout)`)), timeoutMs)
+    onAbort = () => reject(new ProviderTimeout('abandoned: the command is ending'))
+    if (cancel?.aborted) onAbort()
+    else cancel?.addEventListener('abort', onAbort, {once: true})
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+    cancel?.removeEventListener('abort', onAbort!)
   }
 }
 
-/** The providers one command run uses, each initialised (or with the reason it could not be). */
-export class ProviderRegistry {
-  private readonly standIns = new Map<string, VifPlugProvider>()
-  private current: readonly RegisteredProvider[]
+function failureOf(call: ProviderCall, error: unknown): ProviderFailure {
+  const exitCode = error instanceof ProviderTimeout ? ExitCode.Connection : error instanceof UserError ? error.exitCode : ExitCode.Internal
+  return {call, reason: firstLine(error), exitCode}
+}
 
-  constructor(entries: readonly RegisteredProvider[]) {
-    this.current = entries
-    for (const entry of entries) {
-      if (entry.initFailure) this.standIns.set(entry.provider.type, refusingStandIn(entry.provider, entry.initFailure))
-    }
+/** A provider's state in one registry: the module as loaded, the guarded face callers get, and its failure. */
+interface Slot {
+  readonly raw: VifPlugProvider
+  readonly origin: string
+  guarded: VifPlugProvider
+  failure?: ProviderFailure
+  /** An init() still running, maybe past its timeout: a retry waits for it rather than starting a second one. */
+  initRunning?: Promise<void>
+}
+
+function isPrepareResult(value: unknown): value is PrepareResult<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as {ok?: unknown}).ok === 'boolean' && ((value as {ok: boolean}).ok || typeof (value as {reason?: unknown}).reason === 'string')
+}
+
+function guardedIdentity(spec: OptionSpec, value: string): string {
+  try {
+    const identity: unknown = spec.identity?.(value)
+    return typeof identity === 'string' ? identity : value
+  } catch {
+    return value
+  }
+}
+
+/**
+ * What the planner needs of a prepared interface to plan at all: a name and an options object.
+ * A value the database would refuse (a type or an option that is not a string) is left to the
+ * transaction, which reports it as it does any invalid row.
+ */
+function isPlannable(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const {name, options} = value as Record<string, unknown>
+  return typeof name === 'string' && name !== '' && typeof options === 'object' && options !== null
+}
+
+/**
+ * The providers one command run uses. Every call into a provider goes through here: an async
+ * call (init, inventory, refresh, destroy) settles within the timeout or counts as failed, and
+ * a throw from any call is caught. A failure marks the provider failed, with its reason: it
+ * then refuses every prepare, so its lports stay pending and its interfaces are never unplugged
+ * (OVN leaves the interfaces of a provider it could not open on br-int), and the other
+ * providers carry on. A failed provider recovers only by a successful init (retryFailedInits,
+ * in watch mode). A prepare that throws or answers nonsense refuses that one lport only.
+ */
+export class ProviderRegistry {
+  private readonly slots: Slot[]
+  private readonly failureListeners = new Set<(type: string, failure: ProviderFailure) => void>()
+  private retrying: Promise<string[]> | undefined
+  /** Aborted by destroy(): a call still waiting (a watcher's init retry) stops holding the process up. */
+  private readonly ending = new AbortController()
+
+  constructor(
+    loaded: readonly LoadedProvider[],
+    private readonly timeoutMs = DEFAULT_PROVIDER_TIMEOUT_MS,
+  ) {
+    this.slots = loaded.map(({provider, origin, failure}) => {
+      const slot: Slot = {raw: provider, origin, guarded: provider, ...(failure ? {failure} : {})}
+      slot.guarded = this.guard(slot)
+      return slot
+    })
   }
 
   get entries(): readonly RegisteredProvider[] {
-    return this.current
+    return this.slots.map(({guarded, origin, failure}) => ({provider: guarded, origin, ...(failure ? {failure} : {})}))
+  }
+
+  /** Calls `listener` each time a provider fails (watch mode logs it). Returns the unsubscribe function. */
+  onFailure(listener: (type: string, failure: ProviderFailure) => void): () => void {
+    this.failureListeners.add(listener)
+    return () => this.failureListeners.delete(listener)
+  }
+
+  /** Runs init() on every provider that has not failed yet; a failure is recorded, never thrown. */
+  async initialise(): Promise<void> {
+    await Promise.all(this.slots.filter((slot) => !slot.failure).map((slot) => this.initialiseSlot(slot)))
   }
 
   /**
-   * Runs init() again for the providers whose init failed (say, devlink was not ready when a
-   * watcher started); returns the types that work now. Those still failing keep refusing, with
-   * the latest reason.
+   * Runs init() again for the failed providers (say, devlink was not ready when a watcher
+   * started); returns the types that work now. Those still failing keep refusing, with the
+   * latest reason. Concurrent callers share one round.
    */
   async retryFailedInits(): Promise<string[]> {
-    const recovered: string[] = []
-    this.current = await Promise.all(
-      this.current.map(async (entry) => {
-        if (!entry.initFailure) return entry
-        const retried = await initialise(entry.provider, entry.origin)
-        if (retried.initFailure) {
-          this.standIns.set(entry.provider.type, refusingStandIn(entry.provider, retried.initFailure))
-        } else {
-          this.standIns.delete(entry.provider.type)
-          recovered.push(entry.provider.type)
-        }
-
-        return retried
-      }),
-    )
-    return recovered
+    this.retrying ??= (async () => {
+      const failed = this.slots.filter((slot) => slot.failure)
+      await Promise.all(failed.map((slot) => this.initialiseSlot(slot)))
+      return failed.filter((slot) => !slot.failure).map((slot) => slot.raw.type)
+    })().finally(() => {
+      this.retrying = undefined
+    })
+    return this.retrying
   }
 
   get types(): string[] {
-    return this.entries.map((entry) => entry.provider.type)
+    return this.slots.map((slot) => slot.raw.type)
   }
 
   entry(type: string): RegisteredProvider | undefined {
     return this.entries.find((entry) => entry.provider.type === type)
   }
 
-  /** The provider for a vif-plug-type (one that refuses everything if its init failed), or undefined. */
+  /** The guarded provider for a vif-plug-type (refusing everything while failed), or undefined. */
   get(type: string): VifPlugProvider | undefined {
-    return this.standIns.get(type) ?? this.entry(type)?.provider
+    return this.slots.find((slot) => slot.raw.type === type)?.guarded
   }
 
   /** Like get(), for a type the operator named: an unknown type is a ValidationError listing the known ones. */
@@ -231,18 +324,122 @@ export class ProviderRegistry {
     return provider
   }
 
+  /** Calls every provider's destroy(), each bounded by the timeout; a failure there is not reported (the command is ending). */
   async destroy(): Promise<void> {
-    await Promise.all(this.entries.map((entry) => entry.provider.destroy?.()))
+    this.ending.abort()
+    await Promise.allSettled(this.slots.map((slot) => within(Promise.resolve().then(() => slot.raw.destroy?.()), this.timeoutMs)))
   }
-}
 
-async function initialise(provider: VifPlugProvider, origin: string): Promise<RegisteredProvider> {
-  try {
-    await provider.init?.()
-    return {provider, origin}
-  } catch (error) {
-    const exitCode = error instanceof UserError ? error.exitCode : ExitCode.Internal
-    return {provider, origin, initFailure: {reason: firstLine(error), exitCode}}
+  private async initialiseSlot(slot: Slot): Promise<void> {
+    const {raw} = slot
+    if (!raw.init) {
+      slot.failure = undefined
+      return
+    }
+
+    const running = (slot.initRunning ??= Promise.resolve()
+      .then(() => raw.init?.())
+      .finally(() => {
+        slot.initRunning = undefined
+      }))
+    try {
+      await within(running, this.timeoutMs, this.ending.signal)
+      slot.failure = undefined
+    } catch (error) {
+      this.fail(slot, failureOf('init', error))
+    }
+  }
+
+  /** Records a failure; listeners hear of it once, not again for each retry that fails the same way. */
+  private fail(slot: Slot, failure: ProviderFailure): void {
+    const known = slot.failure?.call === failure.call && slot.failure.reason === failure.reason
+    slot.failure = failure
+    if (!known) for (const listener of this.failureListeners) listener(slot.raw.type, failure)
+  }
+
+  /** An async provider call, timed and isolated: a failure marks the provider failed and rejects with a UserError saying so. */
+  private async call<T>(slot: Slot, call: ProviderCall, run: () => Promise<T>): Promise<T> {
+    if (slot.failure) throw new UserError(describeProviderFailure(slot.raw.type, slot.failure), slot.failure.exitCode)
+    try {
+      return await within(Promise.resolve().then(run), this.timeoutMs, this.ending.signal)
+    } catch (error) {
+      const failure = failureOf(call, error)
+      this.fail(slot, failure)
+      throw new UserError(describeProviderFailure(slot.raw.type, failure), failure.exitCode)
+    }
+  }
+
+  private prepare<T>(slot: Slot, call: 'prepareCreate' | 'prepareRemove', run: () => unknown, valid: (value: unknown) => boolean): PrepareResult<T> {
+    const {type} = slot.raw
+    if (slot.failure) return {ok: false, reason: describeProviderFailure(type, slot.failure)}
+    let result: unknown
+    try {
+      result = run()
+    } catch (error) {
+      return {ok: false, reason: `provider ${type} failed: ${firstLine(error)}`}
+    }
+
+    if (!isPrepareResult(result) || (result.ok && !valid(result.value))) {
+      return {ok: false, reason: `provider ${type} failed: ${call}() returned ${describeValue(result)}, not a result of the provider contract`}
+    }
+
+    return result as PrepareResult<T>
+  }
+
+  private guard(slot: Slot): VifPlugProvider {
+    const {raw} = slot
+    const guarded: VifPlugProvider = {
+      type: raw.type,
+      maintainedOptions: raw.maintainedOptions,
+      optionSpecs: raw.optionSpecs.map((spec) => ({
+        ...spec,
+        check: (value: string) => {
+          try {
+            const problem: unknown = spec.check(value)
+            return problem === undefined ? undefined : String(problem).split('\n')[0]
+          } catch (error) {
+            return `provider ${raw.type} failed checking ${spec.key}: ${firstLine(error)}`
+          }
+        },
+        // A throw compares the value as given: the same-netdev warning may then miss a respelling, nothing worse.
+        ...(spec.identity ? {identity: (value: string) => guardedIdentity(spec, value)} : {}),
+      })),
+      prepareCreate: (request) => this.prepare(slot, 'prepareCreate', () => raw.prepareCreate(request), isPlannable),
+      prepareRemove: (request) => this.prepare(slot, 'prepareRemove', () => raw.prepareRemove(request), () => true),
+      inventory: () => this.call(slot, 'inventory', () => raw.inventory()),
+    }
+    if (raw.refresh) guarded.refresh = () => this.call(slot, 'refresh', async () => (await raw.refresh?.()) === true)
+    if (raw.onChange) {
+      guarded.onChange = (listener) => {
+        try {
+          const unsubscribe: unknown = raw.onChange?.(listener)
+          if (typeof unsubscribe !== 'function') throw new Error(`it returned ${describeValue(unsubscribe)}, not an unsubscribe function`)
+          return () => {
+            try {
+              unsubscribe()
+            } catch {
+              // Unsubscribing is the last thing a command does with a provider: nothing left to protect.
+            }
+          }
+        } catch (error) {
+          this.fail(slot, failureOf('onChange', error))
+          return () => {}
+        }
+      }
+    }
+
+    if (raw.finish) {
+      guarded.finish = (committed) => {
+        if (slot.failure) return
+        try {
+          raw.finish?.(committed)
+        } catch (error) {
+          this.fail(slot, failureOf('finish', error))
+        }
+      }
+    }
+
+    return guarded
   }
 }
 
@@ -253,13 +450,14 @@ async function initialise(provider: VifPlugProvider, origin: string): Promise<Re
  */
 export async function loadProviders(options: ProviderRegistryOptions = {}): Promise<ProviderRegistry> {
   const context: ProviderContext = {debug: options.debug ?? (() => {})}
-  const candidates: Array<{provider: VifPlugProvider; origin: string}> = Object.values(BUILTIN_PROVIDERS).map((create) => ({
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS
+  const candidates: LoadedProvider[] = Object.values(BUILTIN_PROVIDERS).map((create) => ({
     provider: create(context, options),
     origin: BUILTIN_ORIGIN,
   }))
 
   for (const specifier of options.modules ?? []) {
-    const provider = await loadProviderModule(specifier, context, options.cwd)
+    const provider = await loadProviderModule(specifier, context, options.cwd, timeoutMs)
     const clash = candidates.find((candidate) => candidate.provider.type === provider.type)
     if (clash) {
       const owner = clash.origin === BUILTIN_ORIGIN ? 'the built-in provider' : `provider module ${JSON.stringify(clash.origin)}`
@@ -276,8 +474,9 @@ export async function loadProviders(options: ProviderRegistryOptions = {}): Prom
   }
 
   const selected = options.only?.length ? candidates.filter((candidate) => options.only?.includes(candidate.provider.type)) : candidates
-  if (options.initialise === false) return new ProviderRegistry(selected)
-  return new ProviderRegistry(await Promise.all(selected.map(({provider, origin}) => initialise(provider, origin))))
+  const registry = new ProviderRegistry(selected, timeoutMs)
+  if (options.initialise !== false) await registry.initialise()
+  return registry
 }
 
 /** The built-in providers' option specs by type, created but not initialised: what `plug` generates its flags from. */

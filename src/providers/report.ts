@@ -1,8 +1,8 @@
 import chalk from 'chalk'
 import Table from 'cli-table3'
 
-import {UserError} from '../lib/errors.js'
-import type {ProviderRegistry} from './registry.js'
+import {describeProviderFailure, type ProviderCall, type ProviderRegistry} from './registry.js'
+import {fitCells} from '../lib/text-width.js'
 import type {InventoryItem} from './types.js'
 
 // No rule between rows: inventories run to dozens of lines.
@@ -22,12 +22,30 @@ export interface InventoryRow extends InventoryItem {
   provider: string
 }
 
+/** A provider that failed, as status, doctor and reconcile report it (JSON: failedProviders). */
+export interface FailedProvider {
+  type: string
+  origin: string
+  /** The contract method that failed: init, inventory, refresh, onChange or finish. */
+  call: ProviderCall
+  reason: string
+}
+
+export function failedProviders(registry: ProviderRegistry): FailedProvider[] {
+  return registry.entries.flatMap(({provider, origin, failure}) => (failure ? [{type: provider.type, origin, call: failure.call, reason: failure.reason}] : []))
+}
+
+/** One line per failed provider, saying what that means for its ports. */
+export function describeFailedProviders(failed: readonly FailedProvider[]): string[] {
+  return failed.map(({type, call, reason}) => `${describeProviderFailure(type, {call, reason})}; its ports stay pending and its interfaces are not unplugged`)
+}
+
 export function summarizeProviders(registry: ProviderRegistry): ProviderSummary[] {
-  return registry.entries.map(({provider, origin, initFailure}) => ({
+  return registry.entries.map(({provider, origin, failure}) => ({
     type: provider.type,
     origin,
-    initialised: !initFailure,
-    ...(initFailure ? {reason: initFailure.reason} : {}),
+    initialised: !failure,
+    ...(failure ? {reason: failure.reason} : {}),
     maintainedOptions: [...provider.maintainedOptions],
     options: provider.optionSpecs.map(({key, flag, description, required}) => ({key, flag, description, required})),
   }))
@@ -42,7 +60,7 @@ export function renderProviderSummaries(summaries: readonly ProviderSummary[]): 
       if (summary.options.length === 0) lines.push('  lport options: none')
       else {
         const table = new Table({head: ['lport option', 'flag', '', 'description'], ...COMPACT})
-        for (const option of summary.options) table.push([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description])
+        for (const option of summary.options) table.push(fitCells([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description]))
         lines.push(...table.toString().split('\n').map((line) => `  ${line}`))
       }
 
@@ -52,23 +70,27 @@ export function renderProviderSummaries(summaries: readonly ProviderSummary[]): 
 }
 
 /**
- * Every pluggable item of the registry's providers. A provider that failed to initialise
- * is an error when `strict` (the operator asked for it by name), else it is reported
- * through `onSkip` and left out.
+ * Every pluggable item of the registry's providers, asked all at once (a hung provider costs
+ * one timeout, not one each). A provider that failed (to initialise, or now) is an error when
+ * `strict` (the operator asked for it by name), else it is reported through `onSkip` and left out.
  */
 export async function collectInventory(
   registry: ProviderRegistry,
   {strict, onSkip}: {strict: boolean; onSkip: (type: string, reason: string) => void},
 ): Promise<InventoryRow[]> {
+  const results = await Promise.allSettled(registry.entries.map(({provider}) => provider.inventory()))
   const rows: InventoryRow[] = []
-  for (const {provider, initFailure} of registry.entries) {
-    if (initFailure) {
-      if (strict) throw new UserError(`provider ${provider.type} failed to initialise: ${initFailure.reason}`, initFailure.exitCode)
-      onSkip(provider.type, initFailure.reason)
+  for (const [index, result] of results.entries()) {
+    const {type} = registry.entries[index]!.provider
+    if (result.status === 'fulfilled') {
+      for (const item of result.value) rows.push({provider: type, ...item})
       continue
     }
 
-    for (const item of await provider.inventory()) rows.push({provider: provider.type, ...item})
+    // The registry has recorded the failure; the error names the provider and the call.
+    if (strict) throw result.reason
+    const failure = registry.entry(type)?.failure
+    onSkip(type, !failure ? (result.reason as Error).message : failure.call === 'init' ? failure.reason : `${failure.call}() failed: ${failure.reason}`)
   }
 
   return rows
@@ -86,9 +108,10 @@ function cell(row: InventoryRow, column: string): string {
   return value === undefined ? '' : String(value)
 }
 
+/** cli-table3 measures cells by display width (CJK and emoji take two columns); every column but the last is cut to MAX_CELL_WIDTH. */
 export function renderInventoryTable(rows: readonly InventoryRow[], columns: readonly string[]): string {
-  const table = new Table({head: [...columns], ...COMPACT})
-  for (const row of rows) table.push(columns.map((column) => cell(row, column)))
+  const table = new Table({head: fitCells(columns), ...COMPACT})
+  for (const row of rows) table.push(fitCells(columns.map((column) => cell(row, column))))
   return table.toString()
 }
 

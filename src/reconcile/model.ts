@@ -58,3 +58,11 @@ export interface ReconcileView {
    */
   complete: boolean
 }
+
+/** The vif-plug-types the view involves: those the bindings ask for and those that plugged an interface. */
+export function vifPlugTypesIn(view: Pick<ReconcileView, 'bindings' | 'interfaces'>): Set<string> {
+  const types = new Set<string>()
+  for (const binding of view.bindings) if (binding.options[VIF_PLUG_TYPE] !== undefined) types.add(binding.options[VIF_PLUG_TYPE])
+  for (const iface of view.interfaces) if (iface.externalIds[OVN_PLUGGED] !== undefined) types.add(iface.externalIds[OVN_PLUGGED])
+  return types
+}

@@ -1,6 +1,6 @@
 import {groupBy} from '../lib/group.js'
 import {REQUESTED_CHASSIS, requestedRole} from '../ovn/chassis.js'
-import type {PrepareResult, VifPlugProvider} from '../providers/types.js'
+import type {VifPlugProvider} from '../providers/types.js'
 import {
   type BindingView,
   IFACE_ID,
@@ -49,7 +49,10 @@ export interface Plan {
   actions: PlanAction[]
 }
 
-/** Providers by vif-plug-type: a Map, or the ProviderRegistry. */
+/**
+ * Providers by vif-plug-type: the ProviderRegistry, whose providers never throw (it isolates
+ * every call), or a Map in tests.
+ */
 export interface ProviderLookup {
   get(type: string): VifPlugProvider | undefined
 }
@@ -132,15 +135,6 @@ function desiredInterface(
     options,
     externalIds: {...current?.externalIds, [IFACE_ID]: binding.logicalPort, [OVN_PLUGGED]: vifPlugType},
     ...(mtuRequest === undefined ? {} : {mtuRequest}),
-  }
-}
-
-/** A provider that throws (a bug, likely in a third-party module) refuses this lport only, with the error as the reason. */
-function askProvider<T>(provider: VifPlugProvider, prepare: () => PrepareResult<T>): PrepareResult<T> {
-  try {
-    return prepare()
-  } catch (error) {
-    return {ok: false, reason: `provider ${provider.type} failed: ${error instanceof Error ? error.message : String(error)}`}
   }
 }
 
@@ -248,13 +242,11 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
     }
 
     const current = carrying[0]
-    const prepared = askProvider(provider, () =>
-      provider.prepareCreate({
-        lportName: lport,
-        lportOptions: binding.options,
-        ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
-      }),
-    )
+    const prepared = provider.prepareCreate({
+      lportName: lport,
+      lportOptions: binding.options,
+      ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
+    })
     if (!prepared.ok) {
       entries.push({lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})})
       continue
@@ -365,7 +357,7 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
       continue
     }
 
-    const agreed = askProvider(provider, () => provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}}))
+    const agreed = provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}})
     if (!agreed.ok) {
       entries.push({lport, outcome: 'kept', reason: `${reason}; the provider refuses the unplug: ${agreed.reason}`, interfaceName: iface.name})
       continue

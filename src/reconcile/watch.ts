@@ -1,5 +1,5 @@
 import {WriteRefusedError} from '../lib/write-refusal.js'
-import type {ProviderRegistry} from '../providers/registry.js'
+import {describeProviderFailure, type ProviderFailure, type ProviderRegistry} from '../providers/registry.js'
 import type {Reconciler} from './reconciler.js'
 import {reportEntries, type ReportedEntry} from './report.js'
 import {backoffMs, type PassFailure, type WatcherState} from './watch-state.js'
@@ -144,12 +144,15 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
   reconciler.on('status', onStatus)
   onStatus(reconciler.lockStatus())
   const unsubscribers = providers.entries.flatMap((entry) => (entry.provider.onChange ? [entry.provider.onChange(onChange)] : []))
+  const failureWarning = (type: string, failure: ProviderFailure) =>
+    options.log({level: 'warn', message: `${describeProviderFailure(type, failure)}; its ports stay pending and its interfaces are not unplugged; retrying every ${options.retryInitMs} ms`})
   for (const entry of providers.entries) {
-    if (entry.initFailure) options.log({level: 'warn', message: `provider ${entry.provider.type} failed to initialise: ${entry.initFailure.reason}; retrying every ${options.retryInitMs} ms`})
+    if (entry.failure) failureWarning(entry.provider.type, entry.failure)
   }
+  const stopFailureWarnings = providers.onFailure(failureWarning)
 
   const initRetry = setInterval(() => {
-    if (!providers.entries.some((entry) => entry.initFailure)) return
+    if (!providers.entries.some((entry) => entry.failure)) return
     void providers.retryFailedInits().then((recovered) => {
       if (recovered.length === 0) return
       options.log({level: 'info', message: `provider ${recovered.join(', ')} initialised`})
@@ -167,6 +170,7 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
   clearInterval(initRetry)
   reconciler.off('changed', onChange)
   reconciler.off('status', onStatus)
+  stopFailureWarnings()
   for (const unsubscribe of unsubscribers) unsubscribe()
   // Let the transaction in flight finish: a pass is never cut in half.
   await running

@@ -6,7 +6,7 @@ import {isUsageError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
 import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Row, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
-import {collectInventory, type InventoryRow} from '../providers/report.js'
+import {collectInventory, failedProviders, type InventoryRow} from '../providers/report.js'
 import {IFACE_ID, OVN_PLUGGED, type ReconcileView} from '../reconcile/model.js'
 import {planReconcile} from '../reconcile/plan.js'
 import {Reconciler} from '../reconcile/reconciler.js'
@@ -202,6 +202,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   }
 
   private async loadInventory(): Promise<void> {
+    // A provider whose inventory fails is reported by report() (failedProviders), not here.
     const rows = await collectInventory(this.options.providers, {strict: false, onSkip: () => {}})
     this.inventory = new Map(rows.map((row) => [row.netdev, row]))
   }
@@ -316,7 +317,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       inventory: this.inventory,
     })
     const {foreignTo} = this.reconciler
-    return {mode: 'local', chassis: this.reconciler.chassis, ...(foreignTo ? {foreignTo} : {}), rows, counts: countStates(rows)}
+    return {mode: 'local', chassis: this.reconciler.chassis, ...(foreignTo ? {foreignTo} : {}), failedProviders: failedProviders(this.options.providers), rows, counts: countStates(rows)}
   }
 
   /** For lports named on the command line: why each one without a row has none. */

@@ -3,6 +3,8 @@
  * fields (documented in docs/status.md); keep them stable.
  */
 
+import type {FailedProvider} from '../providers/report.js'
+
 export const STATES = ['plugged', 'pending', 'orphaned', 'conflict', 'additional'] as const
 export type StatusState = (typeof STATES)[number]
 
@@ -40,6 +42,8 @@ export interface StatusReport {
   chassis?: string
   /** Local mode with --allow-foreign-chassis: the chassis shown is not this host's, whose system-id this is. */
   foreignTo?: {systemId: string | undefined}
+  /** Local mode: the providers that failed (their ports are pending, their interfaces kept). */
+  failedProviders?: FailedProvider[]
   rows: StatusRow[]
   counts: StateCounts
   /** Counts per requested chassis, with --all-chassis. */

@@ -1,7 +1,8 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import {ValidationError} from '../lib/errors.js'
-import {csvField} from '../providers/report.js'
+import {displayWidth, fitRow} from '../lib/text-width.js'
+import {csvField, describeFailedProviders, type FailedProvider} from '../providers/report.js'
 import {type DataHealth, type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
 export const FORMATS = ['table', 'json', 'csv'] as const
@@ -63,38 +64,56 @@ function foreignNote(report: StatusReport): string {
   return ` (${host}: --allow-foreign-chassis)`
 }
 
+/**
+ * The failed providers that a row shown uses: the table and CSV name only these (an unused
+ * representor on a host without devlink is not news); JSON lists them all.
+ */
+export function failuresConcerningRows(report: StatusReport): FailedProvider[] {
+  const types = new Set(report.rows.map((row) => row.type))
+  return (report.failedProviders ?? []).filter(({type}) => types.has(type))
+}
+
 function summary(report: StatusReport): string[] {
   const where = report.mode === 'local' ? `on chassis ${report.chassis}${foreignNote(report)}` : 'on all chassis'
   const lines = [`${report.rows.length} port${report.rows.length === 1 ? '' : 's'} ${where}: ${describeCounts(report.counts)}`]
   for (const [chassis, counts] of Object.entries(report.byChassis ?? {})) lines.push(`  ${chassis || '(no chassis)'}: ${describeCounts(counts)}`)
+  lines.push(...describeFailedProviders(failuresConcerningRows(report)))
   return lines
 }
 
 /**
  * Aligned columns without borders (like `ovn-nbctl show`, cheap for 10,000 rows), the state
- * in its colour, then the summary.
+ * in its colour, then the summary. Widths are display widths (CJK and emoji take two columns);
+ * every column but the last is cut to MAX_CELL_WIDTH with an ellipsis.
  */
 export function renderTable(report: StatusReport, columns: readonly string[], chalk: ChalkInstance): string {
   if (report.rows.length === 0) return summary(report).join('\n')
-  const cells = report.rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))
+  const fitted = report.rows.map((row) => fitRow(columns.map((column) => COLUMNS[column]!(row))))
+  const cells = fitted.map((line) => line.cells)
+  const cellWidths = fitted.map((line) => line.widths)
   const header = columns.map((column) => column.toUpperCase())
   // A loop, not Math.max(...cells): spreading some 120,000 arguments overflows the stack.
-  const widths = header.map((title) => title.length)
-  for (const line of cells) {
-    line.forEach((cell, index) => {
-      if (cell.length > widths[index]!) widths[index] = cell.length
+  const widths = header.map(displayWidth)
+  for (const line of cellWidths) {
+    line.forEach((width, index) => {
+      if (width > widths[index]!) widths[index] = width
     })
   }
   const stateIndex = columns.indexOf('state')
-  const format = (line: readonly string[], row?: StatusRow) =>
+  const format = (line: readonly string[], lineWidths: readonly number[], row?: StatusRow) =>
     line
       .map((cell, index) => {
         // The last column is not padded, so lines carry no trailing spaces.
-        const padded = index === line.length - 1 ? cell : cell.padEnd(widths[index]!)
+        const padded = index === line.length - 1 ? cell : cell + ' '.repeat(widths[index]! - lineWidths[index]!)
         return row && index === stateIndex ? STATE_COLOURS[row.state](chalk)(padded) : padded
       })
       .join('  ')
-  return [chalk.bold(format(header)), ...cells.map((line, index) => format(line, report.rows[index])), '', ...summary(report)].join('\n')
+  return [
+    chalk.bold(format(header, header.map(displayWidth))),
+    ...cells.map((line, index) => format(line, cellWidths[index]!, report.rows[index])),
+    '',
+    ...summary(report),
+  ].join('\n')
 }
 
 export function renderCsv(rows: readonly StatusRow[], columns: readonly string[]): string {
@@ -127,6 +146,7 @@ export function jsonReport(report: StatusReport): Record<string, unknown> {
     chassis: report.chassis ?? null,
     // This host's system-id: the chassis shown unless --allow-foreign-chassis.
     systemId: report.mode === 'local' ? (report.foreignTo ? (report.foreignTo.systemId ?? null) : (report.chassis ?? null)) : null,
+    ...(report.failedProviders ? {failedProviders: report.failedProviders} : {}),
     counts: report.counts,
     ...(report.byChassis ? {byChassis: report.byChassis} : {}),
     rows: report.rows.map(jsonRow),

@@ -10,6 +10,7 @@ export const PF_MAC_OPTION = 'vif-plug:representor:pf-mac'
 export const VF_NUM_OPTION = 'vif-plug:representor:vf-num'
 export const DEFAULT_POLL_INTERVAL_MS = 2000
 const MAX_VF_NUM = 65_535
+const noop = () => {}
 
 export interface RepresentorOptions {
   /** Recorded `devlink -j port show` output, or a function producing it (called on every refresh). Default: run devlink. */
@@ -73,7 +74,8 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
   let table: RepresentorTable | undefined
   let tableFingerprint = ''
   let notLoadedReason = 'the representor lookup table is not loaded (init() has not run)'
-  let refreshing: Promise<boolean> | undefined
+  let reading: Promise<boolean> | undefined
+  let nextReading: Promise<boolean> | undefined
   const listeners = new Set<() => void>()
   let pollTimer: NodeJS.Timeout | undefined
   let stopMonitor: (() => void) | undefined
@@ -85,26 +87,41 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
     return buildRepresentorTable(dump.ports, {netdevs, hostPfMac: (uplink) => readSmartNicHostPfMac(sysfsRoot, uplink)}, context.debug)
   }
 
+  /** One read; the listeners hear of a change here, once, whoever asked for the read. */
   async function refresh(): Promise<boolean> {
     const next = await load()
     const fingerprint = JSON.stringify(next)
     const changed = fingerprint !== tableFingerprint
     table = next
     tableFingerprint = fingerprint
+    if (changed) for (const listener of listeners) listener()
     return changed
   }
 
-  // Concurrent callers (a poll tick and an explicit refresh) share one read.
+  /**
+   * Callers share reads: the first starts one; those who ask while it runs (a poll tick, a
+   * devlink event, an explicit refresh) share one more read after it, since the read in flight
+   * may have read devlink before the change they ask about. Each read announces its own change,
+   * so one change gives one notification however many callers share the read.
+   */
   function sharedRefresh(): Promise<boolean> {
-    refreshing ??= refresh().finally(() => {
-      refreshing = undefined
+    if (!reading) {
+      reading = refresh().finally(() => {
+        reading = undefined
+      })
+      return reading
+    }
+
+    nextReading ??= reading.then(noop, noop).then(() => {
+      nextReading = undefined
+      return sharedRefresh()
     })
-    return refreshing
+    return nextReading
   }
 
   async function poll(): Promise<void> {
     try {
-      if (await sharedRefresh()) for (const listener of listeners) listener()
+      await sharedRefresh()
     } catch (error) {
       // Keep the last good table: a transient devlink failure must not unplug anything.
       context.debug(`representor refresh failed, keeping the previous table: ${(error as Error).message}`)

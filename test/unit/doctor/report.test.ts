@@ -17,4 +17,20 @@ describe('doctor report', () => {
     const text = renderOutcomes([pass, {id: 'b', title: 'second one', result: 'fail', detail: 'broken', fix: 'mend it'}], new Chalk({level: 0}))
     expect(text.split('\n')).toEqual(['PASS  first       fine', 'FAIL  second one  broken', '                  fix: mend it'])
   })
+
+  it('aligns by display width and cuts a title longer than 48 columns with an ellipsis', () => {
+    const long = `provider ${'n'.repeat(300)}`
+    const text = renderOutcomes(
+      [
+        {id: 'a', title: '检查-1', result: 'pass', detail: 'fine'},
+        {id: 'b', title: long, result: 'warn', detail: 'its detail is never cut', fix: 'mend it'},
+      ],
+      new Chalk({level: 0}),
+    )
+    expect(text.split('\n')).toEqual([
+      `PASS  检查-1${' '.repeat(42)}  fine`,
+      `WARN  provider ${'n'.repeat(38)}…  its detail is never cut`,
+      `${' '.repeat(6 + 48)}  fix: mend it`,
+    ])
+  })
 })

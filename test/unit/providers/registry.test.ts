@@ -1,11 +1,14 @@
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {UserError, ValidationError} from '../../../src/lib/errors.js'
 import {ExitCode} from '../../../src/lib/exit-codes.js'
 import {BUILTIN_ORIGIN, loadProviderModule, loadProviders, ProviderRegistry, validateProvider} from '../../../src/providers/registry.js'
+import {createDummyProvider} from '../../../src/providers/dummy.js'
+import {collectInventory} from '../../../src/providers/report.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
 import {FIXTURES, lportOptions, scenario} from './helpers.js'
 
@@ -18,9 +21,9 @@ describe('loadProviders', () => {
   it('has the built-in dummy and representor providers, initialised', async () => {
     const registry = await loadProviders({representor: recordedDpu})
     expect(registry.types).toEqual(['dummy', 'representor'])
-    expect(registry.entries.map(({origin, initFailure}) => ({origin, initFailure}))).toEqual([
-      {origin: BUILTIN_ORIGIN, initFailure: undefined},
-      {origin: BUILTIN_ORIGIN, initFailure: undefined},
+    expect(registry.entries.map(({origin, failure}) => ({origin, failure}))).toEqual([
+      {origin: BUILTIN_ORIGIN, failure: undefined},
+      {origin: BUILTIN_ORIGIN, failure: undefined},
     ])
     expect(registry.require('representor').prepareCreate({lportName: 'lp', lportOptions: lportOptions('0c:42:a1:00:00:01', '2')})).toMatchObject({
       ok: true,
@@ -55,8 +58,8 @@ describe('loadProviders', () => {
 
   it('records an init failure as one line instead of throwing, and its provider refuses everything', async () => {
     const registry = await loadProviders({modules: [module('init-fails.mjs')], only: ['flaky', 'dummy']})
-    expect(registry.entry('dummy')?.initFailure).toBeUndefined()
-    expect(registry.entry('flaky')?.initFailure).toEqual({reason: 'no flaky NIC found', exitCode: ExitCode.Internal})
+    expect(registry.entry('dummy')?.failure).toBeUndefined()
+    expect(registry.entry('flaky')?.failure).toEqual({call: 'init', reason: 'no flaky NIC found', exitCode: ExitCode.Internal})
     const flaky = registry.require('flaky')
     const refusal = {ok: false, reason: 'provider flaky failed to initialise: no flaky NIC found'}
     expect(flaky.prepareCreate({lportName: 'lp', lportOptions: {}})).toEqual(refusal)
@@ -66,11 +69,12 @@ describe('loadProviders', () => {
 
   it('keeps a missing devlink as the representor\'s init failure with the missing-dependency exit code', async () => {
     const registry = await loadProviders({representor: {devlinkPath: path.join(os.tmpdir(), 'no-such-dir', 'devlink')}})
-    expect(registry.entry('representor')?.initFailure).toEqual({
+    expect(registry.entry('representor')?.failure).toEqual({
+      call: 'init',
       reason: expect.stringMatching(/devlink not found: install the iproute2 package/),
       exitCode: ExitCode.MissingDependency,
     })
-    expect(registry.entry('dummy')?.initFailure).toBeUndefined()
+    expect(registry.entry('dummy')?.failure).toBeUndefined()
   })
 
   it('refuses a module that claims a type already served', async () => {
@@ -164,18 +168,208 @@ describe('ProviderRegistry.retryFailedInits', () => {
       prepareRemove: () => ({ok: true, value: undefined}),
       inventory: async () => [],
     }
-    const registry = new ProviderRegistry([{provider, origin: 'test', initFailure: {reason: 'devlink is not ready', exitCode: 4}}])
+    const registry = new ProviderRegistry([{provider, origin: 'test', failure: {call: 'init', reason: 'devlink is not ready', exitCode: 4}}])
     const request = {lportName: 'lsp1', lportOptions: {}}
     expect(registry.get('late')!.prepareCreate(request)).toEqual({ok: false, reason: 'provider late failed to initialise: devlink is not ready'})
 
     expect(await registry.retryFailedInits()).toEqual([])
-    expect(registry.entry('late')?.initFailure?.reason).toBe('devlink is not ready')
+    expect(registry.entry('late')?.failure?.reason).toBe('devlink is not ready')
     expect(registry.get('late')!.prepareCreate(request).ok).toBe(false)
 
     ready = true
     expect(await registry.retryFailedInits()).toEqual(['late'])
-    expect(registry.entry('late')?.initFailure).toBeUndefined()
-    expect(registry.get('late')).toBe(provider)
+    expect(registry.entry('late')?.failure).toBeUndefined()
     expect(registry.get('late')!.prepareCreate(request)).toEqual({ok: true, value: {name: 'vf0', type: '', options: {}}})
+  })
+})
+
+describe('ProviderRegistry isolates every provider call', () => {
+  const never = () => new Promise<never>(() => {})
+  const request = {lportName: 'lsp1', lportOptions: {}}
+  const existing = {lportName: 'lsp1', existing: {name: 'vf0', type: '', options: {}}}
+
+  function faulty(type: string, faults: Partial<VifPlugProvider>): VifPlugProvider {
+    return {
+      type,
+      maintainedOptions: [],
+      optionSpecs: [],
+      prepareCreate: () => ({ok: true, value: {name: `${type}0`, type: '', options: {}}}),
+      prepareRemove: () => ({ok: true, value: undefined}),
+      inventory: async () => [{netdev: `${type}0`, details: {}}],
+      ...faults,
+    }
+  }
+
+  /** A registry of the faulty provider and the dummy one, with a short timeout. */
+  async function registryOf(provider: VifPlugProvider, timeoutMs = 50): Promise<ProviderRegistry> {
+    const registry = new ProviderRegistry([{provider: createDummyProvider(), origin: BUILTIN_ORIGIN}, {provider, origin: 'test'}], timeoutMs)
+    await registry.initialise()
+    return registry
+  }
+
+  it('records an init that never settles as failed after the timeout, and the other providers initialise', async () => {
+    const registry = await registryOf(faulty('hung', {init: never}))
+    expect(registry.entry('hung')?.failure).toEqual({call: 'init', reason: 'did not finish within 0.05 s (--provider-timeout)', exitCode: ExitCode.Connection})
+    expect(registry.get('hung')!.prepareCreate(request)).toEqual({ok: false, reason: 'provider hung failed to initialise: did not finish within 0.05 s (--provider-timeout)'})
+    expect(registry.get('hung')!.prepareRemove(existing).ok).toBe(false)
+    expect(registry.entry('dummy')?.failure).toBeUndefined()
+    expect(registry.get('dummy')!.prepareCreate(request).ok).toBe(true)
+  })
+
+  it('loads the fixture modules whose init never settles or whose inventory throws, each failing alone', async () => {
+    // Imported once before, so the 50 ms bound times their init and inventory, not a slow first import.
+    await Promise.all(['init-never-settles.mjs', 'inventory-throws.mjs'].map((name) => import(pathToFileURL(module(name)).href)))
+    const registry = await loadProviders({modules: [module('init-never-settles.mjs'), module('inventory-throws.mjs')], only: ['dummy', 'hung-init', 'broken-inventory'], timeoutMs: 50})
+    expect(registry.entry('hung-init')?.failure?.call).toBe('init')
+    const skipped: string[] = []
+    const rows = await collectInventory(registry, {strict: false, onSkip: (type, reason) => skipped.push(`${type}: ${reason}`)})
+    expect(rows).toEqual([])
+    expect(skipped).toEqual([
+      'hung-init: did not finish within 0.05 s (--provider-timeout)',
+      "broken-inventory: inventory() failed: Cannot read properties of undefined (reading 'ports')",
+    ])
+    expect(registry.entry('broken-inventory')?.failure).toEqual({call: 'inventory', reason: "Cannot read properties of undefined (reading 'ports')", exitCode: ExitCode.Internal})
+  })
+
+  it.each([
+    ['throws', () => Promise.reject(new Error('table torn')), 'table torn', ExitCode.Internal],
+    ['never settles', never, 'did not finish within 0.05 s (--provider-timeout)', ExitCode.Connection],
+  ])('marks a provider whose inventory %s as failed: strict collection fails with its reason, and it then refuses every prepare', async (_case, inventory, reason, exitCode) => {
+    const registry = await registryOf(faulty('nic', {inventory}))
+    const collected = collectInventory(registry, {strict: true, onSkip: () => {}})
+    await expect(collected).rejects.toThrow(`provider nic failed in inventory(): ${reason}`)
+    await expect(collected).rejects.toMatchObject({exitCode})
+    expect(registry.entry('nic')?.failure).toEqual({call: 'inventory', reason, exitCode})
+    expect(registry.get('nic')!.prepareRemove(existing)).toEqual({ok: false, reason: `provider nic failed in inventory(): ${reason}`})
+    expect(registry.entry('dummy')?.failure).toBeUndefined()
+  })
+
+  it('times out and isolates refresh, and reports a failed onChange subscription and finish', async () => {
+    const hung = await registryOf(faulty('hung', {refresh: never}))
+    await expect(hung.get('hung')!.refresh!()).rejects.toThrow('provider hung failed in refresh(): did not finish within 0.05 s (--provider-timeout)')
+
+    const failures: string[] = []
+    const subscribing = await registryOf(
+      faulty('sub', {
+        onChange: () => {
+          throw new Error('no event source')
+        },
+      }),
+    )
+    subscribing.onFailure((type, failure) => failures.push(`${type} ${failure.call}: ${failure.reason}`))
+    const unsubscribe = subscribing.get('sub')!.onChange!(() => {})
+    expect(unsubscribe).toBeTypeOf('function')
+    expect(() => unsubscribe()).not.toThrow()
+
+    const finishing = await registryOf(
+      faulty('fin', {
+        finish: () => {
+          throw new Error('bookkeeping lost')
+        },
+      }),
+    )
+    finishing.onFailure((type, failure) => failures.push(`${type} ${failure.call}: ${failure.reason}`))
+    expect(() => finishing.get('fin')!.finish!({created: ['fin0'], updated: [], removed: []})).not.toThrow()
+    expect(failures).toEqual(['sub onChange: no event source', 'fin finish: bookkeeping lost'])
+    expect(finishing.get('fin')!.prepareCreate(request).ok).toBe(false)
+  })
+
+  it('refuses one lport, not the provider, for a prepare that throws or answers outside the contract', async () => {
+    let answer: unknown = undefined
+    const registry = await registryOf(
+      faulty('odd', {
+        prepareCreate: ({lportName}) => {
+          if (lportName === 'boom') throw new Error('index out of range\nstack line')
+          return answer as ReturnType<VifPlugProvider['prepareCreate']>
+        },
+      }),
+    )
+    const odd = registry.get('odd')!
+    expect(odd.prepareCreate({lportName: 'boom', lportOptions: {}})).toEqual({ok: false, reason: 'provider odd failed: index out of range'})
+    expect(odd.prepareCreate(request)).toEqual({ok: false, reason: 'provider odd failed: prepareCreate() returned undefined, not a result of the provider contract'})
+    answer = {ok: true, value: {name: '', type: '', options: {}}}
+    expect(odd.prepareCreate(request).ok).toBe(false)
+    answer = {ok: true, value: {name: 'vf1', type: '', options: {}}}
+    expect(odd.prepareCreate(request)).toEqual({ok: true, value: {name: 'vf1', type: '', options: {}}})
+    expect(registry.entry('odd')?.failure).toBeUndefined()
+  })
+
+  it('turns an option check that throws into a refusal naming the provider, and an identity that throws into the value as given', async () => {
+    const registry = await registryOf(
+      faulty('chk', {
+        optionSpecs: [
+          {
+            key: 'vif-plug:chk:slot',
+            flag: 'slot',
+            description: 'slot',
+            required: true,
+            check: () => {
+              throw new Error('bad regex')
+            },
+            identity: () => {
+              throw new Error('bad normaliser')
+            },
+          },
+        ],
+      }),
+    )
+    expect(registry.get('chk')!.optionSpecs[0]!.check('1')).toBe('provider chk failed checking vif-plug:chk:slot: bad regex')
+    expect(registry.get('chk')!.optionSpecs[0]!.identity!('0C:42')).toBe('0C:42')
+  })
+
+  it('does not wait past the timeout for a destroy that never settles', async () => {
+    const registry = await registryOf(faulty('slow', {destroy: never}))
+    await expect(registry.destroy()).resolves.toBeUndefined()
+  })
+
+  it('does not start a second init while one that timed out still runs, and recovers when it settles', async () => {
+    let calls = 0
+    let settle!: () => void
+    const registry = await registryOf(
+      faulty('late', {
+        init: () => {
+          calls++
+          return new Promise<void>((resolve) => (settle = resolve))
+        },
+      }),
+    )
+    expect(registry.entry('late')?.failure?.call).toBe('init')
+    const retry = registry.retryFailedInits()
+    settle()
+    expect(await retry).toEqual(['late'])
+    expect(calls).toBe(1)
+    expect(registry.get('late')!.prepareCreate(request).ok).toBe(true)
+  })
+
+  it('tells failure listeners once, not again for each retry that fails the same way', async () => {
+    const registry = new ProviderRegistry([{provider: faulty('flaky', {init: () => Promise.reject(new Error('no NIC'))}), origin: 'test'}], 50)
+    const heard: string[] = []
+    registry.onFailure((type, failure) => heard.push(`${type} ${failure.call}: ${failure.reason}`))
+    await registry.initialise()
+    expect(await registry.retryFailedInits()).toEqual([])
+    expect(await registry.retryFailedInits()).toEqual([])
+    expect(heard).toEqual(['flaky init: no NIC'])
+  })
+
+  it('abandons an init retry still waiting when the registry is destroyed, so a stopping watcher is not held up', async () => {
+    const registry = new ProviderRegistry([{provider: faulty('hung', {init: never}), origin: 'test', failure: {call: 'init', reason: 'x', exitCode: ExitCode.Connection}}], 600_000)
+    const retry = registry.retryFailedInits()
+    await registry.destroy()
+    expect(await retry).toEqual([])
+    expect(registry.entry('hung')?.failure?.reason).toBe('abandoned: the command is ending')
+  })
+
+  it('rejects a module whose loading or factory never settles, after the timeout', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'provider-hang-'))
+    try {
+      await writeFile(path.join(dir, 'tla.mjs'), 'await new Promise(() => {})\nexport default {}\n')
+      await writeFile(path.join(dir, 'factory.mjs'), 'export default () => new Promise(() => {})\n')
+      await expect(loadProviderModule('./tla.mjs', silent, dir, 50)).rejects.toThrow('provider module "./tla.mjs": loading it did not finish within 0.05 s (--provider-timeout)')
+      // Imported once before, so the 50 ms bound times the factory, not a slow first import.
+      await import(pathToFileURL(path.join(dir, 'factory.mjs')).href)
+      await expect(loadProviderModule('./factory.mjs', silent, dir, 50)).rejects.toThrow('provider module "./factory.mjs": its factory failed: did not finish within 0.05 s (--provider-timeout)')
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })

@@ -263,6 +263,68 @@ describe('representor watch support', () => {
     expect(listener).toHaveBeenCalledTimes(1)
   })
 
+  /** switchingSource whose devlink reads what is current when asked, but answers only once the test opens the gate. */
+  function gatedSource() {
+    const source = switchingSource()
+    let gate = Promise.resolve()
+    let openGate = () => {}
+    return {
+      ...source,
+      closeGate: () => {
+        gate = new Promise((resolve) => (openGate = resolve))
+      },
+      openGate: () => openGate(),
+      devlinkJson: async () => {
+        const answer = source.state.current
+        await gate
+        return answer
+      },
+    }
+  }
+
+  it('notifies once for one change when two polls share one in-flight read (the timer and the devlink monitor)', async () => {
+    // Only the poll timer is faked, so the test fires the polls itself.
+    vi.useFakeTimers({toFake: ['setInterval', 'clearInterval']})
+    try {
+      const source = gatedSource()
+      const provider = createRepresentorProvider({devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 1000})
+      await provider.init?.()
+      const listener = vi.fn()
+      const unsubscribe = provider.onChange?.(listener)
+
+      source.state.current = source.changed
+      source.closeGate()
+      vi.advanceTimersByTime(1000)
+      vi.advanceTimersByTime(1000)
+      source.openGate()
+      // Settles once every read asked for so far (and every poll waiting on one) has finished.
+      await provider.refresh?.()
+      expect(listener).toHaveBeenCalledTimes(1)
+      unsubscribe?.()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('notifies a read asked for during another read, which may have missed the change it is asked for', async () => {
+    const source = gatedSource()
+    const provider = createRepresentorProvider({devlinkJson: source.devlinkJson, sysfsRoot: source.sysfsRoot, pollIntervalMs: 600_000})
+    await provider.init?.()
+    const listener = vi.fn()
+    const unsubscribe = provider.onChange?.(listener)
+
+    // A read starts, and devlink answers it with the old table; then the change and its event come.
+    source.closeGate()
+    const first = provider.refresh?.()
+    source.state.current = source.changed
+    const second = provider.refresh?.()
+    source.openGate()
+    expect(await first).toBe(false)
+    expect(await second).toBe(true)
+    expect(listener).toHaveBeenCalledTimes(1)
+    unsubscribe?.()
+  })
+
   it('keeps the last good table when a poll fails', async () => {
     const source = switchingSource()
     const notes: string[] = []

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {createDummyProvider} from '../../../src/providers/dummy.js'
+import {ProviderRegistry} from '../../../src/providers/registry.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
 import type {BindingView, InterfaceView, ReconcileView} from '../../../src/reconcile/model.js'
 import {isUnsettled, mtuRequestOf, type PlanEntry, planReconcile} from '../../../src/reconcile/plan.js'
@@ -220,7 +221,7 @@ describe('planReconcile', () => {
     expect(refused.entries).toEqual([expect.objectContaining({outcome: 'pending', reason: 'vf0 is being renamed', interfaceName: 'vf0'})])
   })
 
-  it('keeps a provider that throws to its own lports: pending (or kept) with the error, the rest planned', () => {
+  it('keeps a provider that throws to its own lports (the registry isolates it): pending (or kept) with the error, the rest planned', () => {
     const throwing: VifPlugProvider = {
       ...scriptedProvider({}),
       type: 'buggy',
@@ -231,9 +232,9 @@ describe('planReconcile', () => {
         throw new Error('not implemented')
       },
     }
-    const providers = new Map([...dummyOnly, ['buggy', throwing]])
+    const providers = new ProviderRegistry([...dummyOnly.values(), throwing].map((provider) => ({provider, origin: 'test'})))
     const orphan = plugged('vf9', 'gone', {externalIds: {'iface-id': 'gone', 'ovn-plugged': 'buggy'}})
-    const result = plan(view([binding('lsp1', {}, {'vif-plug-type': 'buggy'}), binding('lsp2')], [orphan]), providers)
+    const result = planReconcile(view([binding('lsp1', {}, {'vif-plug-type': 'buggy'}), binding('lsp2')], [orphan]), providers, {replace: true})
     expect(result.entries).toEqual([
       expect.objectContaining({lport: 'lsp1', outcome: 'pending', reason: 'provider buggy failed: index out of range'}),
       expect.objectContaining({lport: 'lsp2', outcome: 'create'}),

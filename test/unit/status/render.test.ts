@@ -42,6 +42,56 @@ describe('status renderers', () => {
     expect(jsonReport({mode: 'all-chassis', rows: [], counts: report.counts})).toMatchObject({chassis: null, systemId: null})
   })
 
+  describe('with wide characters and very long names', () => {
+    const LONG = `vm-${'x'.repeat(297)}`
+    const wide: StatusReport = {
+      mode: 'local',
+      chassis: 'hv1',
+      rows: [
+        {lport: '网络接口-1', state: 'plugged', reason: 'plugged', interface: 'if1'},
+        {lport: '🚀-2', state: 'pending', reason: '等待中', interface: 'if2'},
+        {lport: '👩‍💻-3', state: 'orphaned', reason: 'gone', interface: 'if3'},
+        {lport: 'e\u0301-4', state: 'plugged', reason: 'combining mark', interface: 'if4'},
+        {lport: LONG, state: 'conflict', reason: `the reason is never cut: ${LONG}`, interface: 'if5'},
+      ],
+      counts: {plugged: 2, pending: 1, orphaned: 1, conflict: 1, additional: 0},
+    }
+
+    it('aligns columns by display width (CJK and emoji take two columns, a combining mark none) and cuts a cell longer than 48 columns with an ellipsis, except the last column', () => {
+      const pad = (columns: number) => ' '.repeat(columns)
+      expect(renderTable(wide, ['lport', 'state', 'interface', 'reason'], new Chalk({level: 0})).split('\n')).toEqual([
+        `LPORT${pad(43)}  STATE     INTERFACE  REASON`,
+        `网络接口-1${pad(38)}  plugged   if1        plugged`,
+        `🚀-2${pad(44)}  pending   if2        等待中`,
+        `👩‍💻-3${pad(44)}  orphaned  if3        gone`,
+        `e\u0301-4${pad(45)}  plugged   if4        combining mark`,
+        `vm-${'x'.repeat(44)}…  conflict  if5        the reason is never cut: ${LONG}`,
+        '',
+        '5 ports on chassis hv1: 2 plugged, 1 pending, 1 orphaned, 1 conflict',
+      ])
+    })
+
+    it('never cuts a value in CSV or JSON', () => {
+      expect(renderCsv(wide.rows, ['lport', 'reason']).split('\n')[5]).toBe(`${LONG},the reason is never cut: ${LONG}`)
+      expect((jsonReport(wide) as {rows: Array<{lport: string}>}).rows[4]!.lport).toBe(LONG)
+    })
+  })
+
+  it('names under the table the failed providers a shown row uses, and lists every failed provider in JSON', () => {
+    const failed: StatusReport = {
+      ...report,
+      failedProviders: [
+        {type: 'smartnic', origin: './smartnic.mjs', call: 'init', reason: 'no NIC'},
+        {type: 'dummy', origin: 'built-in', call: 'inventory', reason: 'boom'},
+      ],
+    }
+    expect(renderTable(failed, ['lport', 'state'], new Chalk({level: 0})).split('\n').slice(-2)).toEqual([
+      '2 ports on chassis hv1: 1 plugged, 1 pending, 0 orphaned, 0 conflict',
+      'provider dummy failed in inventory(): boom; its ports stay pending and its interfaces are not unplugged',
+    ])
+    expect((jsonReport(failed) as {failedProviders: unknown[]}).failedProviders).toHaveLength(2)
+  })
+
   it('renders a table of 200,000 rows, the widest cell setting its column', () => {
     const rows = Array.from({length: 200_000}, (_, index) => ({lport: `p${index}`, state: 'plugged' as const, reason: 'r'}))
     const lines = renderTable({mode: 'all-chassis', rows, counts: {plugged: rows.length, pending: 0, orphaned: 0, conflict: 0, additional: 0}}, ['lport', 'state'], new Chalk({level: 0})).split('\n')
