@@ -5,6 +5,7 @@ import {chassisFlags} from '../lib/chassis-flags.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
+import {untilStopSignal} from '../lib/signals.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
 import {Reconciler} from '../reconcile/reconciler.js'
@@ -118,18 +119,11 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
     format: LogFormat,
     timing: {batchMs: number; retryInitMs: number},
   ): Promise<void> {
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
     const log = (line: Parameters<typeof formatLogLine>[1]) => this.log(formatLogLine(format, line))
-    log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
-    try {
-      await watchAndReconcile(reconciler, providers, {...timing, retryMs: 1000, signal: controller.signal, log})
+    await untilStopSignal(async (signal) => {
+      log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
+      await watchAndReconcile(reconciler, providers, {...timing, retryMs: 1000, signal, log})
       log({level: 'info', message: 'stopped'})
-    } finally {
-      process.off('SIGTERM', stop)
-      process.off('SIGINT', stop)
-    }
+    })
   }
 }
