@@ -49,11 +49,11 @@ describe('watchAndReconcile: the pass scheduler', () => {
   let lines: Array<Parameters<WatchOptions['log']>[0]>
   let watching: Promise<void>
 
-  function start(providers = new ProviderRegistry([])): void {
+  function start(providers = new ProviderRegistry([]), retryInitMs = 5000): void {
     watching = watchAndReconcile(reconciler as unknown as Reconciler, providers, {
       batchMs: BATCH_MS,
       retryMs: RETRY_MS,
-      retryInitMs: 5000,
+      retryInitMs,
       signal: controller.signal,
       log: (line) => lines.push(line),
     })
@@ -205,13 +205,7 @@ describe('watchAndReconcile: the pass scheduler', () => {
       },
     }
     const providers = new ProviderRegistry([{provider, origin: 'test', initFailure: {reason: 'not ready', exitCode: ExitCode.Connection}}])
-    watching = watchAndReconcile(reconciler as unknown as Reconciler, providers, {
-      batchMs: BATCH_MS,
-      retryMs: RETRY_MS,
-      retryInitMs: 500,
-      signal: controller.signal,
-      log: (line) => lines.push(line),
-    })
+    start(providers, 500)
     await advance(0)
     reconciler.finish()
     expect(lines).toContainEqual({level: 'warn', message: 'provider late failed to initialise: not ready; retrying every 500 ms'})
