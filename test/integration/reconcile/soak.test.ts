@@ -47,8 +47,8 @@ describe('reconcile --watch under faults (soak)', () => {
       expect(result.faults).toHaveLength(profile.faults)
       expect(result.driverOperations).toBeGreaterThan(0)
       // Memory does not grow across fault cycles. The longest-lived watcher grows while it takes
-      // over and V8 sizes its heap (seen here: 31, 83, 124, 157, 163, 164 MB); over the second
-      // half of the cycles it must stay flat (within 30 MB).
+      // over and V8 sizes its heap (figures in docs/reliability.md); over the second half of the
+      // cycles it must stay flat (within 30 MB).
       const rss = result.watcherRssMb
       const secondHalf = rss.slice(Math.floor(rss.length / 2))
       expect(secondHalf.length).toBeGreaterThan(1)
