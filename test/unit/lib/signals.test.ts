@@ -1,14 +1,42 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {STOP_SIGNALS, untilStopSignal} from '../../../src/lib/signals.js'
+import {signalAbort, STOP_SIGNALS, untilStopSignal} from '../../../src/lib/signals.js'
 
 const listenerCounts = () => STOP_SIGNALS.map((name) => process.listenerCount(name))
 
-describe('untilStopSignal', () => {
-  const before = listenerCounts()
-  afterEach(() => {
+const before = listenerCounts()
+afterEach(() => {
+  expect(listenerCounts()).toEqual(before)
+})
+
+describe('signalAbort', () => {
+  it('handles nothing until armed: before that a signal keeps its default', () => {
+    const interrupt = signalAbort(['SIGINT'])
     expect(listenerCounts()).toEqual(before)
+    expect(interrupt.signal.aborted).toBe(false)
   })
+
+  it('once armed, aborts on its signal only, and disarm hands the signal back', () => {
+    const interrupt = signalAbort(['SIGINT'])
+    interrupt.arm()
+    interrupt.arm()
+    expect(listenerCounts()).toEqual([before[0]! + 1, before[1]])
+    process.emit('SIGINT')
+    expect(interrupt.signal.aborted).toBe(true)
+    expect(interrupt.signal.reason).toBe('SIGINT')
+    interrupt.disarm()
+  })
+
+  it('disarmed before any signal, it never aborts', () => {
+    const interrupt = signalAbort()
+    interrupt.arm()
+    interrupt.disarm()
+    expect(listenerCounts()).toEqual(before)
+    expect(interrupt.signal.aborted).toBe(false)
+  })
+})
+
+describe('untilStopSignal', () => {
 
   for (const name of STOP_SIGNALS) {
     it(`aborts the work's signal on ${name}, with the signal's name as the reason`, async () => {
