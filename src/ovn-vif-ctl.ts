@@ -1,8 +1,8 @@
 /**
  * The whole CLI as one module. oclif finds the commands and the hook here (the "explicit"
  * strategy in package.json), and `npm run build` bundles this module with oclif and the other
- * dependencies into one file (scripts/bundle.ts): loading one file instead of some 270 small
- * CommonJS and ES modules takes about 0.1 s off the start of every command.
+ * dependencies into one file (scripts/bundle.ts): every command pays for its start-up, which
+ * must stay close to `node -e 0`, and loading hundreds of small modules one by one would not.
  * A command file that is not listed here is not a command: test/unit/cli/entry.test.ts checks.
  */
 import type {Command} from '@oclif/core'

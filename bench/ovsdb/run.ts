@@ -10,7 +10,7 @@
  *
  * Our side runs in a child process, so its peak RSS (process.resourceUsage().maxRSS) is its own;
  * that child is this file compiled with tsc and run by plain node, as a CLI would ship (the tsx
- * loader alone takes some 95 MB).
+ * loader's own memory would otherwise count as ours).
  * ovsdb-client takes a transaction only as one command-line argument, and Linux caps one
  * argument at 128 KiB, so the C side inserts in as few transactions as fit that cap; the
  * report says how many.

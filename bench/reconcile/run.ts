@@ -14,7 +14,7 @@
  * And the floor under (b) and (d): in a sandbox of its own, set up as for (b), the local
  * ovsdb-server's time for the very transaction the one-shot sends and for the one that removes
  * those ports again, each sent by a client that is already connected and has read everything.
- * One run of a few seconds swings by 20% on a shared machine, so each N is measured several
+ * One run of a few seconds swings widely on a shared machine, so each N is measured several
  * times, each in a fresh sandbox (default: 3 runs up to 1,000 ports, 1 above, where a run takes
  * minutes), and the median of the runs is printed below them. Prints a table and writes
  * bench/results/reconcile.json. Numbers only; nothing asserts them.

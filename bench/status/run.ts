@@ -19,9 +19,9 @@ const cli = path.join(root, 'bin', 'run.js')
 const LPORTS = Number(process.argv[2] ?? 10_000)
 const BATCH = 1000
 /**
- * Ports per logical switch. With all 10,000 on one switch, ovn-controller 23.03 kept a core busy
- * for some 17 minutes after the set-up and status was timed on half a machine; spread out, the
- * chassis settles within 3 minutes.
+ * Ports per logical switch. The commands are timed on a settled chassis, and with every port on
+ * one switch ovn-controller 23.03 keeps a core busy long after the set-up; spread out, the
+ * chassis settles within SETTLE_TIMEOUT_MS (bench/RESULTS.md).
  */
 const PORTS_PER_SWITCH = 100
 /** Settled: every binding up, and ovn-controller below this share of a core over SETTLE_POLL_MS. */

@@ -6,6 +6,7 @@ import {ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
+import {untilStopSignal} from '../lib/signals.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders, ProviderRegistry} from '../providers/registry.js'
 import {describeFailedProviders} from '../providers/report.js'
@@ -131,27 +132,20 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
   }
 
   private async watch(source: StatusSource, print: (report: StatusReport, health: DataHealth) => void, format: StatusFormat, batchMs: number): Promise<void> {
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
     this.watching = true
     // On a terminal the table is redrawn in place; elsewhere each rendering follows the last (JSON: one per line).
     const redrawInPlace = format === 'table' && process.stdout.isTTY
-    try {
-      await watchStatus(source, {
+    await untilStopSignal((signal) =>
+      watchStatus(source, {
         batchMs,
-        signal: controller.signal,
+        signal,
         render: (report, health) => {
           if (redrawInPlace) process.stdout.write('\u001B[H\u001B[2J')
           if (format !== 'json') this.log(watchHeader(health, new Date()))
           print(report, health)
         },
-      })
-    } finally {
-      process.off('SIGTERM', stop)
-      process.off('SIGINT', stop)
-    }
+      }),
+    )
   }
 }
 

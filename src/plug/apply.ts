@@ -52,8 +52,7 @@ export const CHASSIS_COLUMNS = ['name', 'hostname'] as const
 
 /**
  * Past this many names one read of the whole table costs the server less than a select per
- * name, each of which scans the table: 10,000 selects on 10,000 ports kept the Northbound
- * server busy for 7 s, one read of them all takes a fraction of a second.
+ * name: each select scans the table, so selecting thousands of names one by one is quadratic.
  */
 const MOST_SELECTS_BY_NAME = 200
 

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {InterruptedError, UserError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {signalAbort} from '../lib/signals.js'
 import {readRequestFile} from './file.js'
 import {renderChanges, renderWaitOutcome, waitProgress} from './render.js'
 import type {RawPlugEntry} from './request.js'
@@ -50,21 +51,6 @@ interface Output {
 }
 
 /**
- * SIGINT once the requests are written ends the wait, not the process: the command then says
- * that the requests were written and which ports are still pending, and exits 130. Before the
- * write, Ctrl-C keeps its default and ends the process at once.
- */
-function interruptAfterWrite(): {signal: AbortSignal; arm(): void; disarm(): void} {
-  const controller = new AbortController()
-  const abort = () => controller.abort()
-  return {
-    signal: controller.signal,
-    arm: () => process.once('SIGINT', abort),
-    disarm: () => process.off('SIGINT', abort),
-  }
-}
-
-/**
  * Runs plug or unplug with its human output: the changes as soon as they are written, a
  * progress display while waiting, then what the wait established. With --json, only the result.
  */
@@ -73,7 +59,10 @@ export async function runWithOutput(
   command: PlugResult['command'],
   run: (hooks: Pick<RunOptions, 'onPlanned' | 'onWaitProgress' | 'signal'>) => Promise<PlugResult>,
 ): Promise<PlugResult> {
-  const interrupt = interruptAfterWrite()
+  // SIGINT once the requests are written ends the wait, not the process: the command then says
+  // that the requests were written and which ports are still pending, and exits 130. Before the
+  // write, Ctrl-C keeps its default and ends the process at once.
+  const interrupt = signalAbort(['SIGINT'])
   try {
     const written = (planned: PlugResult) => {
       interrupt.arm()

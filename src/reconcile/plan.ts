@@ -212,8 +212,8 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
   const wantedLports = new Set(wanted.map((binding) => binding.logicalPort))
   /**
    * Interfaces some wanted lport keeps, updates or replaces: never unplugged as orphans. Held
-   * as the view's objects, not their uuids: hashing 10,000 uuid strings was the costliest line
-   * of a cold plan.
+   * as the view's objects, not their uuids: the plan runs over every interface (10k per pass),
+   * and hashing uuid strings is the costly part of such a set.
    */
   const accounted = new Set<InterfaceView>()
   /** Interface names taken by this plan, to never plan two interfaces with one name. */

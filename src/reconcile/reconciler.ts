@@ -38,7 +38,7 @@ export interface ReconcilerOptions {
   /**
    * Watch mode: keep connections up through server restarts and keep following every change.
    * Otherwise (one-shot) a pass stops following the bridge before it commits: it never reads
-   * back its own commit, which at 10,000 ports costs more than the commit itself.
+   * back its own commit, since decoding the update of a large commit costs more than the commit.
    */
   watch: boolean
   /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status. */

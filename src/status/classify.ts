@@ -46,8 +46,8 @@ type PortFields = Omit<StatusRow, 'state' | 'reason'>
 
 /**
  * The fields every row of a port shows, whatever its state: what was asked, and what SB says
- * of it. Built by assignment: with 10,000 ports, spreading the optional fields into each row
- * was the slowest part of the report.
+ * of it. Built by assignment, not by spreading the optional fields into each row: this runs for
+ * every port (10k per status) and must stay cheap.
  */
 function describePort(lport: string, options: Readonly<Record<string, string>>, binding: BindingView | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): PortFields {
   const fields: PortFields = {lport}

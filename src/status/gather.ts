@@ -41,8 +41,8 @@ const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: LSP_COLUMNS
  * Local mode needs from the Northbound DB only the ports not in the Southbound DB yet (and those
  * named on the command line). ovn-northd sets Logical_Switch_Port.up, true or false, on every
  * port it has made a Port_Binding for, so a port whose `up` is still empty is one it has not
- * reached. On a healthy cloud that reads nothing: with 10,000 ports requested here, reading
- * them all cost 1.4 MB and 80 ms of the server's CPU.
+ * reached. On a healthy cloud that reads nothing, where reading every port would make each
+ * status run cost the Northbound server a read of the whole table.
  */
 const NOT_YET_BOUND: Condition = ['up', '==', undefined]
 // Only VIFs can ask to be plugged: router, localnet and other ports stay on the server.

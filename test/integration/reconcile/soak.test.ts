@@ -1,4 +1,5 @@
-import {mkdir, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
@@ -9,6 +10,8 @@ import {LONG_PROFILE, runSoak, SHORT_PROFILE} from '../../soak/soak.js'
 const long = process.env.OVN_VIF_CTL_SOAK === 'long'
 const profile = long ? LONG_PROFILE : SHORT_PROFILE
 const seed = Number(process.env.OVN_VIF_CTL_SOAK_SEED ?? 1)
+// Where the summary goes: $OVN_VIF_CTL_SOAK_OUT (npm run soak: bench/results), else a temporary directory.
+const outputDir = async () => process.env.OVN_VIF_CTL_SOAK_OUT ?? (await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-soak-')))
 
 describe('reconcile --watch under faults (soak)', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
@@ -34,15 +37,18 @@ describe('reconcile --watch under faults (soak)', () => {
         violations: result.violations,
       }
       console.log(`soak summary: ${JSON.stringify(summary)}`)
-      await mkdir(path.join('bench', 'results'), {recursive: true})
-      await writeFile(path.join('bench', 'results', `soak-${summary.profile}.json`), JSON.stringify(summary, null, 2) + '\n')
+      const dir = await outputDir()
+      await mkdir(dir, {recursive: true})
+      const file = path.join(dir, `soak-${summary.profile}.json`)
+      await writeFile(file, JSON.stringify(summary, null, 2) + '\n')
+      console.log(`soak summary written to ${file}`)
 
       expect(result.violations).toEqual([])
       expect(result.faults).toHaveLength(profile.faults)
       expect(result.driverOperations).toBeGreaterThan(0)
       // Memory does not grow across fault cycles. The longest-lived watcher grows while it takes
-      // over and V8 sizes its heap (seen here: 31, 83, 124, 157, 163, 164 MB); over the second
-      // half of the cycles it must stay flat (within 30 MB).
+      // over and V8 sizes its heap (figures in docs/reliability.md); over the second half of the
+      // cycles it must stay flat (within 30 MB).
       const rss = result.watcherRssMb
       const secondHalf = rss.slice(Math.floor(rss.length / 2))
       expect(secondHalf.length).toBeGreaterThan(1)

@@ -44,13 +44,18 @@ describe('reconcile --watch, against real servers', () => {
     // The Southbound server crashes. While it is down, nothing valid may be unplugged.
     await killSandboxDaemon(sandbox(), 'sb/ovsdb-server')
     await watcher.waitForLine(/lost the Southbound DB/)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // A local change makes the watcher plan a pass during the outage: an interface it would unplug
+    // as an orphan with complete views. Its "kept" line proves that pass ran, and w1, w2 stay.
+    await run('ovs-vsctl', [`--db=${hv1().db}`, 'add-port', 'br-int', 'x-orphan', '--', 'set', 'Interface', 'x-orphan', 'type=internal',
+      'external_ids:iface-id=x-orphan', 'external_ids:ovn-plugged=dummy'])
+    await watcher.waitForLine(/"lport":"x-orphan".*not unplugged until the database views are complete/)
     expect(await pluggedNames('w')).toEqual(['w1', 'w2'])
 
     // A change made while SB is away (NB only) is applied once SB is back and northd catches up.
     await nbctl('lsp-del', 'w2', '--', 'set', 'Logical_Switch_Port', 'w1', 'options:vif-plug-mtu-request=1600')
     await restartSandboxDaemon(sandbox(), 'sb/ovsdb-server')
     await waitForPlugged('w', ['w1'])
+    await waitForPlugged('x-orphan', [])
     await eventually('w1 mtu_request 1600', async () => {
       const [row] = (await listRows('ovs-vsctl', hv1().db, 'Interface', ['name', 'mtu_request'])).filter((r) => r.name === 'w1')
       return row?.mtu_request === 1600 ? row : undefined

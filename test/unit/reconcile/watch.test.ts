@@ -1,0 +1,221 @@
+import {EventEmitter} from 'node:events'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
+
+import {ExitCode} from '../../../src/lib/exit-codes.js'
+import {createDummyProvider} from '../../../src/providers/dummy.js'
+import {ProviderRegistry} from '../../../src/providers/registry.js'
+import type {PlanEntry} from '../../../src/reconcile/plan.js'
+import type {PassResult, Reconciler} from '../../../src/reconcile/reconciler.js'
+import {watchAndReconcile, type WatchOptions} from '../../../src/reconcile/watch.js'
+
+const BATCH_MS = 100
+const RETRY_MS = 1000
+
+/**
+ * Stands in for the Reconciler's side the scheduler uses: 'changed' events and pass(). Each pass
+ * stays in flight until the test settles it, so the test decides when a pass ends.
+ */
+class ScriptedReconciler extends EventEmitter {
+  readonly started: number[] = []
+  private settlers: Array<(outcome: PassResult | Error) => void> = []
+  entries: PlanEntry[] = [{lport: 'a', outcome: 'unchanged', reason: 'as requested'}]
+
+  async pass(): Promise<PassResult> {
+    this.started.push(Date.now())
+    const outcome = await new Promise<PassResult | Error>((resolve) => this.settlers.push(resolve))
+    if (outcome instanceof Error) throw outcome
+    return outcome
+  }
+
+  lockStatus(): string {
+    return 'acquired the ovn_vif_ctl_reconcile lock'
+  }
+
+  get inFlight(): number {
+    return this.settlers.length
+  }
+
+  /** Ends the oldest pass in flight. */
+  finish(outcome: PassResult | Error = {plan: {entries: this.entries, actions: []}, applied: true, converged: true}): void {
+    const settle = this.settlers.shift()
+    if (!settle) throw new Error('no pass in flight')
+    settle(outcome)
+  }
+}
+
+describe('watchAndReconcile: the pass scheduler', () => {
+  let reconciler: ScriptedReconciler
+  let controller: AbortController
+  let lines: Array<Parameters<WatchOptions['log']>[0]>
+  let watching: Promise<void>
+
+  function start(providers = new ProviderRegistry([]), retryInitMs = 5000): void {
+    watching = watchAndReconcile(reconciler as unknown as Reconciler, providers, {
+      batchMs: BATCH_MS,
+      retryMs: RETRY_MS,
+      maxRetryMs: 60 * RETRY_MS,
+      retryInitMs,
+      signal: controller.signal,
+      log: (line) => lines.push(line),
+    })
+  }
+
+  /** Runs the timers due within `ms` and the promise callbacks they lead to. */
+  const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms)
+
+  beforeEach(() => {
+    vi.useFakeTimers({now: 0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance']})
+    reconciler = new ScriptedReconciler()
+    controller = new AbortController()
+    lines = []
+  })
+
+  afterEach(async () => {
+    controller.abort()
+    while (reconciler.inFlight > 0) reconciler.finish()
+    await watching
+    vi.useRealTimers()
+  })
+
+  it('starts a pass at once, and none while nothing changes', async () => {
+    start()
+    await advance(0)
+    expect(reconciler.started).toHaveLength(1)
+    reconciler.finish()
+    await advance(60_000)
+    expect(reconciler.started).toHaveLength(1)
+    expect(vi.getTimerCount()).toBe(1) // the providers' init retry, nothing scheduled
+  })
+
+  it('gathers a burst of changes within the batch window into one pass', async () => {
+    start()
+    await advance(0)
+    reconciler.finish()
+    await advance(0)
+    for (let change = 0; change < 50; change++) reconciler.emit('changed')
+    await advance(BATCH_MS - 1)
+    expect(reconciler.started).toEqual([0])
+    await advance(1)
+    expect(reconciler.started).toEqual([0, BATCH_MS])
+  })
+
+  it('starts a change after a quiet spell at once', async () => {
+    start()
+    await advance(0)
+    reconciler.finish()
+    await advance(10 * BATCH_MS)
+    reconciler.emit('changed')
+    await advance(0)
+    expect(reconciler.started).toEqual([0, 10 * BATCH_MS])
+  })
+
+  it('runs one pass at a time: changes during a pass make exactly one more after it', async () => {
+    start()
+    await advance(0)
+    for (let change = 0; change < 5; change++) reconciler.emit('changed')
+    await advance(10 * BATCH_MS)
+    expect(reconciler.inFlight).toBe(1)
+    reconciler.finish()
+    await advance(0)
+    expect(reconciler.started).toEqual([0, 10 * BATCH_MS])
+    reconciler.finish()
+    await advance(60_000)
+    expect(reconciler.started).toHaveLength(2)
+  })
+
+  it('retries a failed pass after a pause that doubles, not sooner and not in a loop, and logs the same error once', async () => {
+    start()
+    await advance(0)
+    reconciler.finish(new Error('Interface.type is not a string'))
+    await advance(0)
+    expect(lines.at(-1)).toEqual({level: 'error', message: 'pass failed: Interface.type is not a string; retrying in 1 s, then ever less often, at least every 60 s; not logged again unless the error changes'})
+    // A change during the pause does not cut it short.
+    reconciler.emit('changed')
+    await advance(RETRY_MS - 1)
+    expect(reconciler.started).toEqual([0])
+    await advance(1)
+    expect(reconciler.started).toEqual([0, RETRY_MS])
+
+    // Failing again: the pause doubles.
+    reconciler.finish(new Error('Interface.type is not a string'))
+    await advance(2 * RETRY_MS - 1)
+    expect(reconciler.started).toEqual([0, RETRY_MS])
+    await advance(1)
+    expect(reconciler.started).toEqual([0, RETRY_MS, 3 * RETRY_MS])
+    expect(lines.filter((line) => line.message.startsWith('pass failed'))).toHaveLength(1)
+  })
+
+  it('goes back to following changes at once after a pass succeeds again', async () => {
+    start()
+    await advance(0)
+    reconciler.finish(new Error('broken'))
+    await advance(RETRY_MS)
+    reconciler.finish()
+    await advance(10 * BATCH_MS)
+    reconciler.emit('changed')
+    await advance(0)
+    expect(reconciler.started).toEqual([0, RETRY_MS, RETRY_MS + 10 * BATCH_MS])
+  })
+
+  it('logs an lport when what is reported for it changes, not on every pass', async () => {
+    reconciler.entries = [{lport: 'a', outcome: 'pending', reason: 'no such VF'}]
+    start()
+    await advance(0)
+    reconciler.finish()
+    reconciler.emit('changed')
+    await advance(BATCH_MS)
+    reconciler.finish()
+    await advance(0)
+    expect(reconciler.started).toHaveLength(2)
+    expect(lines.filter((line) => line.lport === 'a')).toEqual([expect.objectContaining({level: 'warn', result: 'pending', reason: 'no such VF'})])
+
+    reconciler.entries = [{lport: 'a', outcome: 'create', reason: 'plugged', interfaceName: 'a', action: {kind: 'create'} as PlanEntry['action']}]
+    reconciler.emit('changed')
+    await advance(BATCH_MS)
+    reconciler.finish()
+    await advance(0)
+    expect(lines.filter((line) => line.lport === 'a').map((line) => line.result)).toEqual(['pending', 'created'])
+  })
+
+  it('on abort, starts nothing new and resolves only once the pass in flight has finished', async () => {
+    start()
+    await advance(0)
+    let resolved = false
+    void watching.then(() => (resolved = true))
+    reconciler.emit('changed')
+    controller.abort()
+    await advance(60_000)
+    expect(resolved).toBe(false)
+    reconciler.finish()
+    await advance(0)
+    expect(resolved).toBe(true)
+    expect(reconciler.started).toEqual([0])
+    expect(reconciler.listenerCount('changed')).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('passes again when a provider whose init failed recovers, and says so', async () => {
+    let ready = false
+    const provider = {
+      ...createDummyProvider(),
+      type: 'late',
+      init: async () => {
+        if (!ready) throw new Error('not ready')
+      },
+    }
+    const providers = new ProviderRegistry([{provider, origin: 'test', failure: {call: 'init', reason: 'not ready', exitCode: ExitCode.Connection}}])
+    start(providers, 500)
+    await advance(0)
+    reconciler.finish()
+    expect(lines).toContainEqual({level: 'warn', message: 'provider late failed to initialise: not ready; its ports stay pending and its interfaces are not unplugged; retrying every 500 ms'})
+    await advance(500)
+    expect(reconciler.started).toHaveLength(1)
+    ready = true
+    await advance(500)
+    expect(lines).toContainEqual({level: 'info', message: 'provider late initialised'})
+    // The retry's promise chain schedules the pass once the timers of that advance have run.
+    await advance(BATCH_MS)
+    expect(reconciler.started).toHaveLength(2)
+    expect(reconciler.started[1]).toBeGreaterThanOrEqual(1000)
+  })
+})
