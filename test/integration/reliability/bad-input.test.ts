@@ -173,7 +173,7 @@ describe('bad input to every command: one line, the documented exit code, no sta
       doctor: (remote) => ['doctor', '--db', remote],
     }
     const refusals: Record<Misbehaviour, {timeout: string; message: RegExp}> = {
-      garbage: {timeout: '1', message: /\(expected a JSON object or array, got byte 0x48\)/},
+      garbage: {timeout: '1', message: /\(not an OVSDB \(JSON-RPC\) server: it sent "HTTP\/1\.1 400 Bad Request", which looks like an HTTP server\)/},
       // Long enough for 64 MiB to arrive on a busy machine: the size limit, not the timeout, must stop it.
       huge: {timeout: '20', message: /a message from the server exceeds the 67108864-byte limit/},
       silent: {timeout: '1', message: /no reply from unix:\S+silent\.sock within 1000 ms/},
