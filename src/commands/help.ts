@@ -1,9 +1,29 @@
 import {commands} from '@oclif/plugin-help'
 
+import {notACommand} from '../hooks/command-not-found.js'
+import {reportOperatorError} from '../lib/base-command.js'
+import {UsageError} from '../lib/errors.js'
+
 /**
  * oclif's help command, bundled with ours rather than loaded at every start as a plugin from
- * node_modules, which every command would pay for at start-up.
+ * node_modules, which every command would pay for at start-up. Its errors are the tool's one line: a
+ * subject that is no command or topic is named with the closest ones, as a mistyped command is.
  */
 export default class Help extends commands.help {
   static override examples = ['<%= config.bin %> help status', '<%= config.bin %> help sandbox start', '<%= config.bin %> help --nested-commands']
+
+  override async run(): Promise<void> {
+    // The parent's class: parse() spreads the class it is given, which drops inherited statics.
+    const {argv} = await this.parse(commands.help)
+    const words = (argv as string[]).filter((word) => !word.startsWith('-'))
+    const id = words.join(':')
+    if (words.length > 0 && !this.config.findCommand(id) && !this.config.findTopic(id)) throw new UsageError(notACommand(this.config, words.join(' ')))
+    await super.run()
+  }
+
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
+    const exitCode = reportOperatorError(this, error)
+    if (exitCode !== undefined) this.exit(exitCode)
+    return super.catch(error)
+  }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {chassisFlags} from '../lib/chassis-flags.js'
+import {UsageError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
@@ -41,7 +42,7 @@ Interfaces without external_ids:ovn-plugged are never touched. Nothing is unplug
 
 One-shot exit status: 0 when every requested port is plugged as requested, 1 when any is pending, in conflict or an orphan had to be kept (the reasons are printed), 3 on bad input (including --chassis naming another chassis), 4 when a database cannot be reached or refuses writes.
 
---watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to. A failed pass is retried after 1 s, then after pauses that double up to 60 s; the error is logged once (again only if it changes), and \`status\` and \`doctor\` report it, from the state the watcher keeps in ovn-vif-ctl-reconcile.PID.json next to the local DB's socket.
+--watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to. A failed pass is retried after 1 s, then after pauses that double up to 60 s; the error is logged once (again only if it changes), and \`status\` and \`doctor\` report it, from the state the watcher keeps in ovn-vif-ctl-reconcile.PID.json next to the local DB's socket. It logs each action on stdout, one line each: --log-format text, or json for JSON lines ({time, level, message} or {time, level, lport, result, interface?, reason, settled}); --watch --json is --watch --log-format json. A one-shot reconcile prints its report instead: --json for JSON, and --log-format is refused.
 
 A local DB that refuses writes (a read-only backup server, or a full disk) is exit 4, at start or for a one-shot.`
 
@@ -66,13 +67,14 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
       default: true,
       allowNo: true,
     }),
-    'log-format': Flags.string({description: 'With --watch: how to log each action.', options: ['text', 'json'], default: 'text'}),
+    'log-format': Flags.string({description: 'With --watch: how to log each action (--json means json).', options: ['text', 'json'], default: 'text'}),
     'batch-ms': Flags.integer({description: 'With --watch: start a pass at most once per this many milliseconds; changes in between are handled together.', default: 20, min: 0, hidden: true}),
     'retry-init-ms': Flags.integer({description: 'With --watch: how often to retry a provider whose init failed.', default: 10_000, min: 10, hidden: true}),
   }
 
   async run(): Promise<ReconcileResult | undefined> {
-    const {flags} = await this.parse(Reconcile)
+    const {flags, metadata} = await this.parse(Reconcile)
+    const logFormat = this.logFormat(flags, !metadata.flags['log-format']?.setFromDefault)
     if (flags.watch) favourMemoryOverSpeed()
     const settings = connectionSettings(flags)
     const providers = await loadProviders(providerRegistryOptions(flags))
@@ -89,7 +91,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     try {
       this.warnForeignChassis(reconciler)
       if (flags.watch) {
-        await this.watch(reconciler, providers, flags['log-format'] as LogFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
+        await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
         return undefined
       }
 
@@ -121,6 +123,13 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     }
   }
 
+  /** --watch logs in --log-format, json with --json; a one-shot reconcile prints a report and has no log to format. */
+  private logFormat(flags: {watch: boolean; 'log-format': string}, given: boolean): LogFormat {
+    if (!flags.watch && given) throw new UsageError('--log-format applies to --watch, whose log it formats; a one-shot reconcile prints a report: use --json for JSON')
+    if (this.jsonEnabled() && given && flags['log-format'] !== 'json') throw new UsageError(`--watch --json logs JSON lines: drop --log-format ${flags['log-format']} or --json`)
+    return this.jsonEnabled() ? 'json' : (flags['log-format'] as LogFormat)
+  }
+
   private render(chassis: string, entries: ReportedEntry[]): void {
     if (entries.length === 0) {
       this.log(`chassis ${chassis}: nothing is requested here and nothing is plugged`)
@@ -137,7 +146,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     format: LogFormat,
     timing: {batchMs: number; retryInitMs: number},
   ): Promise<void> {
-    const log = (line: Parameters<typeof formatLogLine>[1]) => this.log(formatLogLine(format, line))
+    const log = (line: Parameters<typeof formatLogLine>[1]) => this.emit(formatLogLine(format, line))
     log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
     let stateUnwritable = false
     const stateFile = new WatcherStateFile(watcherStateDir(reconciler.localDb), (error) => {

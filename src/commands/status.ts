@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {chassisFlags} from '../lib/chassis-flags.js'
-import {ValidationError} from '../lib/errors.js'
+import {UsageError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
 import {favourMemoryOverSpeed} from '../lib/long-running.js'
@@ -13,7 +13,7 @@ import {describeFailedProviders} from '../providers/report.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
 import {StatusSource} from '../status/gather.js'
 import {type DataHealth, STATES, type StatusReport, type StatusState} from '../status/model.js'
-import {colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, failuresConcerningRows, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat, watchHeader} from '../status/render.js'
+import {checkSelection, colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, DEFAULT_CSV_COLUMNS, failuresConcerningRows, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat, watchHeader} from '../status/render.js'
 import {readWatcherState} from '../reconcile/watch-state.js'
 import {watchStatus} from '../status/watch.js'
 
@@ -32,9 +32,9 @@ States:
   conflict    a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
   additional  requested-chassis lists this chassis after another (a live migration): OVN plugs the port on the first only; healthy
 
-Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off; a value wider than 48 columns is cut with … except in the last column), csv (a header line, then one line per row; --columns picks and orders the columns), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json prints the same).
+Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off; a value wider than 48 columns is cut with … except in the last column), csv (a header line, then one line per row, by default every column the mode can fill), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json is -f json, also with --watch). --columns picks and orders the columns of table and csv; with json it is refused, as are --all-chassis with a column (interface, ofport, error, netdev) or state (orphaned, conflict) only local mode knows.
 
-Exit status: 0 when every port shown is plugged (or additional), 1 when any is pending, orphaned or in conflict, 3 for an unknown column, a named port that is not requested here or --chassis naming another chassis, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0.`
+Exit status: 0 when every port shown is plugged (or additional), 1 when any is pending, orphaned or in conflict, 2 for bad flags (an unknown column, a filter that cannot apply), 3 for a named port that is not requested here or --chassis naming another chassis, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0; with json, one document per line.`
 
   static override examples = [
     {description: 'This chassis, as a table', command: '<%= config.bin %> <%= command.id %>'},
@@ -58,19 +58,23 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
     ...representorSourceFlags,
     ...chassisFlags('status then describes that chassis as seen from this host\'s integration bridge: this host\'s plugged ports show as orphaned.', ['all-chassis']),
     'all-chassis': Flags.boolean({description: 'Every chassis, from the Northbound and Southbound DBs only.'}),
-    state: Flags.string({description: 'Show only ports in this state (repeatable, or comma-separated).', options: [...STATES], multiple: true, delimiter: ','}),
+    state: Flags.string({description: 'Show only ports in this state (repeatable, or comma-separated).', options: [...STATES], multiple: true, multipleNonGreedy: true, delimiter: ','}),
     format: Flags.string({char: 'f', description: 'Output format.', options: [...FORMATS], default: 'table'}),
-    columns: Flags.string({description: `Columns for table and csv, comma-separated: ${COLUMN_NAMES.join(', ')}.`, multiple: true, delimiter: ','}),
+    columns: Flags.string({description: `Columns for table and csv, comma-separated: ${COLUMN_NAMES.join(', ')}.`, multiple: true, multipleNonGreedy: true, delimiter: ','}),
     watch: Flags.boolean({char: 'w', description: 'Redraw on every change until SIGINT/SIGTERM.'}),
     color: Flags.boolean({description: 'Colour the states on a terminal; --no-color never does.', default: true, allowNo: true}),
     'batch-ms': Flags.integer({description: 'With --watch: redraw once for changes arriving within this many milliseconds.', default: 100, min: 0, hidden: true}),
   }
 
   async run(): Promise<Record<string, unknown> | undefined> {
-    const {argv, flags} = await this.parse(Status)
+    const {argv, flags, metadata} = await this.parse(Status)
     const lports = argv as string[]
     const columns = flags.columns ? parseColumns(flags.columns) : undefined
     const states = flags.state as StatusState[] | undefined
+    // --json is -f json, also for --watch (one document per line); another -f contradicts it.
+    if (this.jsonEnabled() && !metadata.flags.format?.setFromDefault && flags.format !== 'json') throw new UsageError(`--json prints JSON: drop -f ${flags.format} or --json`)
+    const format = (this.jsonEnabled() ? 'json' : flags.format) as StatusFormat
+    checkSelection({format, columns, states, allChassis: flags['all-chassis']})
     const settings = connectionSettings(flags)
     // --all-chassis never asks a provider anything: do not run devlink for nothing.
     const providers = flags['all-chassis'] ? new ProviderRegistry([]) : await loadProviders(providerRegistryOptions(flags))
@@ -91,8 +95,8 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
         // Named ports are checked once: in a watch, one deleted meanwhile simply has no row.
         const first = selectRows(source.report(), source, lports, states, {checkNamed: true})
         const select = (report: StatusReport) => selectRows(report, source, lports, states, {checkNamed: false})
-        const format = flags.format as StatusFormat
-        const print = (report: StatusReport, health?: DataHealth) => this.log(this.render(report, format, columns ?? DEFAULT_COLUMNS[report.mode], flags.color, health))
+        const defaultColumns = format === 'csv' ? DEFAULT_CSV_COLUMNS : DEFAULT_COLUMNS
+        const print = (report: StatusReport, health?: DataHealth) => this.emit(this.render(report, format, columns ?? defaultColumns[report.mode], flags.color, health))
         if (flags.watch) {
           favourMemoryOverSpeed()
           await this.watch(source, (report, health) => print(select(report), health), format, flags['batch-ms'])
@@ -141,7 +145,7 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
         signal,
         render: (report, health) => {
           if (redrawInPlace) process.stdout.write('\u001B[H\u001B[2J')
-          if (format !== 'json') this.log(watchHeader(health, new Date()))
+          if (format !== 'json') this.emit(watchHeader(health, new Date()))
           print(report, health)
         },
       }),

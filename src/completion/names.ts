@@ -1,4 +1,4 @@
-import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {type ChosenRemote, type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import type {Condition, Row} from '../ovsdb/index.js'
 import {VIF_PLUG_TYPE} from '../plug/owned.js'
@@ -14,8 +14,8 @@ const LSP_SELECTS: Record<LspPurpose, {where: Condition[]; columns: string[]; ke
   status: {where: [], columns: ['name'], keep: () => true},
 }
 
-async function selectNames(remote: string, database: 'OVN_Northbound' | 'OVN_Southbound', flag: string, settings: ConnectionSettings, table: string, select: {where: Condition[]; columns: string[]; keep: (row: Row) => boolean}): Promise<string[]> {
-  const client = await connectDatabase(remote, database, settings, flag)
+async function selectNames(remote: ChosenRemote, database: 'OVN_Northbound' | 'OVN_Southbound', settings: ConnectionSettings, table: string, select: {where: Condition[]; columns: string[]; keep: (row: Row) => boolean}): Promise<string[]> {
+  const client = await connectDatabase(remote, database, settings)
   try {
     const result = await client.transaction().select(table, select.where, select.columns).commit()
     return result.rows(0).filter((row) => select.keep(row)).map((row) => row.name as string).sort()
@@ -28,10 +28,10 @@ async function selectNames(remote: string, database: 'OVN_Northbound' | 'OVN_Sou
 
 /** The Logical_Switch_Port names of the Northbound DB a command's port arguments take, sorted. */
 export function logicalSwitchPortNames(settings: ConnectionSettings, purpose: LspPurpose): Promise<string[]> {
-  return selectNames(settings.nbDb, 'OVN_Northbound', '--nb-db', settings, 'Logical_Switch_Port', LSP_SELECTS[purpose])
+  return selectNames(northboundRemote(settings), 'OVN_Northbound', settings, 'Logical_Switch_Port', LSP_SELECTS[purpose])
 }
 
 /** The Chassis names of the Southbound DB (--sb-db, else $OVN_SB_DB, else the standard socket), sorted. */
 export function chassisNames(settings: ConnectionSettings): Promise<string[]> {
-  return selectNames(southboundRemote(settings), 'OVN_Southbound', '--sb-db', settings, 'Chassis', {where: [], columns: ['name'], keep: () => true})
+  return selectNames(southboundRemote(settings), 'OVN_Southbound', settings, 'Chassis', {where: [], columns: ['name'], keep: () => true})
 }

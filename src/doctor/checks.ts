@@ -1,4 +1,4 @@
-import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {type ConnectionSettings, describeOrigin, localOvsRemote, northboundRemote, OVN_REMOTE_SOURCE, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
 import {ConnectionError, isUsageError} from '../lib/errors.js'
 import {REFUSAL_FIXES, writeRefusal} from '../lib/write-refusal.js'
@@ -83,7 +83,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   try {
     await check('ovs-db', 'local OVS DB', [], async () => {
       try {
-        ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', settings, '--db')
+        ovs = await connectDatabase(localOvsRemote(settings), 'Open_vSwitch', settings)
         clients.push(ovs)
         const [root, bridgeRows, interfaces] = await Promise.all([
           select(ovs, 'Open_vSwitch', ['external_ids']),
@@ -124,16 +124,17 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         : {result: 'fail', detail: `${bridge} does not exist`, fix: `start ovn-controller, which creates it, or ovs-vsctl add-br ${bridge}`}
     })
 
-    const sbRemote = southboundRemote(settings, identity?.ovnRemote, env)
-    const sbSource = settings.sbDbFlag ? '--sb-db' : identity?.ovnRemote ? 'external_ids:ovn-remote' : '$OVN_SB_DB (or the default socket)'
+    const southbound = southboundRemote(settings, identity?.ovnRemote, env)
+    const sbRemote = southbound.remote
+    const sbSource = describeOrigin(southbound.origin)
     await check('southbound', 'Southbound DB', [], async () => {
       try {
-        sb = await connectDatabase(sbRemote, 'OVN_Southbound', settings, '--sb-db')
+        sb = await connectDatabase(southbound, 'OVN_Southbound', settings)
         clients.push(sb)
         return {result: 'pass', detail: `${sbRemote} (from ${sbSource}) answers`}
       } catch (error) {
         // A malformed external_ids:ovn-remote is this chassis's fault, and a failed check.
-        if (sbSource !== 'external_ids:ovn-remote' || isWellFormed(sbRemote)) rethrowUsageError(error)
+        if (sbSource !== OVN_REMOTE_SOURCE || isWellFormed(sbRemote)) rethrowUsageError(error)
         return {
           result: 'fail',
           detail: `${message(error)} (the remote comes from ${sbSource})`,
@@ -158,7 +159,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
     await check('northbound', 'Northbound DB', [], async () => {
       try {
-        nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
+        nb = await connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings, {timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
         clients.push(nb)
         return {result: 'pass', detail: `${settings.nbDb} answers`}
       } catch (error) {

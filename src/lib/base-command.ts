@@ -1,7 +1,7 @@
 import {Command, ux} from '@oclif/core'
 
-import {UserError} from './errors.js'
-import {ExitCode} from './exit-codes.js'
+import {unhandledDatabaseError} from './database.js'
+import {UsageError, UserError} from './errors.js'
 
 /** oclif's parse errors come as a header, indented problems and a help hint: keep the problems. */
 function summarizeParseError(message: string): string {
@@ -10,6 +10,34 @@ function summarizeParseError(message: string): string {
     .map((line) => line.trim())
     .filter((line) => line && !/^The following errors? occurred:?$/i.test(line) && !/^See more help with/i.test(line))
   return problems.join('; ')
+}
+
+/**
+ * oclif's own parse errors (unknown flag, missing argument, a value outside a flag's options) are
+ * usage errors. A flag's own check (a Flags.file that does not exist) throws a plain Error that
+ * oclif only renames.
+ */
+function isParseError(error: Error & {oclif?: {exit?: number}}): boolean {
+  return error.oclif?.exit === 2 || error.name === 'NonExistentFlagsError' || error.name === 'FailedFlagValidationError' || /^Parsing --\S+ \n/.test(error.message)
+}
+
+/**
+ * What an operator is told about an error: one line with its exit code and kind, on stderr, or
+ * with --json as {error: {message, exitCode, kind}} on stdout. Returns the exit code to leave
+ * with, or undefined for anything else: a bug, which keeps oclif's full report.
+ */
+export function reportOperatorError(command: Command, error: Error & {oclif?: {exit?: number}}): number | undefined {
+  const parseError = isParseError(error)
+  const operatorError = error instanceof UserError ? error : parseError ? new UsageError(summarizeParseError(error.message)) : unhandledDatabaseError(error)
+  if (!operatorError) return undefined
+  if (command.jsonEnabled()) {
+    ux.stdout(JSON.stringify({error: {message: operatorError.message, exitCode: operatorError.exitCode, kind: operatorError.name}}, null, 2))
+  } else {
+    const help = parseError ? `\nSee '${command.config.bin} ${command.id?.replaceAll(':', ' ')} --help'.` : ''
+    ux.stderr(`${command.config.bin}: ${operatorError.message}${help}`)
+  }
+
+  return operatorError.exitCode
 }
 
 /**
@@ -38,6 +66,14 @@ export abstract class BaseCommand extends Command {
   }
 
   /**
+   * A line on stdout that is output also under --json, which silences log(): what a --watch
+   * prints for its whole life, where --json asks for JSON lines rather than one final document.
+   */
+  protected emit(line: string): void {
+    ux.stdout(line)
+  }
+
+  /**
    * Off a terminal, plain JSON: oclif tokenizes the document to colour it even when no colour
    * is shown, which for 10,000 entries takes longer than the work being reported.
    */
@@ -47,23 +83,8 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (error instanceof UserError) {
-      if (this.jsonEnabled()) {
-        this.logJson({error: {message: error.message, exitCode: error.exitCode, kind: error.name}})
-        this.exit(error.exitCode)
-      }
-
-      this.logToStderr(`ovn-vif-ctl: ${error.message}`)
-      this.exit(error.exitCode)
-    }
-
-    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2. A flag's
-    // own check (a Flags.file that does not exist) throws a plain Error that oclif only renames.
-    if (error.oclif?.exit === 2 || error.name === 'NonExistentFlagsError' || error.name === 'FailedFlagValidationError' || /^Parsing --\S+ \n/.test(error.message)) {
-      this.logToStderr(`ovn-vif-ctl: ${summarizeParseError(error.message)}\nSee '${this.config.bin} ${this.id?.replaceAll(':', ' ')} --help'.`)
-      this.exit(ExitCode.Usage)
-    }
-
+    const exitCode = reportOperatorError(this, error)
+    if (exitCode !== undefined) this.exit(exitCode)
     return super.catch(error)
   }
 }

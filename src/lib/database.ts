@@ -1,22 +1,34 @@
-import {type ConnectOptions, ConnectionError as OvsdbConnectionError, FramingError, NotLeaderError, OvsdbClient, parseRemotes, RemoteSyntaxError, TimeoutError} from '../ovsdb/index.js'
-import type {ConnectionSettings} from './connection.js'
-import {ConnectionError, UserError} from './errors.js'
-import {ExitCode} from './exit-codes.js'
+import {
+  type ConnectOptions,
+  ConnectionError as OvsdbConnectionError,
+  FramingError,
+  NotLeaderError,
+  OvsdbClient,
+  OvsdbError,
+  parseRemotes,
+  RemoteSyntaxError,
+  RpcError,
+  TimeoutError,
+  TransactionError,
+} from '../ovsdb/index.js'
+import {type ChosenRemote, type ConnectionSettings, describeOrigin, originFix} from './connection.js'
+import {ConnectionError, ServerError, UsageError} from './errors.js'
 
 /**
  * Connects to one database for a command, turning the library's errors into operator errors:
- * a bad remote is a usage error naming the flag, anything else a connection error (exit 4).
- * `overrides` are for long-running readers (reconnect) and optional databases (a shorter timeout).
+ * a bad remote is a usage error naming where it came from (the flag or what stood in for it),
+ * anything else a connection error (exit 4). `overrides` are for long-running readers
+ * (reconnect) and optional databases (a shorter timeout).
  */
 export async function connectDatabase(
-  remote: string,
+  {remote, origin}: ChosenRemote,
   database: string,
   settings: ConnectionSettings,
-  flag: string,
   overrides: Pick<ConnectOptions, 'reconnect' | 'timeoutMs'> = {},
 ): Promise<OvsdbClient> {
+  const source = describeOrigin(origin)
   try {
-    if (parseRemotes(remote).some((parsed) => parsed.kind === 'ssl')) checkTlsSettings(remote, settings, flag)
+    if (parseRemotes(remote).some((parsed) => parsed.kind === 'ssl')) checkTlsSettings(remote, settings, source)
     return await OvsdbClient.connect(remote, {
       database,
       timeoutMs: settings.timeoutMs,
@@ -25,8 +37,8 @@ export async function connectDatabase(
       ...overrides,
     })
   } catch (error) {
-    if (error instanceof RemoteSyntaxError) throw new UserError(`${flag} ${remote}: ${error.message}`, ExitCode.Usage)
-    throw databaseError(error, `cannot reach the ${database} database at ${remote}`, `check ${flag}`)
+    if (error instanceof RemoteSyntaxError) throw new UsageError(`${source} ${remote}: ${error.message}`)
+    throw databaseError(error, `cannot reach the ${database} database at ${remote}`, originFix(origin))
   }
 }
 
@@ -37,7 +49,7 @@ let warnedUnverified = false
  * --ca-cert the server could be anyone, so leaving it out takes an explicit --no-verify-server,
  * which warns (once per process) on stderr.
  */
-function checkTlsSettings(remote: string, settings: ConnectionSettings, flag: string): void {
+function checkTlsSettings(remote: string, settings: ConnectionSettings, source: string): void {
   const tls = settings.tls ?? {verifyServer: true}
   const missing = [
     ...(tls.privateKey ? [] : ['--private-key']),
@@ -46,7 +58,7 @@ function checkTlsSettings(remote: string, settings: ConnectionSettings, flag: st
   ]
   if (missing.length > 0) {
     const caHint = missing.includes('--ca-cert') ? ' (--no-verify-server skips checking the server, insecurely)' : ''
-    throw new UserError(`${flag} ${remote} is an ssl: remote: give ${missing.join(', ')}${caHint}`, ExitCode.Usage)
+    throw new UsageError(`${source} ${remote} is an ssl: remote: give ${missing.join(', ')}${caHint}`)
   }
 
   if (!tls.verifyServer && !warnedUnverified) {
@@ -65,4 +77,20 @@ const UNREACHABLE = [OvsdbConnectionError, TimeoutError, NotLeaderError, Framing
 export function databaseError(error: unknown, doing: string, fix = 'check that the database server is running'): unknown {
   if (!UNREACHABLE.some((kind) => error instanceof kind)) return error
   return new ConnectionError(`${doing} (${(error as Error).message}): ${fix}`)
+}
+
+/**
+ * The one boundary for OVSDB errors no command put in context: every command's errors pass here
+ * before they are printed. A server that cannot be used, or that answered a request with an
+ * error, is a one-line error with exit 4; any other library error is a bug (undefined).
+ */
+export function unhandledDatabaseError(error: unknown): ConnectionError | ServerError | undefined {
+  if (!(error instanceof OvsdbError)) return undefined
+  const mapped = databaseError(error, 'a database server could not be used')
+  if (mapped instanceof ConnectionError) return mapped
+  if (error instanceof RpcError || error instanceof TransactionError) {
+    return new ServerError(`the database server refused the request (${error.message}): check that the remote is the active, writable server; its log says more`)
+  }
+
+  return undefined
 }

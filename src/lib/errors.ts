@@ -1,30 +1,54 @@
 import {ExitCode, type ExitCodeValue} from './exit-codes.js'
 
 /**
+ * The `kind` an error carries in --json output, by exit code, when no narrower class names it:
+ * scripts can branch on it without parsing the message.
+ */
+const KIND_BY_EXIT_CODE: Partial<Record<ExitCodeValue, string>> = {
+  [ExitCode.Usage]: 'UsageError',
+  [ExitCode.Validation]: 'ValidationError',
+  [ExitCode.Connection]: 'ConnectionError',
+  [ExitCode.MissingDependency]: 'MissingDependencyError',
+}
+
+/**
  * An error meant for the operator: one line that names the problem and the fix, and the
- * exit code to leave with. Commands print it without a stack trace.
+ * exit code to leave with. Commands print it without a stack trace. Its name is its `kind`.
  */
 export class UserError extends Error {
   readonly exitCode: ExitCodeValue
 
   constructor(message: string, exitCode: ExitCodeValue) {
     super(message)
-    this.name = 'UserError'
+    this.name = KIND_BY_EXIT_CODE[exitCode] ?? 'UserError'
     this.exitCode = exitCode
+  }
+}
+
+/** The command line itself is wrong (exit 2): an unknown flag, a missing argument, a value outside a flag's choices. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage)
   }
 }
 
 export class ValidationError extends UserError {
   constructor(message: string) {
     super(message, ExitCode.Validation)
-    this.name = 'ValidationError'
   }
 }
 
 export class ConnectionError extends UserError {
   constructor(message: string) {
     super(message, ExitCode.Connection)
-    this.name = 'ConnectionError'
+  }
+}
+
+/** The database server was reached but answered a request with an error (exit 4, as a server that cannot be used). */
+export class ServerError extends UserError {
+  constructor(message: string) {
+    super(message, ExitCode.Connection)
+    this.name = 'ServerError'
   }
 }
 
@@ -39,7 +63,6 @@ export class InterruptedError extends UserError {
 export class MissingDependencyError extends UserError {
   constructor(message: string) {
     super(message, ExitCode.MissingDependency)
-    this.name = 'MissingDependencyError'
   }
 }
 

@@ -20,9 +20,9 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 export const EXIT_CODE_MEANINGS: Readonly<Record<keyof typeof ExitCode, string>> = {
   Ok: 'success (for state-reporting commands: everything converged)',
   NotConverged: 'ran, but something is pending, orphaned or in conflict',
-  Usage: 'usage error: unknown command or flag, missing argument, malformed value',
-  Validation: 'validation error: the request was rejected, nothing was written',
-  Connection: 'a database or daemon could not be reached, or a wait timed out',
+  Usage: 'usage error: unknown command or flag, missing argument, a flag value outside its choices or of the wrong form, a filter that cannot apply',
+  Validation: 'validation error: the request or a value in it (port, chassis, type, option, MTU, file line) was rejected, nothing was written',
+  Connection: 'a database or daemon could not be reached or refused the request, or a wait timed out',
   MissingDependency: 'a required program or package is missing',
   Internal: 'internal error (a bug: please report it)',
   Interrupted: 'interrupted by SIGINT (Ctrl-C) while waiting; what was already written is said',

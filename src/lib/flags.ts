@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {type ConnectionSettings, defaultNbDb, defaultOvsDb} from './connection.js'
+import {type ConnectionSettings, defaultNbDb, defaultNbDbSource, defaultOvsDb, defaultOvsDbSource} from './connection.js'
 
 const helpGroup = 'CONNECTION'
 /** The longest delay a Node.js timer takes (about 24.8 days): what --timeout 0 ("forever") means. */
@@ -63,8 +63,10 @@ export function connectionSettings(flags: ConnectionFlagValues, env: Readonly<Re
   const verifyServer = flags['verify-server'] !== false
   return {
     nbDb: flags['nb-db'] ?? defaultNbDb(env),
+    ...(flags['nb-db'] === undefined ? {nbDbSource: defaultNbDbSource(env)} : {}),
     ...(flags['sb-db'] ? {sbDbFlag: flags['sb-db']} : {}),
     ovsDb: flags.db ?? defaultOvsDb(env),
+    ...(flags.db === undefined ? {ovsDbSource: defaultOvsDbSource(env)} : {}),
     ...(Object.values(files).some(Boolean) || !verifyServer ? {tls: {...files, verifyServer}} : {}),
     timeoutMs: flags.timeout === 0 ? FOREVER_MS : flags.timeout * 1000,
     leaderOnly: flags['leader-only'],

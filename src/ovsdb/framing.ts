@@ -20,6 +20,28 @@ function backslashesBefore(chunk: Buffer, from: number, end: number): number {
   return count
 }
 
+const SAMPLE_BYTES = 60
+
+/**
+ * What a peer that opens with something other than JSON seems to be, from its first bytes: the
+ * usual mistakes are a remote pointing at a web server, at an SSH server, or at a TLS server
+ * over a plain connection. The sample is the first line when it is printable text, else hex.
+ */
+export function describeForeignPeer(start: Buffer): string {
+  const head = start.subarray(0, SAMPLE_BYTES)
+  const text = head.toString('latin1')
+  const firstLine = text.split(/\r?\n/, 1)[0]!
+  const sample = /^[\x20-\x7e]+$/.test(firstLine) ? `"${firstLine}"` : `bytes ${[...head.subarray(0, 8)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ')}`
+  const looksLike = text.startsWith('HTTP/')
+    ? ', which looks like an HTTP server'
+    : text.startsWith('SSH-')
+      ? ', which looks like an SSH server'
+      : (head[0] === 0x15 || head[0] === 0x16) && head[1] === 0x03
+        ? ', which looks like a TLS record: the server expects TLS (an ssl: remote)'
+        : ''
+  return `not an OVSDB (JSON-RPC) server: it sent ${sample}${looksLike}`
+}
+
 /**
  * Splits a stream of concatenated JSON objects/arrays (JSON-RPC over a raw socket has no
  * delimiters) into parsed values. It scans bytes rather than characters: every byte of a
@@ -35,6 +57,8 @@ export class JsonSplitter {
   private readonly closers: number[] = []
   private inString = false
   private escaped = false
+  /** Until the first byte that is not whitespace: what a peer opens with says what it is. */
+  private atStart = true
   private failed: FramingError | undefined
 
   constructor(private readonly maxMessageBytes = 64 * 1024 * 1024) {}
@@ -80,8 +104,11 @@ export class JsonSplitter {
           continue
         }
         if (byte !== OPEN_BRACE && byte !== OPEN_BRACKET) {
+          if (this.atStart) throw new FramingError(describeForeignPeer(chunk.subarray(i)))
           throw new FramingError(`expected a JSON object or array, got byte 0x${byte.toString(16).padStart(2, '0')}`)
         }
+
+        this.atStart = false
       }
 
       if (byte === QUOTE) {

@@ -51,6 +51,8 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
   private nextId = 1
   private closeError: OvsdbError | undefined
   private isClosed = false
+  /** Whether the server sent anything at all: a TLS server closes a plain connection without a word. */
+  private heardFromServer = false
   private corked = false
 
   constructor(
@@ -164,7 +166,9 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
   }
 
   private closedError(): OvsdbError {
-    return this.closeError ?? new ConnectionError(`${this.remote}: connection closed`, this.remote)
+    if (this.closeError) return this.closeError
+    const tlsHint = !this.heardFromServer && this.remote.startsWith('tcp:') ? ' before answering anything, as a TLS server does to a plain connection: if it is one, use ssl:' : ''
+    return new ConnectionError(`${this.remote}: connection closed${tlsHint}`, this.remote)
   }
 
   private onClose(): void {
@@ -181,6 +185,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
   }
 
   private onData(chunk: Buffer): void {
+    this.heardFromServer = true
     let messages: unknown[]
     try {
       messages = this.splitter.push(chunk)

@@ -1,4 +1,4 @@
-import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {ConnectionError, ValidationError} from '../lib/errors.js'
 import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, type Row, TimeoutError, TransactionError} from '../ovsdb/index.js'
@@ -17,10 +17,10 @@ export interface PlugDatabases {
 }
 
 export async function openDatabases(settings: ConnectionSettings, options: {southbound: boolean}): Promise<PlugDatabases> {
-  const nb = await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db')
+  const nb = await connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings)
   if (!options.southbound) return {nb}
   try {
-    return {nb, sb: await connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings, '--sb-db')}
+    return {nb, sb: await connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings)}
   } catch (error) {
     await nb.close()
     throw error

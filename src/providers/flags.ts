@@ -10,11 +10,13 @@ export const providerFlags = {
   'provider-module': Flags.string({
     description: 'Load a third-party VIF plug provider from this package name or file path (repeatable); see docs/providers.md.',
     multiple: true,
+    multipleNonGreedy: true,
     helpGroup: HELP_GROUP,
   }),
   provider: Flags.string({
     description: 'Use only providers of this vif-plug-type (repeatable, or comma-separated).',
     multiple: true,
+    multipleNonGreedy: true,
     delimiter: ',',
     helpValue: 'TYPE',
     helpGroup: HELP_GROUP,
@@ -28,19 +30,28 @@ export const providerFlags = {
   }),
 }
 
-/** Hidden: make the representor provider read recorded data instead of this machine's. */
-export const representorSourceFlags = {
-  'devlink-json': Flags.file({
-    description: 'Read this recorded `devlink -j port show` output instead of running devlink.',
-    exists: true,
-    hidden: true,
-  }),
-  'sysfs-root': Flags.directory({
-    description: 'Read netdev attributes from this directory instead of /sys.',
-    exists: true,
-    hidden: true,
-  }),
+/** Make the representor provider read recorded data instead of this machine's. */
+function representorSource(hidden: boolean) {
+  return {
+    'devlink-json': Flags.file({
+      description: 'Read this recorded `devlink -j port show` output instead of running devlink (for data recorded on another machine).',
+      exists: true,
+      hidden,
+      helpGroup: HELP_GROUP,
+    }),
+    'sysfs-root': Flags.directory({
+      description: 'Read netdev attributes from this copy of /sys (its class/net) instead of /sys, with --devlink-json.',
+      exists: true,
+      hidden,
+      helpGroup: HELP_GROUP,
+    }),
+  }
 }
+
+/** Hidden where they would change what is plugged or reported about this machine: for tests. */
+export const representorSourceFlags = representorSource(true)
+/** Shown by the providers commands, which can inspect what a DPU reported, recorded elsewhere. */
+export const recordedRepresentorFlags = representorSource(false)
 
 export interface ProviderFlagValues {
   'provider-module'?: string[]

@@ -1,6 +1,6 @@
 import {EventEmitter} from 'node:events'
 
-import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {type ConnectionSettings, localOvsRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {UserError, ValidationError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
@@ -159,7 +159,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   static async open(options: ReconcilerOptions): Promise<Reconciler> {
     const {settings} = options
     // The local Open_vSwitch DB is never clustered: no leader to look for.
-    const ovs = await connectDatabase(settings.ovsDb, 'Open_vSwitch', {...settings, leaderOnly: false}, '--db', {reconnect: options.watch})
+    const ovs = await connectDatabase(localOvsRemote(settings), 'Open_vSwitch', {...settings, leaderOnly: false}, {reconnect: options.watch})
     let sb: OvsdbClient | undefined
     try {
       // The bridge's rows are the slowest read of all and need nothing from the root row: ask for
@@ -179,7 +179,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       const [bridgeMonitor, southbound] = await settleAll([
         bridgeMonitoring,
         (async () => {
-          sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, '--sb-db', {reconnect: options.watch})
+          sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, {reconnect: options.watch})
           const chassisName = await chooseChassis(sb, identity.systemId, options)
           options.onSouthbound?.(sb)
           const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})

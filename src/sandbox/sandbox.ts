@@ -314,7 +314,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       throw new ValidationError(`${dir} already holds a sandbox: stop it with 'ovn-vif-ctl sandbox stop --dir ${dir}' first`)
     }
 
-    await mkdir(dir, {recursive: true})
+    await makeSandboxDir(dir)
   }
 
   const starter = new SandboxStarter(bin, options)
@@ -350,6 +350,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (createdDir) await rm(dir, {recursive: true, force: true})
     else await rm(path.join(dir, STATE_FILE), {force: true})
     throw error
+  }
+}
+
+/** Creates the sandbox directory, or accepts it as it is; what stands in the way is a one-line refusal. */
+async function makeSandboxDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, {recursive: true})
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    // EEXIST: dir is a file; ENOTDIR: one of its parents is.
+    const problem = code === 'EEXIST' || code === 'ENOTDIR' ? 'is not a directory: a file is in the way' : `cannot be created (${code ?? (error as Error).message})`
+    throw new ValidationError(`sandbox directory ${dir} ${problem}: give --dir a directory (new, or empty), or leave --dir out for a new temp dir`)
   }
 }
 

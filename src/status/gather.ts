@@ -1,6 +1,6 @@
 import {EventEmitter} from 'node:events'
 
-import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
+import {type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {isUsageError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
@@ -129,8 +129,8 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       let sb: OvsdbClient | undefined
       try {
         const [nbMonitor, sbMonitor] = await settleAll([
-          connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect}).then((client) => monitor((nb = client), LSP_REQUEST)),
-          connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings, '--sb-db', {reconnect}).then((client) => monitor((sb = client), SB_REQUEST)),
+          connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings, {reconnect}).then((client) => monitor((nb = client), LSP_REQUEST)),
+          connectDatabase(southboundRemote(settings), 'OVN_Southbound', settings, {reconnect}).then((client) => monitor((sb = client), SB_REQUEST)),
         ])
         const source = new StatusSource(options, sbMonitor, nbMonitor, undefined, [nb!, sb!])
         source.listen()
@@ -192,7 +192,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     const {settings, reconnect} = options
     try {
       const timeoutMs = Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)
-      return await connectDatabase(settings.nbDb, 'OVN_Northbound', settings, '--nb-db', {reconnect, timeoutMs})
+      return await connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings, {reconnect, timeoutMs})
     } catch (error) {
       // Optional means it may be down, not that a malformed --nb-db or a missing TLS flag goes unnoticed.
       if (isUsageError(error)) throw error

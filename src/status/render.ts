@@ -1,6 +1,6 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-import {ValidationError} from '../lib/errors.js'
+import {UsageError} from '../lib/errors.js'
 import {displayWidth, fitRow} from '../lib/text-width.js'
 import {csvField, describeFailedProviders, type FailedProvider} from '../providers/report.js'
 import {type DataHealth, type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
@@ -26,16 +26,46 @@ const COLUMNS: Readonly<Record<string, (row: StatusRow) => string>> = {
 }
 
 export const COLUMN_NAMES = Object.keys(COLUMNS)
+/** What only local mode knows: --all-chassis reads no local OVS DB and asks no provider. */
+const LOCAL_ONLY_COLUMNS = ['interface', 'ofport', 'error', 'netdev']
+/** --all-chassis sees no interfaces, so it never finds a port orphaned or in conflict. */
+const LOCAL_ONLY_STATES: readonly StatusState[] = ['orphaned', 'conflict']
+
+/** The table's columns when --columns is not given: what fits a terminal. */
 export const DEFAULT_COLUMNS: Readonly<Record<StatusReport['mode'], readonly string[]>> = {
   local: ['lport', 'state', 'chassis', 'type', 'interface', 'ofport', 'up', 'reason'],
   'all-chassis': ['lport', 'state', 'chassis', 'claimed-by', 'up', 'type', 'reason'],
 }
 
+/** CSV's columns when --columns is not given: every column the mode can fill, for scripts and spreadsheets. */
+export const DEFAULT_CSV_COLUMNS: Readonly<Record<StatusReport['mode'], readonly string[]>> = {
+  local: COLUMN_NAMES,
+  'all-chassis': COLUMN_NAMES.filter((column) => !LOCAL_ONLY_COLUMNS.includes(column)),
+}
+
 /** The --columns value as a list, each checked. */
 export function parseColumns(values: readonly string[]): string[] {
   const unknown = values.filter((column) => !(column in COLUMNS))
-  if (unknown.length > 0) throw new ValidationError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; choose from ${COLUMN_NAMES.join(', ')}`)
+  if (unknown.length > 0) throw new UsageError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; choose from ${COLUMN_NAMES.join(', ')}`)
   return [...values]
+}
+
+/**
+ * Refuses a selection that cannot apply rather than ignoring it: --columns with JSON (which has
+ * every field), and with --all-chassis the columns and states only local mode can know.
+ */
+export function checkSelection({format, columns, states, allChassis}: {format: StatusFormat; columns?: readonly string[]; states?: readonly StatusState[]; allChassis: boolean}): void {
+  if (columns && format === 'json') throw new UsageError('--columns picks the columns of table and csv; JSON always has every field: drop --columns, or use -f csv')
+  if (!allChassis) return
+  const localColumns = (columns ?? []).filter((column) => LOCAL_ONLY_COLUMNS.includes(column))
+  if (localColumns.length > 0) {
+    throw new UsageError(`--all-chassis reads no local OVS DB, so it cannot fill ${localColumns.join(', ')}: drop ${localColumns.length > 1 ? 'them' : 'it'} from --columns, or run status on the chassis without --all-chassis`)
+  }
+
+  const localStates = (states ?? []).filter((state) => LOCAL_ONLY_STATES.includes(state))
+  if (localStates.length > 0) {
+    throw new UsageError(`--all-chassis sees no interfaces, so no port is ever ${localStates.join(' or ')} there: drop --state ${localStates.join(',')}, or run status on the chassis without --all-chassis`)
+  }
 }
 
 const STATE_COLOURS: Readonly<Record<StatusState, (chalk: ChalkInstance) => ChalkInstance>> = {

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../lib/base-command.js'
-import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../../providers/flags.js'
+import {providerFlags, providerRegistryOptions, recordedRepresentorFlags} from '../../providers/flags.js'
 import {loadProviders} from '../../providers/registry.js'
 import {type ProviderSummary, renderProviderSummaries, summarizeProviders} from '../../providers/report.js'
 
@@ -15,7 +15,7 @@ export default class Providers extends BaseCommand {
   ]
 
   static override enableJsonFlag = true
-  static override flags = {...providerFlags, ...representorSourceFlags}
+  static override flags = {...providerFlags, ...recordedRepresentorFlags}
 
   async run(): Promise<{providers: ProviderSummary[]}> {
     const {flags} = await this.parse(Providers)

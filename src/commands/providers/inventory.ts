@@ -1,7 +1,7 @@
 import {Args, Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/base-command.js'
-import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../../providers/flags.js'
+import {providerFlags, providerRegistryOptions, recordedRepresentorFlags} from '../../providers/flags.js'
 import {loadProviders} from '../../providers/registry.js'
 import {collectInventory, type InventoryRow, inventoryColumns, renderInventoryCsv, renderInventoryTable} from '../../providers/report.js'
 
@@ -23,7 +23,7 @@ export default class ProvidersInventory extends BaseCommand {
   static override flags = {
     format: Flags.string({char: 'f', description: 'Output format.', options: ['table', 'json', 'csv'], default: 'table'}),
     ...providerFlags,
-    ...representorSourceFlags,
+    ...recordedRepresentorFlags,
   }
 
   async run(): Promise<InventoryRow[]> {

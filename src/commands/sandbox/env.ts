@@ -8,7 +8,7 @@ import {shellQuote} from '../../sandbox/render.js'
 export default class SandboxEnv extends BaseCommand {
   static override summary = 'Print shell exports that point ovn-nbctl, ovs-vsctl and ovn-vif-ctl at a sandbox.'
   static override description =
-    'Exports OVN_NB_DB, OVN_SB_DB and OVS_RUNDIR (whose db.sock is the chosen chassis\'s Open_vSwitch DB). Use with eval.'
+    'Exports OVN_NB_DB and OVN_SB_DB (the central databases), OVS_RUNDIR and OVN_RUNDIR (the chosen chassis\'s directory: its db.sock is the chassis\'s Open_vSwitch DB) and OVN_VIF_CTL_SANDBOX (the sandbox, for the other sandbox commands). Use with eval.'
 
   static override examples = [
     'eval "$(<%= config.bin %> <%= command.id %> --dir /tmp/ovn)"',

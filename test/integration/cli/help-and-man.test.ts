@@ -13,8 +13,8 @@ interface ManifestCommand {
   id: string
   hidden?: boolean
   aliases: string[]
-  examples?: unknown[]
-  flags: Record<string, {name: string; hidden?: boolean}>
+  examples?: Array<string | {command: string}>
+  flags: Record<string, {name: string; hidden?: boolean; char?: string}>
 }
 
 async function visibleCommands(): Promise<ManifestCommand[]> {
@@ -41,6 +41,21 @@ describe('help', () => {
       expect(exitCode, id).toBe(0)
       expect(stdout, id).toContain(`$ ovn-vif-ctl ${id}`)
       expect(stdout, id).toMatch(/^EXAMPLES\n/m)
+    }
+  })
+})
+
+describe('the examples in --help', () => {
+  it('use only flags the command documents', async () => {
+    for (const command of await visibleCommands()) {
+      const documented = new Set(Object.values(command.flags).filter((flag) => !flag.hidden).map((flag) => flag.name))
+      for (const example of command.examples ?? []) {
+        const line = typeof example === 'string' ? example : example.command
+        for (const [, name] of line.matchAll(/(?:^|\s)--([a-z][\w-]*)/g)) {
+          const negated = name!.startsWith('no-') && documented.has(name!.slice('no-'.length))
+          expect(documented.has(name!) || negated, `${command.id}: ${line} uses --${name}`).toBe(true)
+        }
+      }
     }
   })
 })

@@ -71,7 +71,8 @@ describe('bad input to every command: one line, the documented exit code, no sta
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bad-input-'))
     for (const misbehaviour of ['garbage', 'huge', 'silent'] as const) stopFakes.push(await startFakeServer(file(`${misbehaviour}.sock`), misbehaviour))
-    await nbctl('ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'bad1')
+    // --wait=sb: ovn-northd sets bad1's up column; it must do so before the first "nothing written" dump.
+    await nbctl('--wait=sb', 'ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'bad1')
     await mkdir(file('broken-state'))
     await writeFile(file('broken-state/sandbox.json'), '{"dir": "/tmp/x", "daemons": [')
     await writeFile(file('quote.csv'), 'lsp,chassis,type\nbad1,hv1,"dummy\n')
@@ -173,7 +174,7 @@ describe('bad input to every command: one line, the documented exit code, no sta
       doctor: (remote) => ['doctor', '--db', remote],
     }
     const refusals: Record<Misbehaviour, {timeout: string; message: RegExp}> = {
-      garbage: {timeout: '1', message: /\(expected a JSON object or array, got byte 0x48\)/},
+      garbage: {timeout: '1', message: /\(not an OVSDB \(JSON-RPC\) server: it sent "HTTP\/1\.1 400 Bad Request", which looks like an HTTP server\)/},
       // Long enough for 64 MiB to arrive on a busy machine: the size limit, not the timeout, must stop it.
       huge: {timeout: '20', message: /a message from the server exceeds the 67108864-byte limit/},
       silent: {timeout: '1', message: /no reply from unix:\S+silent\.sock within 1000 ms/},

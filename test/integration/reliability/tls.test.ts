@@ -102,7 +102,7 @@ describe('ssl: everywhere: NB, SB and the chassis\'s own SB connection', () => {
       ['no CA certificate', () => [...plugArgs, ...central(), '-p', client.key, '-c', client.cert], 2,
         /^--nb-db ssl:\S+ is an ssl: remote: give --ca-cert \(--no-verify-server skips checking the server, insecurely\)$/],
       ['reconcile with the chassis\'s ssl: ovn-remote and a server certificate from another CA', () => ['reconcile', '--db', hv1().db, '-p', client.key, '-c', client.cert, '-C', otherCa.cert], 4,
-        /^cannot reach the OVN_Southbound database at ssl:\S+ \(ssl:\S+: TLS: the server certificate chain ends in a CA other than the given one \(SELF_SIGNED_CERT_IN_CHAIN\)\): check --sb-db$/],
+        /^cannot reach the OVN_Southbound database at ssl:\S+ \(ssl:\S+: TLS: the server certificate chain ends in a CA other than the given one \(SELF_SIGNED_CERT_IN_CHAIN\)\): check this chassis's external_ids:ovn-remote \(ovs-vsctl get Open_vSwitch \. external_ids:ovn-remote\), or give --sb-db$/],
     ]
 
     it.each(cases)('%s', async (_name, args, exitCode, message, remote = () => sandbox().nbDb) => {

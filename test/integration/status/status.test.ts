@@ -100,14 +100,14 @@ describe('status against real servers', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({mode: 'local', chassis: 'hv1', counts: {plugged: 1}, rows: [{lport: 's-ok', state: 'plugged'}]})
   })
 
-  it('refuses a named port that is not requested here, and bad columns, with exit 3 and one line', async () => {
+  it('refuses a named port that is not requested here with exit 3, and bad columns with exit 2, in one line', async () => {
     await request('s-there', {'requested-chassis': 'hv2', 'vif-plug-type': 'dummy'})
     await nbctl('--wait=sb', 'sync')
     const elsewhere = await local('s-there', 'nope')
     expect(elsewhere.exitCode).toBe(3)
     expect(elsewhere.stderr.trim()).toBe('ovn-vif-ctl: logical port s-there is requested for hv2, not for hv1: see --all-chassis; no logical port nope')
     const columns = await local('--columns', 'lport,colour')
-    expect(columns.exitCode).toBe(3)
+    expect(columns.exitCode).toBe(2)
     expect(columns.stderr).toMatch(/unknown column colour; choose from lport/)
   })
 

@@ -123,4 +123,23 @@ describe('JsonSplitter', () => {
   it('enforces maxMessageBytes on a message that arrives in one chunk', () => {
     expect(() => new JsonSplitter(8).push(Buffer.from('{"a":"0123456789"}'))).toThrow('exceeds the 8-byte limit')
   })
+
+  describe('a peer that is not a JSON-RPC server, from what it opens with', () => {
+    const opening = (text: string | Buffer) => () => new JsonSplitter().push(typeof text === 'string' ? Buffer.from(text) : text)
+
+    it.each([
+      ['a web server', 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n', 'not an OVSDB (JSON-RPC) server: it sent "HTTP/1.1 400 Bad Request", which looks like an HTTP server'],
+      ['an SSH server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'not an OVSDB (JSON-RPC) server: it sent "SSH-2.0-OpenSSH_9.2p1 Debian-2", which looks like an SSH server'],
+      ['a TLS alert', Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]), 'not an OVSDB (JSON-RPC) server: it sent bytes 15 03 03 00 02 02 46, which looks like a TLS record: the server expects TLS (an ssl: remote)'],
+      ['some other text, after blank lines', '\n\n+OK POP3 ready\r\n', 'not an OVSDB (JSON-RPC) server: it sent "+OK POP3 ready"'],
+    ])('names %s', (_, text, message) => {
+      expect(opening(text)).toThrow(new FramingError(message))
+    })
+
+    it('keeps the byte-level message for garbage after a first good value', () => {
+      const splitter = new JsonSplitter()
+      expect(splitter.push(Buffer.from('{"id":1}'))).toEqual([{id: 1}])
+      expect(() => splitter.push(Buffer.from('HTTP/1.1'))).toThrow(new FramingError('expected a JSON object or array, got byte 0x48'))
+    })
+  })
 })

@@ -1,8 +1,9 @@
 import {Chalk} from 'chalk'
 import {describe, expect, it} from 'vitest'
 
+import {UsageError} from '../../../src/lib/errors.js'
 import type {StatusReport} from '../../../src/status/model.js'
-import {colourFor, DEFAULT_COLUMNS, jsonReport, parseColumns, renderCsv, renderTable, watchHeader} from '../../../src/status/render.js'
+import {checkSelection, colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, DEFAULT_CSV_COLUMNS, jsonReport, parseColumns, renderCsv, renderTable, watchHeader} from '../../../src/status/render.js'
 
 const report: StatusReport = {
   mode: 'local',
@@ -118,8 +119,22 @@ describe('status renderers', () => {
     ])
   })
 
-  it('rejects unknown columns, naming the known ones', () => {
+  it('rejects unknown columns, naming the known ones, as a usage error', () => {
     expect(() => parseColumns(['lport', 'colour'])).toThrow(/unknown column colour; choose from lport, state, chassis/)
+    expect(() => parseColumns(['colour'])).toThrow(UsageError)
+  })
+
+  it('refuses a selection that cannot apply, and accepts one that can', () => {
+    expect(() => checkSelection({format: 'json', columns: ['lport'], allChassis: false})).toThrow(UsageError)
+    expect(() => checkSelection({format: 'table', columns: ['lport', 'ofport'], allChassis: true})).toThrow('cannot fill ofport: drop it from --columns')
+    expect(() => checkSelection({format: 'csv', states: ['conflict'], allChassis: true})).toThrow('no port is ever conflict there')
+    expect(() => checkSelection({format: 'csv', columns: ['lport', 'interface'], states: ['orphaned'], allChassis: false})).not.toThrow()
+    expect(() => checkSelection({format: 'json', states: ['pending', 'plugged'], allChassis: true})).not.toThrow()
+  })
+
+  it('gives CSV by default every column the mode can fill', () => {
+    expect(DEFAULT_CSV_COLUMNS.local).toEqual(COLUMN_NAMES)
+    expect(DEFAULT_CSV_COLUMNS['all-chassis']).toEqual(['lport', 'state', 'chassis', 'claimed-by', 'up', 'type', 'options', 'mtu', 'reason'])
   })
 
   it('gives every JSON row every field, null when unknown', () => {
