@@ -5,6 +5,10 @@ import {type ConnectionSettings, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
 import {ConnectionError, isUsageError} from '../lib/errors.js'
 import {type OvsdbClient, parseRemotes, type Row} from '../ovsdb/index.js'
+import {judgeCardSerial} from '../chassis/card-serial-verdict.js'
+import {nicReasons} from '../chassis/show.js'
+import {type CardSerialSources, cardSerials, readCardSerials} from '../dpu/card-serial.js'
+import {cardSerialOf, OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
@@ -16,6 +20,8 @@ export interface DoctorOptions {
   providers: ProviderRegistry
   /** How long ovn-controller may take to catch up with the Southbound nb_cfg. */
   controllerWaitMs: number
+  /** Where the card serial check reads the NICs' serials (sysfs, devlink dev info). */
+  cardSerialSources: CardSerialSources
   env?: Readonly<Record<string, string | undefined>>
 }
 
@@ -102,10 +108,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ? {result: 'skip' as const, detail: `skipped: needs a passing ${outcomes.find((previous) => previous.id === missing)?.title ?? missing} check`}
       : await run()
     outcomes.push({id, title, ...outcome})
-    if (outcome.result === 'pass' || outcome.result === 'warn') passed.add(id)
+    if (outcome.result !== 'fail' && outcome.result !== 'skip') passed.add(id)
   }
 
   let identity: ChassisIdentity | undefined
+  let localCmsOptions: string | undefined
   let bridges: string[] = []
   let interfaceErrors: Array<{name: string; error: string}> = []
   let sb: OvsdbClient | undefined
@@ -124,6 +131,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           select(ovs, 'Interface', ['name', 'error']),
         ])
         identity = chassisIdentity({Open_vSwitch: {rows: () => root, get: () => undefined}})
+        localCmsOptions = (root[0]?.external_ids as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS]
         bridges = bridgeRows.map((row) => row.name as string)
         interfaceErrors = interfaces.flatMap((row) => (row.error === undefined ? [] : [{name: row.name as string, error: row.error as string}]))
         return {result: 'pass', detail: `${settings.ovsDb} answers`}
@@ -175,7 +183,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
 
     await check('chassis', 'Chassis row', ['system-id', 'southbound'], async () => {
-      ;[chassisRow] = await select(sb!, 'Chassis', ['name'], [['name', '==', identity!.systemId!]])
+      ;[chassisRow] = await select(sb!, 'Chassis', ['name', 'other_config'], [['name', '==', identity!.systemId!]])
       return chassisRow
         ? {result: 'pass', detail: `the Southbound DB has chassis ${identity!.systemId}`}
         : {
@@ -186,6 +194,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
 
     await check('ovn-controller', 'ovn-controller', ['chassis'], () => checkController(sb!, identity!.systemId!, options, env))
+
+    await check('card-serial', 'card serial', ['chassis'], async () => {
+      const nics = await readCardSerials(options.cardSerialSources)
+      return judgeCardSerial({
+        nicSerials: cardSerials(nics),
+        nicReasons: nicReasons(nics),
+        local: cardSerialOf(localCmsOptions),
+        southbound: {serial: cardSerialOf((chassisRow!.other_config as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS])},
+      })
+    })
 
     await check('northbound', 'Northbound DB', [], async () => {
       try {

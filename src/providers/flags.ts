@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import type {CardSerialSources} from '../dpu/card-serial.js'
 import {devlinkJsonFile} from './representor/index.js'
 import type {ProviderRegistryOptions} from './registry.js'
 
@@ -29,10 +30,29 @@ export const representorSourceFlags = {
     hidden: true,
   }),
   'sysfs-root': Flags.directory({
-    description: 'Read netdev attributes from this directory instead of /sys.',
+    description: 'Read sysfs (netdev attributes, PCI VPD) from this directory instead of /sys.',
     exists: true,
     hidden: true,
   }),
+}
+
+/** Hidden: make the card serial reading use recorded data; it shares --sysfs-root with the representor provider. */
+export const cardSerialSourceFlags = {
+  'devlink-info-json': Flags.file({
+    description: 'Read this recorded `devlink -j dev info` output instead of running devlink.',
+    exists: true,
+    hidden: true,
+  }),
+  'sysfs-root': representorSourceFlags['sysfs-root'],
+}
+
+/** Where the card serial reading takes its facts from, as the hidden flags ask. */
+export function cardSerialSources(flags: {'devlink-info-json'?: string; 'sysfs-root'?: string}): CardSerialSources {
+  const devlinkInfo = flags['devlink-info-json']
+  return {
+    ...(devlinkInfo ? {devlinkInfoJson: devlinkJsonFile(devlinkInfo)} : {}),
+    ...(flags['sysfs-root'] ? {sysfsRoot: flags['sysfs-root']} : {}),
+  }
 }
 
 export interface ProviderFlagValues {

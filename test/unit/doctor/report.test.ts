@@ -17,4 +17,10 @@ describe('doctor report', () => {
     const text = renderOutcomes([pass, {id: 'b', title: 'second one', result: 'fail', detail: 'broken', fix: 'mend it'}], new Chalk({level: 0}))
     expect(text.split('\n')).toEqual(['PASS  first       fine', 'FAIL  second one  broken', '                  fix: mend it'])
   })
+
+  it('never fails on INFO: it counts as a pass, and prints as INFO', () => {
+    expect(doctorExitCode([pass, {...pass, result: 'info'}])).toBe(0)
+    expect(doctorExitCode([{...pass, result: 'info'}, {...pass, result: 'warn'}])).toBe(1)
+    expect(renderOutcomes([{...pass, result: 'info', detail: 'no NIC serial could be read'}], new Chalk({level: 0}))).toBe('INFO  first  no NIC serial could be read')
+  })
 })
