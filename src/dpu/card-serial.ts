@@ -64,6 +64,7 @@ export interface CardSerialSources {
 const DEVLINK_INFO_ARGS = ['-j', 'dev', 'info'] as const
 const PCI_ADDRESS = /^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i
 const NETWORK_CLASS = /^0x02[0-9a-f]{4}$/i
+const EXPECTED_INFO = 'expected the output of `devlink -j dev info`'
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -87,10 +88,10 @@ export function parseDevlinkDevInfo(text: string): {ok: true; devices: DevlinkIn
     checkDevlinkDumpSize(Buffer.byteLength(text))
     document = JSON.parse(text)
   } catch (error) {
-    return {ok: false, reason: `devlink dev info is not usable (${message(error)}); expected the output of \`devlink -j dev info\``}
+    return {ok: false, reason: `devlink dev info is not usable (${message(error)}); ${EXPECTED_INFO}`}
   }
 
-  if (!isRecord(document) || !isRecord(document.info)) return {ok: false, reason: 'devlink dev info has no "info" object; expected the output of `devlink -j dev info`'}
+  if (!isRecord(document) || !isRecord(document.info)) return {ok: false, reason: `devlink dev info has no "info" object; ${EXPECTED_INFO}`}
   const devices: DevlinkInfo = new Map()
   for (const [handle, info] of Object.entries(document.info)) {
     const address = handle.startsWith('pci/') ? handle.slice('pci/'.length) : undefined

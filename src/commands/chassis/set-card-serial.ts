@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {type CardSerialChange, chooseSerial, SET_ATTEMPTS, setLocalCardSerial} from '../../chassis/set-card-serial.js'
 import {readCardSerials} from '../../dpu/card-serial.js'
 import {BaseCommand} from '../../lib/base-command.js'
-import {connectionFlags, connectionSettings} from '../../lib/flags.js'
+import {connectionSettings, localConnectionFlags} from '../../lib/flags.js'
 import {cardSerialSourceFlags, cardSerialSources} from '../../providers/flags.js'
 
 export default class ChassisSetCardSerial extends BaseCommand {
@@ -30,7 +30,7 @@ With --json: {serial, before, after, changed, written, systemId, dryRun, waited:
   }
 
   static override flags = {
-    ...connectionFlags,
+    ...localConnectionFlags,
     ...cardSerialSourceFlags,
     'dry-run': Flags.boolean({description: 'Show the change to external_ids:ovn-cms-options without writing it.', default: false, exclusive: ['wait']}),
     wait: Flags.string({description: 'After writing, wait (at most --timeout) until the Southbound Chassis row shows the serial: ovn-controller copies it.', options: ['sb']}),

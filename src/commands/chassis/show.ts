@@ -4,7 +4,7 @@ import {renderChassisReport} from '../../chassis/render.js'
 import {type ChassisReport, showChassis} from '../../chassis/show.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {ExitCode} from '../../lib/exit-codes.js'
-import {connectionFlags, connectionSettings} from '../../lib/flags.js'
+import {connectionSettings, localConnectionFlags} from '../../lib/flags.js'
 import {cardSerialSourceFlags, cardSerialSources} from '../../providers/flags.js'
 import {colourFor} from '../../status/render.js'
 
@@ -26,7 +26,7 @@ With --json: {systemId, hostname: {value, from}, ovnRemote, integrationBridge, e
   static override enableJsonFlag = true
 
   static override flags = {
-    ...connectionFlags,
+    ...localConnectionFlags,
     ...cardSerialSourceFlags,
     color: Flags.boolean({description: 'Colour the card serial verdict on a terminal; --no-color never does.', default: true, allowNo: true}),
   }
