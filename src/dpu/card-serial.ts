@@ -161,7 +161,7 @@ export async function readVpdSerial(file: string): Promise<PciFunctionSerial['vp
   return parsed.product ? {serial: parsed.serial, product: parsed.product} : {serial: parsed.serial}
 }
 
-function chooseSerial(fn: PciFunctionSerial): void {
+function applySerialPrecedence(fn: PciFunctionSerial): void {
   const vpdSerial = 'serial' in fn.vpd ? fn.vpd.serial : undefined
   const candidates: Array<[SerialSource, string | undefined]> = [
     ['devlink board.serial_number', fn.devlink?.boardSerialNumber],
@@ -240,7 +240,7 @@ export async function readCardSerials(sources: CardSerialSources = {}): Promise<
       const fn: PciFunctionSerial = {address, vpd: await readVpdSerial(path.join(devicesDir, address, 'vpd'))}
       const info = devlink.ok ? devlink.devices.get(address) : undefined
       if (info) fn.devlink = info
-      chooseSerial(fn)
+      applySerialPrecedence(fn)
       return fn
     }),
   )

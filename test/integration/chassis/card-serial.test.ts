@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {setCardSerial} from '../../../src/chassis/set-card-serial.js'
+import type {CheckOutcome} from '../../../src/doctor/report.js'
 import {OvsdbClient} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon} from '../../../src/sandbox/sandbox.js'
@@ -18,13 +19,6 @@ function machine(name: 'bluefield' | 'two-nics' | 'corrupt' | 'no-nic'): string[
   return ['--sysfs-root', path.join(FIXTURES, name, 'sysfs'), '--devlink-info-json', path.join(FIXTURES, name, 'devlink-info.json')]
 }
 
-interface Check {
-  id: string
-  result: string
-  detail: string
-  fix?: string
-}
-
 describe('the card serial on a chassis, against real servers and a real ovn-controller', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
   const hv1 = () => sandbox().chassis[0]!
@@ -33,9 +27,9 @@ describe('the card serial on a chassis, against real servers and a real ovn-cont
   const setLocalOptions = (value: string) => vsctl('set', 'Open_vSwitch', '.', `external_ids:ovn-cms-options="${value}"`)
   const cli = (args: string[], fixture: Parameters<typeof machine>[0] = 'bluefield') => runCli([...args, '--db', hv1().db, ...machine(fixture)])
 
-  async function doctorCheck(fixture: Parameters<typeof machine>[0]): Promise<Check> {
+  async function doctorCheck(fixture: Parameters<typeof machine>[0]): Promise<CheckOutcome> {
     const result = await runCli(['doctor', '--json', '--db', hv1().db, '--nb-db', sandbox().nbDb, '--provider', 'dummy', '--controller-wait', '1', ...machine(fixture)])
-    return (JSON.parse(result.stdout) as {checks: Check[]}).checks.find((check) => check.id === 'card-serial')!
+    return (JSON.parse(result.stdout) as {checks: CheckOutcome[]}).checks.find((check) => check.id === 'card-serial')!
   }
 
   afterEach(async () => {
