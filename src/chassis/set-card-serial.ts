@@ -34,7 +34,13 @@ export function chooseSerial(requested: string | undefined, nics: CardSerialRepo
     return {serial: requested}
   }
 
-  if (serials.length === 1) return {serial: serials[0]!}
+  if (serials.length === 1) {
+    const [only] = nics.cards.filter((card) => card.serial !== undefined)
+    const problem = cardSerialProblem(only!.serial!)
+    if (problem) throw new ValidationError(`the NIC's serial ${JSON.stringify(only!.serial)} (${only!.functions.map((fn) => fn.address).join(', ')}) ${problem}, so it cannot be one entry of ovn-cms-options; nothing written`)
+    return {serial: only!.serial!}
+  }
+
   if (serials.length > 1) throw new ValidationError(`this machine has ${serials.length} NICs, ${listed}: give the SERIAL of the one to set; nothing written`)
   throw new ValidationError(`no NIC serial could be read (${nicReasons(nics).join('; ')}): give SERIAL; nothing written`)
 }
