@@ -7,6 +7,8 @@
  */
 import type {Command} from '@oclif/core'
 
+import ChassisSetCardSerial from './commands/chassis/set-card-serial.js'
+import ChassisShow from './commands/chassis/show.js'
 import CompleteChassis from './commands/complete/chassis.js'
 import CompleteLsp from './commands/complete/lsp.js'
 import Completion from './commands/completion.js'
@@ -28,6 +30,8 @@ export {execute, settings} from '@oclif/core'
 export {default as commandNotFound} from './hooks/command-not-found.js'
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'chassis:set-card-serial': ChassisSetCardSerial,
+  'chassis:show': ChassisShow,
   'complete:chassis': CompleteChassis,
   'complete:lsp': CompleteLsp,
   completion: Completion,

@@ -3,6 +3,10 @@ import {connectDatabase} from '../lib/database.js'
 import {ConnectionError, isUsageError} from '../lib/errors.js'
 import {REFUSAL_FIXES, writeRefusal} from '../lib/write-refusal.js'
 import {type OvsdbClient, parseRemotes, type Row, ZERO_UUID} from '../ovsdb/index.js'
+import {judgeCardSerial} from '../chassis/card-serial-verdict.js'
+import {nicReasons} from '../chassis/show.js'
+import {type CardSerialSources, cardSerials, readCardSerials} from '../dpu/card-serial.js'
+import {cardSerialOf, OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
@@ -18,6 +22,8 @@ export interface DoctorOptions {
   controllerWaitMs: number
   /** How long ovn-northd may take to bring the Southbound DB up to the Northbound nb_cfg. */
   northdWaitMs: number
+  /** Where the card serial check reads the NICs' serials (sysfs, devlink dev info). */
+  cardSerialSources: CardSerialSources
   env?: Readonly<Record<string, string | undefined>>
 }
 
@@ -67,10 +73,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       ? {result: 'skip' as const, detail: `skipped: needs a passing ${outcomes.find((previous) => previous.id === missing)?.title ?? missing} check`}
       : await run()
     outcomes.push({id, title, ...outcome})
-    if (outcome.result === 'pass' || outcome.result === 'warn') passed.add(id)
+    if (outcome.result !== 'fail' && outcome.result !== 'skip') passed.add(id)
   }
 
   let identity: ChassisIdentity | undefined
+  let localCmsOptions: string | undefined
   let bridges: string[] = []
   let interfaceErrors: Array<{name: string; error: string}> = []
   let ovs: OvsdbClient | undefined
@@ -91,6 +98,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
           select(ovs, 'Interface', ['name', 'error']),
         ])
         identity = chassisIdentity({Open_vSwitch: {rows: () => root, get: () => undefined}})
+        localCmsOptions = (root[0]?.external_ids as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS]
         bridges = bridgeRows.map((row) => row.name as string)
         interfaceErrors = interfaces.flatMap((row) => (row.error === undefined ? [] : [{name: row.name as string, error: row.error as string}]))
         return {result: 'pass', detail: `${settings.ovsDb} answers`}
@@ -145,7 +153,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
 
     await check('chassis', 'Chassis row', ['system-id', 'southbound'], async () => {
-      ;[chassisRow] = await select(sb!, 'Chassis', ['name'], [['name', '==', identity!.systemId!]])
+      ;[chassisRow] = await select(sb!, 'Chassis', ['name', 'other_config'], [['name', '==', identity!.systemId!]])
       return chassisRow
         ? {result: 'pass', detail: `the Southbound DB has chassis ${identity!.systemId}`}
         : {
@@ -156,6 +164,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
 
     await check('ovn-controller', 'ovn-controller', ['chassis'], () => checkController(sb!, identity!.systemId!, settings, options.controllerWaitMs, env))
+
+    await check('card-serial', 'card serial', ['chassis'], async () => {
+      const nics = await readCardSerials(options.cardSerialSources)
+      return judgeCardSerial({
+        nicSerials: cardSerials(nics),
+        nicReasons: nicReasons(nics),
+        local: cardSerialOf(localCmsOptions),
+        southbound: {serial: cardSerialOf((chassisRow!.other_config as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS])},
+      })
+    })
 
     await check('northbound', 'Northbound DB', [], async () => {
       try {

@@ -46,6 +46,11 @@ export const connectionFlags = {
   }),
 }
 
+const {'nb-db': _northbound, ...chassisConnectionFlags} = connectionFlags
+
+/** The connection flags of the commands that use only this chassis's databases: the local OVS DB and the Southbound DB. */
+export const localConnectionFlags = chassisConnectionFlags
+
 export interface ConnectionFlagValues {
   'nb-db'?: string
   'sb-db'?: string

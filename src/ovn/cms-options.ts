@@ -48,3 +48,18 @@ export function withCmsOption(options: string | undefined, key: string, value: s
 export function cardSerialOf(options: string | undefined): string | undefined {
   return cmsOptionValue(options, CARD_SERIAL_NUMBER)
 }
+
+/**
+ * Why `serial` cannot be a card-serial-number entry, or undefined when it can: it must be one
+ * entry of a comma-separated list that Neutron matches exactly against the serial Nova read
+ * from the VPD, which is printable ASCII. So: not empty, no ',' (it would split the entry), no
+ * '=' (Neutron's exact match would never see it), no spaces, control or non-ASCII characters.
+ */
+export function cardSerialProblem(serial: string): string | undefined {
+  if (serial === '') return 'is empty'
+  if (serial.includes(',')) return 'contains a comma, which separates ovn-cms-options entries'
+  if (serial.includes('=')) return "contains '=', which separates an entry's key from its value"
+  if (/\s/.test(serial)) return 'contains white space'
+  if (!/^[\x21-\x7e]+$/.test(serial)) return 'contains control or non-ASCII characters'
+  return undefined
+}

@@ -22,7 +22,7 @@ function seconds(timeoutMs: number): string {
  * InterruptedError when options.signal aborts (each message from `pending`, which names what is
  * still missing).
  */
-async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached: (monitor: Monitor) => boolean, pending: () => string, options: WaitOptions): Promise<void> {
+export async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached: (monitor: Monitor) => boolean, pending: () => string, options: WaitOptions): Promise<void> {
   let monitor: Monitor
   try {
     monitor = await client.monitor(requests)

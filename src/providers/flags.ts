@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import type {CardSerialSources} from '../dpu/card-serial.js'
 import {devlinkJsonFile} from './representor/index.js'
 import {DEFAULT_PROVIDER_TIMEOUT_MS, type ProviderRegistryOptions} from './registry.js'
 
@@ -40,7 +41,7 @@ function representorSource(hidden: boolean) {
       helpGroup: HELP_GROUP,
     }),
     'sysfs-root': Flags.directory({
-      description: 'Read netdev attributes from this copy of /sys (its class/net) instead of /sys, with --devlink-json.',
+      description: 'Read sysfs (netdev attributes under class/net, PCI VPD under bus/pci/devices) from this copy of /sys instead of /sys.',
       exists: true,
       hidden,
       helpGroup: HELP_GROUP,
@@ -52,6 +53,25 @@ function representorSource(hidden: boolean) {
 export const representorSourceFlags = representorSource(true)
 /** Shown by the providers commands, which can inspect what a DPU reported, recorded elsewhere. */
 export const recordedRepresentorFlags = representorSource(false)
+
+/** Hidden: make the card serial reading use recorded data; it shares --sysfs-root with the representor provider. */
+export const cardSerialSourceFlags = {
+  'devlink-info-json': Flags.file({
+    description: 'Read this recorded `devlink -j dev info` output instead of running devlink.',
+    exists: true,
+    hidden: true,
+  }),
+  'sysfs-root': representorSourceFlags['sysfs-root'],
+}
+
+/** Where the card serial reading takes its facts from, as the hidden flags ask. */
+export function cardSerialSources(flags: {'devlink-info-json'?: string; 'sysfs-root'?: string}): CardSerialSources {
+  const devlinkInfo = flags['devlink-info-json']
+  return {
+    ...(devlinkInfo ? {devlinkInfoJson: devlinkJsonFile(devlinkInfo)} : {}),
+    ...(flags['sysfs-root'] ? {sysfsRoot: flags['sysfs-root']} : {}),
+  }
+}
 
 export interface ProviderFlagValues {
   'provider-module'?: string[]

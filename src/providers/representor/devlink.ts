@@ -49,10 +49,15 @@ function describeSize(bytes: number): string {
 
 /** Runs `devlink -j port show` (never through a shell) and returns its standard output. */
 export function runDevlinkPortShow(devlinkPath = 'devlink'): Promise<string> {
+  return runDevlinkJson(DEVLINK_ARGS, devlinkPath)
+}
+
+/** Runs `devlink ARGS` (never through a shell) and returns its standard output; failures are one-line operator errors. */
+export function runDevlinkJson(args: readonly string[], devlinkPath = 'devlink'): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       devlinkPath,
-      DEVLINK_ARGS,
+      args,
       {maxBuffer: MAX_DEVLINK_DUMP_BYTES, timeout: DEVLINK_TIMEOUT_MS, encoding: 'utf8'},
       (error, stdout, stderr) => {
         if (!error) {
@@ -61,7 +66,7 @@ export function runDevlinkPortShow(devlinkPath = 'devlink'): Promise<string> {
         }
 
         const failure = error as NodeJS.ErrnoException & {killed?: boolean}
-        const command = `${devlinkPath} ${DEVLINK_ARGS.join(' ')}`
+        const command = `${devlinkPath} ${args.join(' ')}`
         if (failure.code === 'ENOENT') {
           reject(new MissingDependencyError(`${devlinkPath} not found: install the iproute2 package (apt-get install iproute2)`))
         } else if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {

@@ -91,9 +91,10 @@ describe('shell completion', () => {
   })
 
   it('completes commands, then subcommands, in bash', async () => {
-    expect(await bashComplete(bash, 'ovn-vif-ctl ')).toEqual(['completion', 'doctor', 'help', 'plug', 'providers', 'reconcile', 'sandbox', 'status', 'unplug'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl ')).toEqual(['chassis', 'completion', 'doctor', 'help', 'plug', 'providers', 'reconcile', 'sandbox', 'status', 'unplug'])
     expect(await bashComplete(bash, 'ovn-vif-ctl re')).toEqual(['reconcile'])
     expect(await bashComplete(bash, 'ovn-vif-ctl sandbox st')).toEqual(['start', 'status', 'stop'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl chassis ')).toEqual(['set-card-serial', 'show'])
   })
 
   it('completes the command help is asked about', async () => {
@@ -128,7 +129,7 @@ describe('shell completion', () => {
   })
 
   it('finds the command and offers its flags in zsh', async () => {
-    expect(await zshComplete(zsh, 'ovn-vif-ctl ')).toContain('commands: completion doctor help plug providers reconcile sandbox status unplug')
+    expect(await zshComplete(zsh, 'ovn-vif-ctl ')).toContain('commands: chassis completion doctor help plug providers reconcile sandbox status unplug')
     expect(await zshComplete(zsh, 'ovn-vif-ctl sandbox ')).toContain('commands: env restart start status stop')
     const plug = await zshComplete(zsh, 'ovn-vif-ctl plug vm1 --')
     expect(plug).toContain('arguments for: ovn-vif-ctl vm1 --')

@@ -28,7 +28,7 @@ describe('help', () => {
   it('lists the topics and commands', async () => {
     const {stdout, exitCode} = await runCli(['help'])
     expect(exitCode).toBe(0)
-    expect(stdout).toMatch(/^TOPICS\n {2}providers .*\n {2}sandbox /m)
+    expect(stdout).toMatch(/^TOPICS\n {2}chassis .*\n {2}providers .*\n {2}sandbox /m)
     for (const command of ['completion', 'doctor', 'help', 'plug', 'reconcile', 'status', 'unplug']) expect(stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'))
     expect(stdout).not.toMatch(/^ {2}complete /m)
   })

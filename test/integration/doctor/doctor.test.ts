@@ -12,6 +12,8 @@ import {useSandbox} from '../../helpers/sandbox.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const initFails = path.resolve(here, '../../fixtures/providers/modules/init-fails.mjs')
+// A machine without NICs, so that the card-serial check does not depend on this host's own.
+const noNic = path.resolve(here, '../../fixtures/dpu/no-nic')
 
 interface Check {
   id: string
@@ -28,7 +30,16 @@ describe('doctor against real servers, breaking one thing at a time', () => {
 
   /** Runs doctor on hv1 with only the dummy provider; `flags` replace those defaults. */
   async function doctor(flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<{exitCode: number; checks: Record<string, Check>}> {
-    const all = {'--db': hv1().db, '--nb-db': sandbox().nbDb, '--provider': 'dummy', '--controller-wait': '1', '--northd-wait': '1', ...flags}
+    const all = {
+      '--db': hv1().db,
+      '--nb-db': sandbox().nbDb,
+      '--provider': 'dummy',
+      '--controller-wait': '1',
+      '--northd-wait': '1',
+      '--sysfs-root': path.join(noNic, 'sysfs'),
+      '--devlink-info-json': path.join(noNic, 'devlink-info.json'),
+      ...flags,
+    }
     const result = await runCli(['doctor', '--json', ...Object.entries(all).flat()], {env})
     const parsed = JSON.parse(result.stdout) as {checks: Check[]}
     return {exitCode: result.exitCode, checks: Object.fromEntries(parsed.checks.map((check) => [check.id, check]))}
@@ -46,6 +57,7 @@ describe('doctor against real servers, breaking one thing at a time', () => {
       southbound: 'pass',
       chassis: 'pass',
       'ovn-controller': 'pass',
+      'card-serial': 'info',
       northbound: 'pass',
       northd: 'pass',
       'provider:dummy': 'pass',

@@ -7,6 +7,8 @@ import {describe, expect, it} from 'vitest'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 /** Where the reasons `status` and `reconcile` print are written. */
 const REASON_SOURCES = ['src/reconcile/plan.ts', 'src/status/classify.ts', 'src/providers/representor/table.ts', 'src/providers/representor/index.ts', 'src/providers/registry.ts']
+/** Where the reasons a NIC's serial cannot be read are written (doctor's card-serial INFO, chassis show). */
+const CARD_SERIAL_REASON_SOURCES = ['src/dpu/vpd.ts', 'src/dpu/card-serial.ts']
 /** Reasons of ports that need nothing: the troubleshooting page has no row for them. */
 const HEALTHY = ['requested for this chassis with', 'superseded by interface', 'plugged as requested', 'netdev changed from', 'and claimed by this chassis']
 
@@ -28,6 +30,14 @@ describe('docs/troubleshooting.md', () => {
     const sources = await Promise.all(REASON_SOURCES.map((file) => readFile(path.join(ROOT, file), 'utf8')))
     const words = sources.flatMap((source) => reasonWords(source)).filter((text) => !HEALTHY.some((healthy) => text.includes(healthy)))
     expect(words.length).toBeGreaterThan(20)
+    expect(words.filter((text) => !page.includes(text))).toEqual([])
+  })
+
+  it('has a row for every reason a NIC serial cannot be read', async () => {
+    const page = (await readFile(path.join(ROOT, 'docs', 'troubleshooting.md'), 'utf8')).replaceAll('*', '')
+    const sources = await Promise.all(CARD_SERIAL_REASON_SOURCES.map((file) => readFile(path.join(ROOT, file), 'utf8')))
+    const words = sources.flatMap((source) => reasonWords(source))
+    expect(words.length).toBeGreaterThan(15)
     expect(words.filter((text) => !page.includes(text))).toEqual([])
   })
 })

@@ -33,4 +33,10 @@ describe('doctor report', () => {
       `${' '.repeat(6 + 48)}  fix: mend it`,
     ])
   })
+
+  it('never fails on INFO: it counts as a pass, and prints as INFO', () => {
+    expect(doctorExitCode([pass, {...pass, result: 'info'}])).toBe(0)
+    expect(doctorExitCode([{...pass, result: 'info'}, {...pass, result: 'warn'}])).toBe(1)
+    expect(renderOutcomes([{...pass, result: 'info', detail: 'no NIC serial could be read'}], new Chalk({level: 0}))).toBe('INFO  first  no NIC serial could be read')
+  })
 })

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {cardSerialOf, cmsOptionEntries, cmsOptionValue, withCmsOption} from '../../../src/ovn/cms-options.js'
+import {cardSerialOf, cardSerialProblem, cmsOptionEntries, cmsOptionValue, withCmsOption} from '../../../src/ovn/cms-options.js'
 
 describe('ovn-cms-options', () => {
   it('splits on commas, skipping empty entries and keeping spaces as written', () => {
@@ -28,5 +28,17 @@ describe('ovn-cms-options', () => {
   it('removes a key when the value is undefined', () => {
     expect(withCmsOption('enable-chassis-as-gw,card-serial-number=OLD', 'card-serial-number', undefined)).toBe('enable-chassis-as-gw')
     expect(withCmsOption('card-serial-number', 'card-serial-number', undefined)).toBe('')
+  })
+
+  it('refuses a card serial that could not be one exact entry of the list', () => {
+    expect(cardSerialProblem('MT2232X01234')).toBeUndefined()
+    expect(cardSerialProblem('e8:eb:d3:03:00:aa:bb:cc')).toBeUndefined()
+    expect(cardSerialProblem('')).toBe('is empty')
+    expect(cardSerialProblem('MT1,MT2')).toBe('contains a comma, which separates ovn-cms-options entries')
+    expect(cardSerialProblem('card-serial-number=MT1')).toBe("contains '=', which separates an entry's key from its value")
+    expect(cardSerialProblem('MT 1')).toBe('contains white space')
+    expect(cardSerialProblem('MT1\t')).toBe('contains white space')
+    expect(cardSerialProblem('MT1\u0007')).toBe('contains control or non-ASCII characters')
+    expect(cardSerialProblem('MT\u00e91')).toBe('contains control or non-ASCII characters')
   })
 })
