@@ -42,7 +42,7 @@ export function resolveCardSerial(chassis: readonly ChassisRow[], serial: string
   const matches = chassisWithSerial(chassis, serial)
   if (matches.length === 1) return matches[0]!.hostname || matches[0]!.name
   if (matches.length > 1) {
-    const named = matches.map((row) => `${row.name} (hostname ${row.hostname || 'unset'})`).join(' and ')
+    const named = matches.toSorted((a, b) => a.name.localeCompare(b.name)).map((row) => `${row.name} (hostname ${row.hostname || 'unset'})`).join(' and ')
     throw new ValidationError(`card serial number ${serial} is set on more than one chassis, ${named}: a serial identifies one card; fix ovn-cms-options on the wrong one (ovs-vsctl set Open_vSwitch . external_ids:ovn-cms-options=... on that DPU)`)
   }
 

@@ -24,6 +24,7 @@ describe('resolveCardSerial', () => {
   it('names both chassis when two carry the serial', () => {
     const twice = [...chassis, {uuid: 'u4', name: 'hv4', hostname: 'hv4', cmsOptions: 'card-serial-number=MT2'}]
     expect(() => resolveCardSerial(twice, 'MT2')).toThrow('more than one chassis, hv2 (hostname dpu2.example.net) and hv4 (hostname hv4)')
+    expect(() => resolveCardSerial(twice.toReversed(), 'MT2')).toThrow('more than one chassis, hv2 (hostname dpu2.example.net) and hv4 (hostname hv4)')
   })
 })
 
