@@ -14,6 +14,11 @@ const BUILTIN_SPECS = builtinOptionSpecs()
 const plugFlags = {
   ...connectionFlags,
   chassis: Flags.string({description: 'The chassis (name or hostname, as registered in the Southbound DB) that should plug the port(s).', helpValue: 'NAME'}),
+  'card-serial-number': Flags.string({
+    description: "The chassis by its DPU's card serial number, as Neutron places a remote-managed port: the Southbound Chassis whose other_config:ovn-cms-options has card-serial-number=SERIAL; requested-chassis gets its hostname. Refused (exit 3) when no chassis, or more than one, has that serial.",
+    helpValue: 'SERIAL',
+    exclusive: ['chassis'],
+  }),
   type: Flags.string({description: `The vif-plug-type: which provider resolves the netdev (${[...BUILTIN_SPECS.keys()].join(', ')}, or one of --provider-module).`, helpValue: 'TYPE'}),
   mtu: Flags.string({description: `MTU to request on the plugged interface, ${MIN_MTU} to ${MAX_MTU}; left out, the port's vif-plug-mtu-request is kept (--clear-mtu removes it).`, helpValue: 'N'}),
   'clear-mtu': Flags.boolean({description: 'Remove vif-plug-mtu-request, so the interface keeps the MTU it comes with; for --from-file, from the lines without an mtu.', default: false, exclusive: ['mtu']}),
@@ -24,7 +29,7 @@ const plugFlags = {
     helpValue: 'KEY=VALUE',
   }),
   ...sharedFlags,
-  'from-file': fromFileFlag('Read the requests from a CSV file with a header (lsp,chassis,type,mtu, then provider options by flag name or full key) or from JSON lines with the same fields; the other flags give defaults for what a line leaves out.'),
+  'from-file': fromFileFlag('Read the requests from a CSV file with a header (lsp,chassis or card-serial-number,type,mtu, then provider options by flag name or full key) or from JSON lines with the same fields; the other flags give defaults for what a line leaves out.'),
   force: Flags.boolean({default: false, description: 'Accept a type no provider here serves (ovn-controller may know it), unlisted provider options, a chassis not registered yet, a non-VIF port, and moving a port that is up on another chassis.'}),
   'provider-module': providerFlags['provider-module'],
 }
@@ -35,7 +40,7 @@ export default class Plug extends BaseCommand {
   static override summary = 'Ask that logical switch ports be plugged on a chassis: set their VIF plug requests in the Northbound DB.'
   static override description = `Sets, in Logical_Switch_Port.options, the keys plug owns: requested-chassis, vif-plug-type, vif-plug-mtu-request and vif-plug:<type>:*. The provider options name one netdev and are given whole each time: every vif-plug: key the request leaves out is removed, so a change of type drops the old type's keys. The MTU is kept when --mtu is left out, and removed only with --clear-mtu. Other options are never touched: the keys are written with map mutations, all ports in one transaction.
 
-Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
+Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. --card-serial-number (or a card-serial-number column) names the chassis as Neutron does for a remote-managed port: the one Southbound Chassis whose ovn-cms-options has card-serial-number=SERIAL, whose hostname requested-chassis gets; no such chassis, or two, is refused naming the serials registered, or both chassis. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
 
 Ports that ask one chassis for one netdev (equal identifying provider options: the same PF MAC and VF, or the PF itself), two of the request or one of the request and one already requested there, get a warning line on stderr (and in "warnings" with --json), and are written all the same: only one of them can be plugged, and reconcile reports the others in conflict.
 
@@ -52,6 +57,7 @@ and an error is {error: {message, exitCode, kind}}.`
     {description: 'Show what would change, writing nothing', command: '<%= config.bin %> <%= command.id %> vm1 --chassis dpu2 --type representor --pf-mac 0c:42:a1:00:00:01 --vf-num 3 --dry-run'},
     {description: 'Several ports at once, waiting until each is claimed and up', command: '<%= config.bin %> <%= command.id %> vm1 vm2 --chassis hv1 --type dummy --wait plugged --timeout 60'},
     {description: 'A batch from a file, in one transaction (one bad line rejects all)', command: '<%= config.bin %> <%= command.id %> --from-file ports.csv --wait hv'},
+    {description: 'Plug VF 3 on the DPU whose card serial number is MT2232X01234, as Neutron does (requested-chassis gets that chassis\'s hostname)', command: '<%= config.bin %> <%= command.id %> vm1 --card-serial-number MT2232X01234 --type representor --pf-mac 0c:42:a1:00:00:01 --vf-num 3'},
     {description: 'A type only ovn-controller knows, with its own option', command: '<%= config.bin %> <%= command.id %> vm1 --chassis hv1 --type vendor-nic --option slot=2 --force'},
   ]
 
@@ -65,6 +71,7 @@ and an error is {error: {message, exitCode, kind}}.`
     const wait = checkWaitWithDryRun(flags.wait, flags['dry-run'])
     const defaults = {
       chassis: flags.chassis,
+      cardSerial: flags['card-serial-number'],
       type: flags.type,
       mtu: flags.mtu,
       clearMtu: flags['clear-mtu'],
@@ -84,7 +91,7 @@ and an error is {error: {message, exitCode, kind}}.`
     if (fileEntries) return withDefaults(fileEntries, defaults)
 
     if (lsps.length === 0) throw usageError('name the port(s) to plug, e.g. plug vm1 --chassis hv1 --type dummy, or give --from-file FILE')
-    if (!defaults.chassis) throw usageError('missing --chassis: name the chassis that should plug the port(s)')
+    if (!defaults.chassis && !defaults.cardSerial) throw usageError('missing --chassis: name the chassis that should plug the port(s), or --card-serial-number to name it by its card serial number')
     if (!defaults.type) throw usageError(`missing --type: name the vif-plug-type (${[...BUILTIN_SPECS.keys()].join(', ')})`)
     return lsps.map((lsp) => ({lsp, ...defaults}))
   }

@@ -3,6 +3,7 @@ import {connectDatabase, databaseError} from '../lib/database.js'
 import {ConnectionError, ValidationError} from '../lib/errors.js'
 import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, type Row, TimeoutError, TransactionError} from '../ovsdb/index.js'
 import {findChassis} from '../ovn/chassis.js'
+import {OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
 import {optionMutations} from './diff.js'
 import {REQUESTED_CHASSIS} from './owned.js'
 import type {BindingRow, ChassisRow, PlugSnapshot, PortPlan, PortRow} from './plan.js'
@@ -36,7 +37,8 @@ function portRow(row: Row): PortRow {
 }
 
 export function chassisRow(row: Row): ChassisRow {
-  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string}
+  const cmsOptions = (row.other_config as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS]
+  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string, ...(cmsOptions === undefined ? {} : {cmsOptions})}
 }
 
 export function bindingRow(row: Row): BindingRow {
@@ -48,7 +50,7 @@ export function bindingRow(row: Row): BindingRow {
 }
 
 export const BINDING_COLUMNS = ['logical_port', 'chassis', 'up'] as const
-export const CHASSIS_COLUMNS = ['name', 'hostname'] as const
+export const CHASSIS_COLUMNS = ['name', 'hostname', 'other_config'] as const
 
 /**
  * Past this many names one read of the whole table costs the server less than a select per
@@ -102,7 +104,7 @@ async function selectAll(client: OvsdbClient, table: string, columns: readonly s
  * and the ports' bindings; with requestedChassis (plug), also the ports already requested for
  * those chassis.
  */
-export async function readSnapshot(databases: PlugDatabases, lsps: readonly string[], requestedChassis: readonly string[] = []): Promise<PlugSnapshot> {
+export async function readSnapshot(databases: PlugDatabases, lsps: readonly string[], requestedChassis: (chassis: readonly ChassisRow[]) => readonly string[] = () => []): Promise<PlugSnapshot> {
   const {nb, sb} = databases
   try {
     const chassisRows = sb ? selectAll(sb, 'Chassis', CHASSIS_COLUMNS) : Promise.resolve([])
@@ -110,7 +112,10 @@ export async function readSnapshot(databases: PlugDatabases, lsps: readonly stri
       selectByName(nb, PORT_TABLE, 'name', lsps, PORT_COLUMNS),
       chassisRows,
       sb ? selectByName(sb, 'Port_Binding', 'logical_port', lsps, BINDING_COLUMNS) : [],
-      chassisRows.then((rows) => selectRequestedOn(nb, chassisSpellings(requestedChassis, rows.map((row) => chassisRow(row))))),
+      chassisRows.then((rows) => {
+        const chassis = rows.map((row) => chassisRow(row))
+        return selectRequestedOn(nb, chassisSpellings(requestedChassis(chassis), chassis))
+      }),
     ])
     return {
       ports: new Map(ports.map((row) => [row.name as string, portRow(row)])),

@@ -2,10 +2,11 @@ import {readFile} from 'node:fs/promises'
 
 import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
+import {CARD_SERIAL_NUMBER} from '../ovn/cms-options.js'
 import type {RawOption, RawPlugEntry} from './request.js'
 
 /** Columns (CSV) and fields (JSON lines) that are not provider options. */
-const REQUEST_FIELDS = ['lsp', 'chassis', 'type', 'mtu'] as const
+const REQUEST_FIELDS = ['lsp', 'chassis', CARD_SERIAL_NUMBER, 'type', 'mtu'] as const
 
 export type RequestFileFormat = 'csv' | 'jsonl'
 
@@ -42,6 +43,9 @@ function entryFrom(fields: ReadonlyMap<string, string>, where: string): RawPlugE
     const value = fields.get(field)
     if (value !== undefined && value !== '') entry[field] = value
   }
+
+  const cardSerial = fields.get(CARD_SERIAL_NUMBER)
+  if (cardSerial !== undefined && cardSerial !== '') entry.cardSerial = cardSerial
 
   return entry
 }

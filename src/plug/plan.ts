@@ -19,6 +19,8 @@ export interface ChassisRow {
   uuid: string
   name: string
   hostname: string
+  /** other_config:ovn-cms-options, where a DPU's card-serial-number is registered. */
+  cmsOptions?: string
 }
 
 /** A Southbound Port_Binding, reduced to who has it. */

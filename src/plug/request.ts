@@ -1,5 +1,6 @@
 import {ValidationError} from '../lib/errors.js'
 import type {OptionSpec} from '../providers/types.js'
+import {checkCardSerial} from './card-serial.js'
 import {managedOptions, providerKeyPrefix, REQUESTED_CHASSIS, VIF_PLUG_KEY_PREFIX, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from './owned.js'
 import {didYouMean} from './suggest.js'
 
@@ -20,6 +21,8 @@ export interface RawOption {
 export interface RawPlugEntry {
   lsp: string
   chassis?: string
+  /** The chassis by the card serial number in its ovn-cms-options, as Neutron names a DPU; instead of chassis. */
+  cardSerial?: string
   type?: string
   mtu?: string
   /** --clear-mtu: remove vif-plug-mtu-request when no mtu is given (left out, it is kept). */
@@ -42,6 +45,12 @@ export interface PlugRequest {
   providerOptions: Readonly<Record<string, string>>
   where?: string
 }
+
+/**
+ * A validated request whose chassis may still be given by card serial number, resolved to the
+ * chassis's hostname against the Southbound DB (resolveCardSerial) before planning.
+ */
+export type PlugEntry = Omit<PlugRequest, 'chassis'> & ({chassis: string; cardSerial?: undefined} | {chassis?: undefined; cardSerial: string})
 
 export interface ValidationSettings {
   /** Accept a type no provider here serves (ovn-controller may know it) and option names its provider does not list. */
@@ -129,8 +138,18 @@ function checkMtu(mtu: string): number {
   return Number(mtu)
 }
 
+function checkTarget(chassis: string | undefined, cardSerial: string | undefined): {chassis: string} | {cardSerial: string} {
+  const hasChassis = chassis !== undefined && chassis !== ''
+  if (cardSerial !== undefined && cardSerial !== '') {
+    if (hasChassis) throw new ValidationError(`both a chassis (${chassis}) and a card serial number (${cardSerial}) given: the serial names the chassis, give one of them`)
+    return {cardSerial: checkCardSerial(cardSerial)}
+  }
+
+  return {chassis: checkChassis(chassis)}
+}
+
 function checkChassis(chassis: string | undefined): string {
-  if (chassis === undefined || chassis === '') throw new ValidationError('no chassis given: name the chassis that should plug the port (--chassis, or a chassis column)')
+  if (chassis === undefined || chassis === '') throw new ValidationError('no chassis given: name the chassis that should plug the port (--chassis or --card-serial-number, or a chassis or card-serial-number column)')
   if (/[,\s]/.test(chassis)) throw new ValidationError(`chassis "${chassis}" is not one chassis name: vif-plug plugs a port on a single chassis`)
   return chassis
 }
@@ -146,9 +165,9 @@ function checkType(type: string | undefined, providers: ProviderSpecs, settings:
   return type
 }
 
-function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: ValidationSettings): PlugRequest {
+function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: ValidationSettings): PlugEntry {
   if (entry.lsp === '') throw new ValidationError('no logical switch port given: name one (an LSP argument, or an lsp column)')
-  const chassis = checkChassis(entry.chassis)
+  const target = checkTarget(entry.chassis, entry.cardSerial)
   const type = checkType(entry.type, providers, settings)
   const specs = providers.get(type)
   const providerOptions: Record<string, string> = {}
@@ -171,7 +190,7 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
 
   return {
     lsp: entry.lsp,
-    chassis,
+    ...target,
     type,
     ...(entry.mtu === undefined || entry.mtu === '' ? (entry.clearMtu ? {mtu: 'remove' as const} : {}) : {mtu: checkMtu(entry.mtu)}),
     providerOptions,
@@ -183,7 +202,7 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
  * Validates every entry against the providers' option specs, or throws a ValidationError for
  * the first bad one (naming its file line, if any): one bad entry rejects the whole batch.
  */
-export function validatePlugEntries(entries: readonly RawPlugEntry[], providers: ProviderSpecs, settings: ValidationSettings): PlugRequest[] {
+export function validatePlugEntries(entries: readonly RawPlugEntry[], providers: ProviderSpecs, settings: ValidationSettings): PlugEntry[] {
   checkNamedOnce(entries, 'requested')
   return entries.map((entry) => {
     try {
@@ -217,16 +236,18 @@ export function requestManages(request: PlugRequest): (key: string) => boolean {
 }
 
 /** The command line's defaults for the entries of a file: what a line leaves out. */
-export type PlugDefaults = Pick<RawPlugEntry, 'chassis' | 'type' | 'mtu' | 'clearMtu' | 'options'>
+export type PlugDefaults = Pick<RawPlugEntry, 'chassis' | 'cardSerial' | 'type' | 'mtu' | 'clearMtu' | 'options'>
 
 /**
- * File entries take what they leave out from the command line: --chassis, --type, --mtu (or
- * --clear-mtu) and provider options act as defaults for every line.
+ * File entries take what they leave out from the command line: --chassis (or
+ * --card-serial-number), --type, --mtu (or --clear-mtu) and provider options act as defaults
+ * for every line.
  */
 export function withDefaults(entries: readonly RawPlugEntry[], defaults: PlugDefaults): RawPlugEntry[] {
   return entries.map((entry) => ({
     ...entry,
-    chassis: entry.chassis ?? defaults.chassis,
+    // A line naming its chassis either way takes neither default: a chassis column beside a --card-serial-number is no conflict.
+    ...(entry.chassis !== undefined || entry.cardSerial !== undefined ? {} : {chassis: defaults.chassis, cardSerial: defaults.cardSerial}),
     type: entry.type ?? defaults.type,
     mtu: entry.mtu ?? defaults.mtu,
     ...(defaults.clearMtu ? {clearMtu: true} : {}),

@@ -1,8 +1,10 @@
 import type {ConnectionSettings} from '../lib/connection.js'
+import {ValidationError} from '../lib/errors.js'
 import {closeDatabases, commitPlans, openDatabases, type PlugDatabases, readSnapshot} from './apply.js'
+import {chassisWithSerial, resolveCardSerial} from './card-serial.js'
 import type {OptionChange} from './diff.js'
-import {planPlug, planUnplug, type PlugSnapshot, type PortPlan, type UnplugTarget} from './plan.js'
-import type {PlugRequest, ProviderSpecs} from './request.js'
+import {type ChassisRow, planPlug, planUnplug, type PlugSnapshot, type PortPlan, type UnplugTarget} from './plan.js'
+import {type PlugEntry, type PlugRequest, type ProviderSpecs, rejection} from './request.js'
 import {sameNetdevWarnings} from './same-netdev.js'
 import {waitForCfg, waitForPlugged} from './wait.js'
 import type {PortWaitState, WaitMode} from './wait-state.js'
@@ -48,7 +50,8 @@ export interface RunOptions {
 interface Command {
   command: PlugResult['command']
   lsps: readonly string[]
-  requestedChassis?: readonly string[]
+  /** The chassis the requests name, given the Southbound's chassis (a card serial names one by its ovn-cms-options). */
+  requestedChassis?: (chassis: readonly ChassisRow[]) => readonly string[]
   plan: (snapshot: PlugSnapshot) => Promise<{plans: PortPlan[]; warnings: string[]}>
 }
 
@@ -97,18 +100,39 @@ async function execute({command, lsps, requestedChassis, plan}: Command, options
 }
 
 /**
+ * The requests with each card serial number resolved to its chassis's hostname, as Neutron
+ * writes requested-chassis; a ValidationError (naming the file line) for a serial no chassis,
+ * or more than one, carries.
+ */
+export function resolveEntries(entries: readonly PlugEntry[], chassis: readonly ChassisRow[]): PlugRequest[] {
+  return entries.map((entry) => {
+    if (entry.cardSerial === undefined) return entry
+    const {cardSerial, ...request} = entry
+    try {
+      return {...request, chassis: resolveCardSerial(chassis, cardSerial)}
+    } catch (error) {
+      if (error instanceof ValidationError) throw rejection(request.where, error.message)
+      throw error
+    }
+  })
+}
+
+/**
  * Validates the requests against the databases and writes them in one transaction, then waits
  * as asked. Warns of ports asking one chassis for one netdev (the providers' identifying options).
  */
-export function plugPorts(requests: readonly PlugRequest[], options: RunOptions & {force: boolean; providers: ProviderSpecs}): Promise<PlugResult> {
+export function plugPorts(entries: readonly PlugEntry[], options: RunOptions & {force: boolean; providers: ProviderSpecs}): Promise<PlugResult> {
   return execute({
     command: 'plug',
-    lsps: requests.map((request) => request.lsp),
-    requestedChassis: [...new Set(requests.map((request) => request.chassis))],
-    plan: async (snapshot) => ({
-      plans: await planPlug(requests, snapshot, {force: options.force}),
-      warnings: sameNetdevWarnings(requests, snapshot.requestedOnChassis, snapshot.chassis, options.providers),
-    }),
+    lsps: entries.map((entry) => entry.lsp),
+    requestedChassis: (chassis) => [...new Set(entries.flatMap((entry) => (entry.cardSerial === undefined ? [entry.chassis] : chassisWithSerial(chassis, entry.cardSerial).map((row) => row.name))))],
+    plan: async (snapshot) => {
+      const requests = resolveEntries(entries, snapshot.chassis)
+      return {
+        plans: await planPlug(requests, snapshot, {force: options.force}),
+        warnings: sameNetdevWarnings(requests, snapshot.requestedOnChassis, snapshot.chassis, options.providers),
+      }
+    },
   }, options)
 }
 

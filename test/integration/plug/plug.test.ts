@@ -423,7 +423,7 @@ describe('plug and unplug against real OVN servers', () => {
         const file = await requestFile('bad.jsonl', ['{"lsp": "val1", "chassis": "hv1", "type": "dummy"}', '{"lsp": "val2"'])
         return ['plug', '--from-file', file]
       }, 3, /^\S*bad\.jsonl line 2: not valid JSON \(.*\): write one JSON object per line$/],
-      ['a missing --chassis', () => ['plug', 'val1', '--type', 'dummy'], 2, 'missing --chassis: name the chassis that should plug the port(s)'],
+      ['a missing --chassis', () => ['plug', 'val1', '--type', 'dummy'], 2, 'missing --chassis: name the chassis that should plug the port(s), or --card-serial-number to name it by its card serial number'],
       ['an unknown flag', () => ['plug', 'val1', '--chassis', 'hv1', '--type', 'dummy', '--vf', '1'], 2, /^Nonexistent flag: --vf$/],
       ['--dry-run with --wait', () => ['unplug', 'val2', '--dry-run', '--wait', 'plugged'], 2,
         '--dry-run writes nothing, so there is nothing to --wait plugged for: drop one of them'],

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {ValidationError} from '../../../src/lib/errors.js'
 import {desiredOptions, parseOptionArgument, type ProviderSpecs, type RawPlugEntry, requestManages, validatePlugEntries, withDefaults} from '../../../src/plug/request.js'
+import {resolveEntries} from '../../../src/plug/run.js'
 import {REPRESENTOR_OPTION_SPECS} from '../../../src/providers/representor/index.js'
 
 const providers: ProviderSpecs = new Map([
@@ -29,11 +30,11 @@ function rejectionOf(entries: RawPlugEntry[], force = false): string {
 
 describe('validatePlugEntries', () => {
   it('maps provider flag names, bare names and full keys to vif-plug:<type>:* keys', () => {
-    const [request] = validatePlugEntries(
+    const [request] = resolveEntries(validatePlugEntries(
       [representorEntry({mtu: '9000', options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vif-plug:representor:vf-num', value: '3'}]})],
       providers,
       {force: false},
-    )
+    ), [])
     expect(request).toEqual({lsp: 'lsp1', chassis: 'hv1', type: 'representor', mtu: 9000, providerOptions: {'vif-plug:representor:pf-mac': PF_MAC, 'vif-plug:representor:vf-num': '3'}})
     expect(desiredOptions(request!)).toEqual({
       'requested-chassis': 'hv1',
@@ -45,15 +46,15 @@ describe('validatePlugEntries', () => {
   })
 
   it('leaves vif-plug-mtu-request out of the desired options when no MTU is asked for', () => {
-    const [request] = validatePlugEntries([{lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: []}], providers, {force: false})
+    const [request] = resolveEntries(validatePlugEntries([{lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: []}], providers, {force: false}), [])
     expect(desiredOptions(request!)).toEqual({'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
   })
 
   it('manages the MTU only when the request sets or clears it', () => {
-    const [kept, cleared] = validatePlugEntries([
+    const [kept, cleared] = resolveEntries(validatePlugEntries([
       {lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: []},
       {lsp: 'lsp2', chassis: 'hv1', type: 'dummy', clearMtu: true, options: []},
-    ], providers, {force: false})
+    ], providers, {force: false}), [])
     expect(kept!.mtu).toBeUndefined()
     expect(requestManages(kept!)('vif-plug-mtu-request')).toBe(false)
     expect(cleared!.mtu).toBe('remove')
