@@ -1,5 +1,5 @@
 import {ValidationError} from '../lib/errors.js'
-import {CARD_SERIAL_NUMBER, cardSerialOf, cmsOptionEntries} from '../ovn/cms-options.js'
+import {CARD_SERIAL_NUMBER, cardSerialOf, cardSerialProblem, cmsOptionEntries} from '../ovn/cms-options.js'
 import type {ChassisRow} from './plan.js'
 
 /**
@@ -10,14 +10,11 @@ import type {ChassisRow} from './plan.js'
  * refuses where Neutron would silently take the first of two chassis claiming one serial.
  */
 
-// A serial is one entry of a comma-separated list: a comma would split it, and Neutron compares
-// the entry exactly, so whitespace would never match what Nova reads from the VPD.
-const SERIAL_PATTERN = /^[^,\s=]+$/
-
 /** A --card-serial-number value (or a card-serial-number column), checked as one cms-options entry can hold it. */
 export function checkCardSerial(serial: string): string {
-  if (!SERIAL_PATTERN.test(serial)) {
-    throw new ValidationError(`card serial number "${serial}" cannot be one entry of ovn-cms-options: it has a comma, '=' or whitespace (give the serial as the VPD's SN shows it)`)
+  const problem = cardSerialProblem(serial)
+  if (problem) {
+    throw new ValidationError(`card serial number ${JSON.stringify(serial)} ${problem}, so it cannot be one entry of ovn-cms-options (give the serial as the VPD's SN shows it)`)
   }
 
   return serial

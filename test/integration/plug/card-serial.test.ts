@@ -88,7 +88,7 @@ describe('plug --card-serial-number against real OVN servers', () => {
     const malformed = await cli('plug', 'vm1', '--card-serial-number', 'MT22,X', '--type', 'dummy')
     expect(malformed.exitCode).toBe(3)
     expect(malformed.stderr.trim().split('\n')).toEqual([
-      'ovn-vif-ctl: card serial number "MT22,X" cannot be one entry of ovn-cms-options: it has a comma, \'=\' or whitespace (give the serial as the VPD\'s SN shows it)',
+      'ovn-vif-ctl: card serial number "MT22,X" contains a comma, which separates ovn-cms-options entries, so it cannot be one entry of ovn-cms-options (give the serial as the VPD\'s SN shows it)',
     ])
     expect(await dumpNorthbound()).toBe(before)
   })

@@ -31,7 +31,7 @@ describe('resolveCardSerial', () => {
 describe('checkCardSerial', () => {
   it('refuses what cannot be one ovn-cms-options entry', () => {
     expect(checkCardSerial('MT2232X01234')).toBe('MT2232X01234')
-    for (const bad of ['', 'a,b', 'a b', 'a=b']) expect(() => checkCardSerial(bad)).toThrow(ValidationError)
+    for (const bad of ['', 'a,b', 'a b', 'a=b', 'MT\u0001X', 'MTé']) expect(() => checkCardSerial(bad)).toThrow(ValidationError)
   })
 })
 
