@@ -1,4 +1,3 @@
-import {groupBy} from '../lib/group.js'
 import {REQUESTED_CHASSIS, requestedRole} from '../ovn/chassis.js'
 import type {VifPlugProvider} from '../providers/types.js'
 import {
@@ -178,197 +177,211 @@ function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): str
 }
 
 /**
- * The pure heart of `reconcile`: from what SB asks of this chassis and what is on br-int,
- * decide per logical port what to create, update, replace or remove, and why; following
- * OVN's controller/vif-plug.c rule by rule, except where documented in docs/reconcile.md.
+ * What one plan has decided so far, shared by the rules below while they run over one view:
+ * the interfaces wanted lports keep (never unplugged as orphans) and the names they claim.
+ * Created per call of planReconcile, so the planner stays a pure function of its inputs.
  */
-export function planReconcile(view: ReconcileView, providers: ProviderLookup, options: PlanOptions): Plan {
-  const entries: PlanEntry[] = []
-  const interfaces = [...view.interfaces].sort(byName)
-  const byIfaceId = groupBy(
-    interfaces.filter((iface) => iface.externalIds[IFACE_ID] !== undefined),
-    (iface) => iface.externalIds[IFACE_ID]!,
-  )
-  const byInterfaceName = new Map(interfaces.map((iface) => [iface.name, iface]))
-
-  const {chassisUuid} = view
-  if (chassisUuid === undefined) {
-    // As ovn-controller: without our Chassis row nothing can be judged, so nothing is touched.
-    for (const iface of interfaces.filter(isPlugged)) {
-      entries.push({
-        lport: iface.externalIds[IFACE_ID]!,
-        outcome: 'kept',
-        reason: 'this chassis has no Chassis row in the Southbound DB yet',
-        interfaceName: iface.name,
-      })
-    }
-
-    return {entries, actions: []}
-  }
-
-  const wanted = view.bindings
-    .filter((binding) => isWantedHere(binding, chassisUuid))
-    .sort(byLogicalPort)
-  const wantedLports = new Set(wanted.map((binding) => binding.logicalPort))
+interface PlanState {
+  view: ReconcileView
+  chassisUuid: string
+  providers: ProviderLookup
+  options: PlanOptions
+  /** The interfaces carrying each iface-id, by name. */
+  byIfaceId: ReadonlyMap<string, InterfaceView[]>
+  byInterfaceName: ReadonlyMap<string, InterfaceView>
+  /** The lports of the bindings wanted here. */
+  wantedLports: ReadonlySet<string>
   /**
    * Interfaces some wanted lport keeps, updates or replaces: never unplugged as orphans. Held
    * as the view's objects, not their uuids: the plan runs over every interface (10k per pass),
    * and hashing uuid strings is the costly part of such a set.
    */
-  const accounted = new Set<InterfaceView>()
+  accounted: Set<InterfaceView>
   /** Interface names taken by this plan, to never plan two interfaces with one name. */
-  const claimedNames = new Map<string, string>()
+  claimedNames: Map<string, string>
+}
 
-  for (const binding of wanted) {
-    const lport = binding.logicalPort
-    const vifPlugType = binding.options[VIF_PLUG_TYPE]!
-    const carrying = byIfaceId.get(lport) ?? []
-    for (const iface of carrying) accounted.add(iface)
-    const foreign = carrying.find((iface) => iface.externalIds[OVN_PLUGGED] === undefined)
-    if (foreign) {
-      entries.push({
-        lport,
-        outcome: 'conflict',
-        reason: `a port not maintained by OVN already exists: interface ${foreign.name} has ${IFACE_ID}=${lport} but no ${OVN_PLUGGED}`,
-        interfaceName: foreign.name,
-      })
-      continue
+/** As ovn-controller: without our Chassis row nothing can be judged, so nothing is touched. */
+function keepWithoutChassis(interfaces: readonly InterfaceView[]): PlanEntry[] {
+  return interfaces.filter(isPlugged).map((iface) => ({
+    lport: iface.externalIds[IFACE_ID]!,
+    outcome: 'kept',
+    reason: 'this chassis has no Chassis row in the Southbound DB yet',
+    interfaceName: iface.name,
+  }))
+}
+
+/**
+ * A wanted lport (vif-plug.c's consider_plug_lport): refused when an interface OVN does not
+ * maintain carries its iface-id, pending without a provider or the provider's consent, else
+ * created or updated by the two rules below, once its interface name is its own.
+ */
+function considerPlugLport(binding: BindingView, state: PlanState): PlanEntry[] {
+  const lport = binding.logicalPort
+  const vifPlugType = binding.options[VIF_PLUG_TYPE]!
+  const carrying = state.byIfaceId.get(lport) ?? []
+  for (const iface of carrying) state.accounted.add(iface)
+  const foreign = carrying.find((iface) => iface.externalIds[OVN_PLUGGED] === undefined)
+  if (foreign) {
+    return [{
+      lport,
+      outcome: 'conflict',
+      reason: `a port not maintained by OVN already exists: interface ${foreign.name} has ${IFACE_ID}=${lport} but no ${OVN_PLUGGED}`,
+      interfaceName: foreign.name,
+    }]
+  }
+
+  const provider = state.providers.get(vifPlugType)
+  if (!provider) return [{lport, outcome: 'pending', reason: `no VIF plug provider for ${VIF_PLUG_TYPE} '${vifPlugType}'`}]
+  const current = carrying[0]
+  const prepared = provider.prepareCreate({
+    lportName: lport,
+    lportOptions: binding.options,
+    ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
+  })
+  if (!prepared.ok) return [{lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})}]
+  const claim = claimInterfaceName(lport, prepared.value.name, current, state)
+  if ('refused' in claim) return [claim.refused]
+  const {target} = claim
+  const desired = desiredInterface(provider, prepared.value, binding, vifPlugType, target)
+  const entries = carrying
+    .filter((duplicate) => duplicate !== target && duplicate !== current)
+    .map((duplicate): PlanEntry => ({lport, outcome: 'remove', reason: `a second interface plugged for lport ${lport}`, interfaceName: duplicate.name, action: {kind: 'remove', lport, current: duplicate}}))
+  if (target) entries.push(...considerPlugLportUpdate(lport, current, target, desired, state.options))
+  else entries.push(considerPlugLportCreate(lport, desired, vifPlugType))
+  return entries
+}
+
+/**
+ * Rule 4: the interface name the provider resolved for `lport`, claimed for it by this plan.
+ * An interface with that name that is ours for this lport is the one to keep; one plugged for
+ * an lport no longer wanted here is taken over by updating it, since a second row with the
+ * same name cannot be committed. Anything else is a conflict. The target is the interface to
+ * keep or update, undefined for a create.
+ */
+function claimInterfaceName(lport: string, wantedName: string, current: InterfaceView | undefined, state: PlanState): {target: InterfaceView | undefined} | {refused: PlanEntry} {
+  const holder = state.claimedNames.get(wantedName)
+  if (holder !== undefined) return {refused: {lport, outcome: 'conflict', reason: `netdev ${wantedName} is also wanted by lport ${holder}`, interfaceName: wantedName}}
+  const sameName = state.byInterfaceName.get(wantedName)
+  let target = current
+  if (sameName && sameName !== current) {
+    const owner = sameName.externalIds[IFACE_ID]
+    if (!isPlugged(sameName)) {
+      return {refused: {lport, outcome: 'conflict', reason: `interface ${wantedName} exists on the integration bridge and is not maintained by OVN`, interfaceName: wantedName}}
     }
 
-    const provider = providers.get(vifPlugType)
-    if (!provider) {
-      entries.push({lport, outcome: 'pending', reason: `no VIF plug provider for ${VIF_PLUG_TYPE} '${vifPlugType}'`})
-      continue
+    if (owner !== lport && state.wantedLports.has(owner!)) {
+      return {refused: {lport, outcome: 'conflict', reason: `netdev ${wantedName} is plugged for lport ${owner}`, interfaceName: wantedName}}
     }
 
-    const current = carrying[0]
-    const prepared = provider.prepareCreate({
-      lportName: lport,
-      lportOptions: binding.options,
-      ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
-    })
-    if (!prepared.ok) {
-      entries.push({lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})})
-      continue
-    }
+    target = sameName
+    state.accounted.add(sameName)
+  }
 
-    const wantedName = prepared.value.name
-    const holder = claimedNames.get(wantedName)
-    if (holder !== undefined) {
-      entries.push({lport, outcome: 'conflict', reason: `netdev ${wantedName} is also wanted by lport ${holder}`, interfaceName: wantedName})
-      continue
-    }
+  state.claimedNames.set(wantedName, lport)
+  return {target}
+}
 
-    // Rule 4: an interface with the wanted name exists. Ours for this lport: that is the one to
-    // keep. Plugged for an lport no longer wanted here: take it over by updating it, since a
-    // second row with the same name cannot be committed. Anything else: a conflict.
-    const sameName = byInterfaceName.get(wantedName)
-    let target = current
-    if (sameName && sameName !== current) {
-      const owner = sameName.externalIds[IFACE_ID]
-      if (!isPlugged(sameName)) {
-        entries.push({
-          lport,
-          outcome: 'conflict',
-          reason: `interface ${wantedName} exists on the integration bridge and is not maintained by OVN`,
-          interfaceName: wantedName,
-        })
-        continue
-      }
+/** vif-plug.c's consider_plug_lport_create__: no interface carries the lport yet. */
+function considerPlugLportCreate(lport: string, desired: DesiredInterface, vifPlugType: string): PlanEntry {
+  const action: PlanAction = {kind: 'create', lport, desired}
+  return {lport, outcome: 'create', reason: `requested for this chassis with ${VIF_PLUG_TYPE} ${vifPlugType}`, interfaceName: desired.name, action}
+}
 
-      if (owner !== lport && wantedLports.has(owner!)) {
-        entries.push({lport, outcome: 'conflict', reason: `netdev ${wantedName} is plugged for lport ${owner}`, interfaceName: wantedName})
-        continue
-      }
-
-      target = sameName
-      accounted.add(sameName)
-    }
-
-    claimedNames.set(wantedName, lport)
-    const desired = desiredInterface(provider, prepared.value, binding, vifPlugType, target)
-    for (const duplicate of carrying) {
-      if (duplicate === target || duplicate === current) continue
-      const action: PlanAction = {kind: 'remove', lport, current: duplicate}
-      entries.push({lport, outcome: 'remove', reason: `a second interface plugged for lport ${lport}`, interfaceName: duplicate.name, action})
-    }
-
-    if (!target) {
-      const action: PlanAction = {kind: 'create', lport, desired}
-      entries.push({lport, outcome: 'create', reason: `requested for this chassis with ${VIF_PLUG_TYPE} ${vifPlugType}`, interfaceName: wantedName, action})
-      continue
-    }
-
-    if (target.name === wantedName) {
-      if (current && current !== target) {
-        const action: PlanAction = {kind: 'remove', lport, current}
-        entries.push({lport, outcome: 'remove', reason: `superseded by interface ${wantedName}`, interfaceName: current.name, action})
-      }
-
-      const changes = describeChanges(target, desired)
-      if (changes.length === 0) {
-        entries.push({lport, outcome: 'unchanged', reason: 'plugged as requested', interfaceName: wantedName})
-      } else {
-        const action: PlanAction = {kind: 'update', lport, current: target, desired, changes}
-        entries.push({lport, outcome: 'update', reason: changes.join(', '), interfaceName: wantedName, action})
-      }
-
-      continue
-    }
-
-    // Rule 7: the provider now resolves another netdev (say, the VF changed).
+/**
+ * vif-plug.c's consider_plug_lport_update__: `target` is the interface to keep. With the
+ * wanted name it is kept or updated (and a `current` it supersedes removed). Rule 7: under
+ * another name the provider now resolves another netdev (say, the VF changed), which OVN
+ * refuses as an incompatible change and this planner replaces unless --no-replace.
+ */
+function considerPlugLportUpdate(lport: string, current: InterfaceView | undefined, target: InterfaceView, desired: DesiredInterface, options: PlanOptions): PlanEntry[] {
+  const wantedName = desired.name
+  if (target.name !== wantedName) {
     if (!options.replace) {
-      entries.push({
+      return [{
         lport,
         outcome: 'conflict',
         reason: `plugged as ${target.name} but the provider now resolves ${wantedName}: recreate the port (ovn-controller's behaviour, kept by --no-replace)`,
         interfaceName: target.name,
-      })
-      continue
+      }]
     }
 
-    const action: PlanAction = {kind: 'replace', lport, current: target, desired}
-    entries.push({lport, outcome: 'replace', reason: `netdev changed from ${target.name} to ${wantedName}`, interfaceName: wantedName, action})
+    return [{lport, outcome: 'replace', reason: `netdev changed from ${target.name} to ${wantedName}`, interfaceName: wantedName, action: {kind: 'replace', lport, current: target, desired}}]
   }
 
+  const entries: PlanEntry[] = []
+  if (current && current !== target) {
+    entries.push({lport, outcome: 'remove', reason: `superseded by interface ${wantedName}`, interfaceName: current.name, action: {kind: 'remove', lport, current}})
+  }
+
+  const changes = describeChanges(target, desired)
+  if (changes.length === 0) entries.push({lport, outcome: 'unchanged', reason: 'plugged as requested', interfaceName: wantedName})
+  else entries.push({lport, outcome: 'update', reason: changes.join(', '), interfaceName: wantedName, action: {kind: 'update', lport, current: target, desired, changes}})
+  return entries
+}
+
+/**
+ * vif-plug.c's consider_unplug_iface: an interface OVN plugged that no wanted lport keeps. It
+ * is removed only with complete views and with its provider's consent; a port that still names
+ * this chassis keeps it (namedNotWanted).
+ */
+function considerUnplugIface(iface: InterfaceView, binding: BindingView | undefined, state: PlanState): PlanEntry {
+  const lport = iface.externalIds[IFACE_ID]!
+  const named = namedNotWanted(binding, state.view, state.chassisUuid, iface)
+  if (named) return {lport, ...named}
+  const reason = whyUnwanted(binding, state.chassisUuid)
+  if (!state.view.complete) return {lport, outcome: 'kept', reason: `${reason}; not unplugged until the database views are complete`, interfaceName: iface.name}
+  const pluggedBy = iface.externalIds[OVN_PLUGGED]!
+  const provider = state.providers.get(pluggedBy)
+  if (!provider) {
+    return {lport, outcome: 'kept', reason: `${reason}; but no VIF plug provider '${pluggedBy}' is loaded to agree to the unplug`, interfaceName: iface.name}
+  }
+
+  const agreed = provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}})
+  if (!agreed.ok) return {lport, outcome: 'kept', reason: `${reason}; the provider refuses the unplug: ${agreed.reason}`, interfaceName: iface.name}
+  return {lport, outcome: 'remove', reason, interfaceName: iface.name, action: {kind: 'remove', lport, current: iface}}
+}
+
+/**
+ * The pure heart of `reconcile`: from what SB asks of this chassis and what is on br-int,
+ * decide per logical port what to create, update, replace or remove, and why; following
+ * OVN's controller/vif-plug.c rule by rule, except where documented in docs/reconcile.md.
+ * Entries come in a stable order: wanted lports by name, then orphaned interfaces by name,
+ * then ports that name this chassis without being wanted here.
+ */
+export function planReconcile(view: ReconcileView, providers: ProviderLookup, options: PlanOptions): Plan {
+  const interfaces = [...view.interfaces].sort(byName)
+  const {chassisUuid} = view
+  if (chassisUuid === undefined) return {entries: keepWithoutChassis(interfaces), actions: []}
+  const wanted = view.bindings.filter((binding) => isWantedHere(binding, chassisUuid)).sort(byLogicalPort)
+  const state: PlanState = {
+    view,
+    chassisUuid,
+    providers,
+    options,
+    byIfaceId: Map.groupBy(
+      interfaces.filter((iface) => iface.externalIds[IFACE_ID] !== undefined),
+      (iface) => iface.externalIds[IFACE_ID]!,
+    ),
+    byInterfaceName: new Map(interfaces.map((iface) => [iface.name, iface])),
+    wantedLports: new Set(wanted.map((binding) => binding.logicalPort)),
+    accounted: new Set(),
+    claimedNames: new Map(),
+  }
+
+  const entries: PlanEntry[] = []
+  for (const binding of wanted) entries.push(...considerPlugLport(binding, state))
   const bindingsByName = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const orphanLports = new Set<string>()
   for (const iface of interfaces) {
-    if (!isPlugged(iface) || accounted.has(iface)) continue
+    if (!isPlugged(iface) || state.accounted.has(iface)) continue
     const lport = iface.externalIds[IFACE_ID]!
     orphanLports.add(lport)
-    const binding = bindingsByName.get(lport)
-    const named = namedNotWanted(binding, view, chassisUuid, iface)
-    if (named) {
-      entries.push({lport, ...named})
-      continue
-    }
-
-    const reason = whyUnwanted(binding, chassisUuid)
-    if (!view.complete) {
-      entries.push({lport, outcome: 'kept', reason: `${reason}; not unplugged until the database views are complete`, interfaceName: iface.name})
-      continue
-    }
-
-    const pluggedBy = iface.externalIds[OVN_PLUGGED]!
-    const provider = providers.get(pluggedBy)
-    if (!provider) {
-      entries.push({lport, outcome: 'kept', reason: `${reason}; but no VIF plug provider '${pluggedBy}' is loaded to agree to the unplug`, interfaceName: iface.name})
-      continue
-    }
-
-    const agreed = provider.prepareRemove({lportName: lport, existing: {name: iface.name, type: iface.type, options: iface.options}})
-    if (!agreed.ok) {
-      entries.push({lport, outcome: 'kept', reason: `${reason}; the provider refuses the unplug: ${agreed.reason}`, interfaceName: iface.name})
-      continue
-    }
-
-    const action: PlanAction = {kind: 'remove', lport, current: iface}
-    entries.push({lport, outcome: 'remove', reason, interfaceName: iface.name, action})
+    entries.push(considerUnplugIface(iface, bindingsByName.get(lport), state))
   }
 
   // Ports that name this chassis but not as the one to plug them, with no interface here: say why nothing is done.
-  const rest = view.bindings.filter((binding) => !wantedLports.has(binding.logicalPort) && !orphanLports.has(binding.logicalPort))
+  const rest = view.bindings.filter((binding) => !state.wantedLports.has(binding.logicalPort) && !orphanLports.has(binding.logicalPort))
   for (const binding of rest.sort(byLogicalPort)) {
     const named = namedNotWanted(binding, view, chassisUuid, undefined)
     if (named) entries.push({lport: binding.logicalPort, ...named})
