@@ -1,4 +1,3 @@
-import {groupBy} from '../lib/group.js'
 import {REQUESTED_CHASSIS, type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
 import type {InventoryRow} from '../providers/report.js'
 import {type BindingView, IFACE_ID, type InterfaceView, OVN_PLUGGED, type ReconcileView, VIF_PLUG_TYPE} from '../reconcile/model.js'
@@ -164,7 +163,7 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
 
   const unknownChassis = `requested chassis ${chassisName} is unknown in the Southbound DB: ovn-controller has not registered this chassis`
 
-  const entriesByLport = groupBy(input.plan, (entry) => entry.lport)
+  const entriesByLport = Map.groupBy(input.plan, (entry) => entry.lport)
 
   const rows: StatusRow[] = []
   for (const [lport, entries] of entriesByLport) {
@@ -265,7 +264,7 @@ export function countStates(rows: readonly StatusRow[]): StateCounts {
 
 /** Counts per requested chassis; ports requested for none are under ''. */
 export function countByChassis(rows: readonly StatusRow[]): Record<string, StateCounts> {
-  const groups = groupBy(rows, (row) => row.chassis ?? '')
+  const groups = Map.groupBy(rows, (row) => row.chassis ?? '')
   return Object.fromEntries([...groups.keys()].sort().map((chassis) => [chassis, countStates(groups.get(chassis)!)]))
 }
 

@@ -1,8 +1,11 @@
 import {describe, expect, it} from 'vitest'
 
-import {groupBy} from '../../src/lib/group.js'
-
-describe('groupBy', () => {
+/**
+ * The planner and status group with the runtime's Map.groupBy (ES2024, Node >= 21): on the floor
+ * runtime it must keep keys in first-seen order and each group in the items' order, which the
+ * order of status rows and of plan entries relies on.
+ */
+describe('Map.groupBy', () => {
   it('groups items by key, keys in first-seen order and each group in the items order', () => {
     const rows = [
       {lport: 'a', chassis: 'hv2'},
@@ -10,7 +13,7 @@ describe('groupBy', () => {
       {lport: 'c', chassis: 'hv2'},
       {lport: 'd', chassis: undefined},
     ]
-    const groups = groupBy(rows, (row) => row.chassis ?? '')
+    const groups = Map.groupBy(rows, (row) => row.chassis ?? '')
     expect([...groups.keys()]).toEqual(['hv2', 'hv1', ''])
     expect(groups.get('hv2')!.map((row) => row.lport)).toEqual(['a', 'c'])
     expect(groups.get('hv1')!.map((row) => row.lport)).toEqual(['b'])
@@ -18,6 +21,6 @@ describe('groupBy', () => {
   })
 
   it('gives an empty map for no items', () => {
-    expect(groupBy([], (item: string) => item).size).toBe(0)
+    expect(Map.groupBy([], (item: string) => item).size).toBe(0)
   })
 })
