@@ -5,7 +5,7 @@ import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {waitUntil} from '../plug/wait.js'
 import {CARD_SERIAL_NUMBER, cardSerialOf, cardSerialProblem, OVN_CMS_OPTIONS, withCmsOption} from '../ovn/cms-options.js'
-import {mapDelete, mapInsert, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
+import {mapDelete, mapInsert, type OvsdbClient, type Replica, TransactionError} from '../ovsdb/index.js'
 import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {nicReasons, readOpenVswitch} from './show.js'
 
@@ -151,8 +151,8 @@ export async function setLocalCardSerial(settings: ConnectionSettings, serial: s
 export async function waitForSouthboundSerial(sb: OvsdbClient, systemId: string, serial: string, timeoutMs: number): Promise<void> {
   let shown: string | undefined
   let registered = false
-  const reached = (monitor: Monitor) => {
-    const [row] = monitor.replica.table('Chassis').rows()
+  const reached = (replica: Replica) => {
+    const [row] = replica.table('Chassis').rows()
     registered = row !== undefined
     shown = cardSerialOf(((row?.other_config ?? {}) as Record<string, string>)[OVN_CMS_OPTIONS])
     return shown === serial

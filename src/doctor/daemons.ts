@@ -1,9 +1,9 @@
 import path from 'node:path'
 
 import {type ConnectionSettings, defaultOvsDb} from '../lib/connection.js'
+import {followUntil} from '../lib/follow.js'
 import {REFUSAL_FIXES} from '../lib/write-refusal.js'
 import {type OvsdbClient, type Replica, RpcError} from '../ovsdb/index.js'
-import {followUntil} from './follow.js'
 import {findProcess, isRunning, pidfileCandidates, readPidfile} from '../lib/processes.js'
 import type {WatcherState} from '../reconcile/watch-state.js'
 import {sandboxOfLocalDb} from '../sandbox/sandbox.js'
@@ -61,7 +61,7 @@ export async function checkController(sb: OvsdbClient, systemId: string, setting
 
   let target = 0
   let applied: number | undefined
-  const {done} = await followUntil(
+  const {end} = await followUntil(
     sb,
     {SB_Global: {columns: ['nb_cfg']}, Chassis_Private: {columns: ['nb_cfg'], where: [['name', '==', systemId]]}},
     (replica) => {
@@ -69,11 +69,11 @@ export async function checkController(sb: OvsdbClient, systemId: string, setting
       applied = firstRow(replica, 'Chassis_Private')?.nb_cfg as number | undefined
       return applied !== undefined && applied >= target
     },
-    waitMs,
+    {timeoutMs: waitMs},
   )
   const who = `running (pid ${pid}${pidfile ? '' : ', no pidfile'})`
   const progress = `has applied nb_cfg ${applied ?? 'none'} of ${target}`
-  if (done) return {result: 'pass', detail: `${who}; ${progress}`}
+  if (end === 'reached') return {result: 'pass', detail: `${who}; ${progress}`}
   return {
     result: 'warn',
     detail: `${who} but ${progress} after ${waitMs / 1000} s: busy, or cut off from the Southbound DB`,
@@ -119,7 +119,7 @@ export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, 
   if (!nb) return {result: 'pass', detail: `running (holds the ${NORTHD_LOCK} lock); its progress is unknown without the Northbound DB`}
   let nbCfg = 0
   let sbCfg = 0
-  const {done} = await followUntil(
+  const {end} = await followUntil(
     nb,
     {NB_Global: {columns: ['nb_cfg', 'sb_cfg']}},
     (replica) => {
@@ -128,10 +128,10 @@ export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, 
       sbCfg = (global?.sb_cfg as number | undefined) ?? 0
       return sbCfg >= nbCfg
     },
-    waitMs,
+    {timeoutMs: waitMs},
   )
   const progress = `the Southbound DB has nb_cfg ${sbCfg} of ${nbCfg}`
-  if (done) return {result: 'pass', detail: `running (holds the ${NORTHD_LOCK} lock); ${progress}`}
+  if (end === 'reached') return {result: 'pass', detail: `running (holds the ${NORTHD_LOCK} lock); ${progress}`}
   return {
     result: 'fail',
     detail: `running (holds the ${NORTHD_LOCK} lock) but ${progress} after ${waitMs / 1000} s: it lags, or cannot write the Southbound DB`,

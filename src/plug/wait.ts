@@ -1,6 +1,7 @@
 import {ConnectionError, InterruptedError} from '../lib/errors.js'
 import {databaseError} from '../lib/database.js'
-import type {Monitor, MonitorRequests, OvsdbClient} from '../ovsdb/index.js'
+import {followUntil} from '../lib/follow.js'
+import type {MonitorRequests, OvsdbClient, Replica} from '../ovsdb/index.js'
 import {BINDING_COLUMNS, bindingRow, CHASSIS_COLUMNS, chassisRow} from './apply.js'
 import type {BindingRow, PortPlan} from './plan.js'
 import {type PortWaitState, portWaitState} from './wait-state.js'
@@ -17,60 +18,18 @@ function seconds(timeoutMs: number): string {
 }
 
 /**
- * Monitors `requests` until `reached` says so, re-checking after every update. Fails with a
- * connection error when the connection is lost, or when timeoutMs passes, and with an
- * InterruptedError when options.signal aborts (each message from `pending`, which names what is
- * still missing).
+ * Follows `requests` until `reached` holds (src/lib/follow.ts). Fails with a connection error
+ * when the connection is lost or when timeoutMs passes, and with an InterruptedError when
+ * options.signal aborts, each message from `pending`, which names what is still missing.
  */
-export async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached: (monitor: Monitor) => boolean, pending: () => string, options: WaitOptions): Promise<void> {
-  let monitor: Monitor
-  try {
-    monitor = await client.monitor(requests)
-  } catch (error) {
+export async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached: (replica: Replica) => boolean, pending: () => string, options: WaitOptions): Promise<void> {
+  const {end} = await followUntil(client, requests, reached, {timeoutMs: options.timeoutMs > 0 ? options.timeoutMs : Infinity, signal: options.signal}).catch((error: unknown) => {
     throw databaseError(error, `cannot monitor the ${client.database} database`)
-  }
+  })
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let settled = false
-      const check = () => {
-        if (!settled && reached(monitor)) finish()
-      }
-
-      const lost = () => finish(new ConnectionError(`lost the connection to the ${client.database} database while waiting; ${pending()}`))
-      const interrupted = () => finish(new InterruptedError(`interrupted: ${pending()}`))
-      const timer = options.timeoutMs > 0 ? setTimeout(() => finish(new ConnectionError(`timed out after ${seconds(options.timeoutMs)}: ${pending()}`)), options.timeoutMs) : undefined
-      function finish(error?: Error): void {
-        settled = true
-        clearTimeout(timer)
-        monitor.off('change', queueCheck)
-        client.off('disconnected', lost)
-        options.signal?.removeEventListener('abort', interrupted)
-        if (error) reject(error)
-        else resolve()
-      }
-
-      // Once per update, not once per row it changes: `reached` reads every row, and an update
-      // of thousands of ports checked row by row is quadratic.
-      let checkQueued = false
-      const queueCheck = () => {
-        if (checkQueued) return
-        checkQueued = true
-        queueMicrotask(() => {
-          checkQueued = false
-          check()
-        })
-      }
-
-      monitor.on('change', queueCheck)
-      client.on('disconnected', lost)
-      options.signal?.addEventListener('abort', interrupted)
-      check()
-      if (!settled && options.signal?.aborted) interrupted()
-    })
-  } finally {
-    await monitor.cancel().catch(() => undefined)
-  }
+  if (end === 'disconnected') throw new ConnectionError(`lost the connection to the ${client.database} database while waiting; ${pending()}`)
+  if (end === 'interrupted') throw new InterruptedError(`interrupted: ${pending()}`)
+  if (end === 'timed out') throw new ConnectionError(`timed out after ${seconds(options.timeoutMs)}: ${pending()}`)
 }
 
 /**
@@ -79,8 +38,8 @@ export async function waitUntil(client: OvsdbClient, requests: MonitorRequests, 
  */
 export async function waitForCfg(nb: OvsdbClient, column: 'sb_cfg' | 'hv_cfg', nbCfg: number, options: WaitOptions): Promise<void> {
   let current: number | undefined
-  const reached = (monitor: Monitor) => {
-    const [global] = monitor.replica.table('NB_Global').rows()
+  const reached = (replica: Replica) => {
+    const [global] = replica.table('NB_Global').rows()
     current = global?.[column] as number | undefined
     return current !== undefined && current >= nbCfg
   }
@@ -103,10 +62,10 @@ export async function waitForPlugged(
   if (plans.length === 0) return []
   let states: PortWaitState[] = []
   let doneCount = -1
-  const reached = (monitor: Monitor) => {
-    const chassis = [...monitor.replica.table('Chassis').rows()].map((row) => chassisRow(row))
+  const reached = (replica: Replica) => {
+    const chassis = [...replica.table('Chassis').rows()].map((row) => chassisRow(row))
     const bindings = new Map<string, BindingRow>()
-    for (const row of monitor.replica.table('Port_Binding').rows()) bindings.set(row.logical_port as string, bindingRow(row))
+    for (const row of replica.table('Port_Binding').rows()) bindings.set(row.logical_port as string, bindingRow(row))
     states = plans.map((plan) => portWaitState(plan, bindings.get(plan.lsp), chassis))
     const done = states.filter((state) => state.done).length
     if (done !== doneCount) options.onProgress?.(states)
