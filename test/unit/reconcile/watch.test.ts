@@ -6,6 +6,7 @@ import {createDummyProvider} from '../../../src/providers/dummy.js'
 import {ProviderRegistry} from '../../../src/providers/registry.js'
 import type {PlanEntry} from '../../../src/reconcile/plan.js'
 import type {PassResult, Reconciler} from '../../../src/reconcile/reconciler.js'
+import type {WatcherState} from '../../../src/reconcile/watch-state.js'
 import {watchAndReconcile, type WatchOptions} from '../../../src/reconcile/watch.js'
 
 const BATCH_MS = 100
@@ -19,6 +20,9 @@ class ScriptedReconciler extends EventEmitter {
   readonly started: number[] = []
   private settlers: Array<(outcome: PassResult | Error) => void> = []
   entries: PlanEntry[] = [{lport: 'a', outcome: 'unchanged', reason: 'as requested'}]
+  lockHeld = true
+  readonly chassis = 'hv1'
+  readonly localDb = 'unix:/run/openvswitch/db.sock'
 
   async pass(): Promise<PassResult> {
     this.started.push(Date.now())
@@ -49,8 +53,9 @@ describe('watchAndReconcile: the pass scheduler', () => {
   let lines: Array<Parameters<WatchOptions['log']>[0]>
   let watching: Promise<void>
 
-  function start(providers = new ProviderRegistry([]), retryInitMs = 5000): void {
+  function start(providers = new ProviderRegistry([]), retryInitMs = 5000, publish?: WatchOptions['publish']): void {
     watching = watchAndReconcile(reconciler as unknown as Reconciler, providers, {
+      ...(publish ? {publish} : {}),
       batchMs: BATCH_MS,
       retryMs: RETRY_MS,
       maxRetryMs: 60 * RETRY_MS,
@@ -217,5 +222,55 @@ describe('watchAndReconcile: the pass scheduler', () => {
     await advance(BATCH_MS)
     expect(reconciler.started).toHaveLength(2)
     expect(reconciler.started[1]).toBeGreaterThanOrEqual(1000)
+  })
+
+  it("starts a pass when a provider reports a change, and stops listening to it on abort", async () => {
+    const listeners = new Set<() => void>()
+    const provider = {
+      ...createDummyProvider(),
+      onChange: (listener: () => void) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    }
+    start(new ProviderRegistry([{provider, origin: 'test'}]))
+    await advance(0)
+    reconciler.finish()
+    await advance(0)
+    expect(reconciler.started).toHaveLength(1)
+    expect(listeners.size).toBe(1)
+    for (const listener of listeners) listener()
+    await advance(BATCH_MS)
+    expect(reconciler.started).toHaveLength(2)
+    reconciler.finish()
+    controller.abort()
+    await watching
+    expect(listeners.size).toBe(0)
+  })
+
+  it("publishes the watcher's state: at start, on a lock change, while passes fail, and once they work again", async () => {
+    const published: WatcherState[] = []
+    start(undefined, undefined, (state) => published.push(state))
+    expect(published).toEqual([expect.objectContaining({chassis: 'hv1', db: 'unix:/run/openvswitch/db.sock', lock: 'held', pid: process.pid})])
+    await advance(0)
+
+    reconciler.lockHeld = false
+    reconciler.emit('status', 'the ovn_vif_ctl_reconcile lock was stolen; standing by')
+    expect(published.at(-1)).toMatchObject({lock: 'waiting'})
+    expect(lines.at(-1)).toEqual({level: 'info', message: 'the ovn_vif_ctl_reconcile lock was stolen; standing by'})
+
+    reconciler.finish(new Error('read-only'))
+    await advance(0)
+    expect(published.at(-1)).toMatchObject({failing: {kind: 'error', message: 'read-only', attempts: 1}})
+    await advance(RETRY_MS)
+    reconciler.finish(new Error('read-only'))
+    await advance(0)
+    expect(published.at(-1)).toMatchObject({failing: {message: 'read-only', attempts: 2, since: published.at(-2)!.failing!.since}})
+
+    await advance(2 * RETRY_MS)
+    reconciler.finish()
+    await advance(0)
+    expect(published.at(-1)!.failing).toBeUndefined()
+    expect(lines.at(-1)).toMatchObject({level: 'info', message: expect.stringMatching(/^passes work again, after 2 failed since /)})
   })
 })
