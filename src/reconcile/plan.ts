@@ -244,9 +244,12 @@ function considerPlugLport(binding: BindingView, state: PlanState): PlanEntry[] 
   if ('refused' in claim) return [claim.refused]
   const {target} = claim
   const desired = desiredInterface(provider, prepared.value, binding, vifPlugType, target)
-  const entries = carrying
-    .filter((duplicate) => duplicate !== target && duplicate !== current)
-    .map((duplicate): PlanEntry => ({lport, outcome: 'remove', reason: `a second interface plugged for lport ${lport}`, interfaceName: duplicate.name, action: {kind: 'remove', lport, current: duplicate}}))
+  const entries: PlanEntry[] = []
+  for (const duplicate of carrying) {
+    if (duplicate === target || duplicate === current) continue
+    entries.push({lport, outcome: 'remove', reason: `a second interface plugged for lport ${lport}`, interfaceName: duplicate.name, action: {kind: 'remove', lport, current: duplicate}})
+  }
+
   if (target) entries.push(...considerPlugLportUpdate(lport, current, target, desired, state.options))
   else entries.push(considerPlugLportCreate(lport, desired, vifPlugType))
   return entries
@@ -370,7 +373,10 @@ export function planReconcile(view: ReconcileView, providers: ProviderLookup, op
   }
 
   const entries: PlanEntry[] = []
-  for (const binding of wanted) entries.push(...considerPlugLport(binding, state))
+  for (const binding of wanted) {
+    for (const entry of considerPlugLport(binding, state)) entries.push(entry)
+  }
+
   const bindingsByName = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const orphanLports = new Set<string>()
   for (const iface of interfaces) {
