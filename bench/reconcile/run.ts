@@ -30,13 +30,14 @@ import {fileURLToPath} from 'node:url'
 import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
 import {loadProviders} from '../../src/providers/registry.js'
 import {addPlanToTransaction} from '../../src/reconcile/apply.js'
-import {IFACE_ID, type InterfaceView, OVN_PLUGGED} from '../../src/reconcile/model.js'
 import type {PlanAction} from '../../src/reconcile/plan.js'
 import {Reconciler} from '../../src/reconcile/reconciler.js'
 import {findBridge, interfacesOnBridge, OVS_COLUMNS} from '../../src/reconcile/view.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {type CommitRecord, dateWhenCounted, readCommits} from './commit-log.js'
+import {IFACE_ID, OVN_PLUGGED} from '../../src/ovn/keys.js'
+import {type OvsInterface} from '../../src/ovn/rows.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const runJs = path.join(root, 'bin', 'run.js')
@@ -253,7 +254,7 @@ async function inSandbox<T>(use: (bench: BenchSandbox) => Promise<T>): Promise<T
  * br-int and its interfaces, read once: the client stops following them before it commits, as a
  * one-shot pass does, so reading back the commit is not counted as the server's.
  */
-async function readIntegrationBridge(ovs: OvsdbClient): Promise<{uuid: string; interfaces: InterfaceView[]}> {
+async function readIntegrationBridge(ovs: OvsdbClient): Promise<{uuid: string; interfaces: OvsInterface[]}> {
   const monitor = await ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: [...OVS_COLUMNS.Interface]}})
   const tables = {Bridge: monitor.replica.table('Bridge'), Port: monitor.replica.table('Port'), Interface: monitor.replica.table('Interface')}
   const bridge = findBridge(tables, 'br-int')!

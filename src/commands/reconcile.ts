@@ -10,11 +10,11 @@ import {untilStopSignal} from '../lib/signals.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
 import {describeFailedProviders, type FailedProvider, failedProviders} from '../providers/report.js'
-import {vifPlugTypesIn} from '../reconcile/model.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {watchAndReconcile} from '../reconcile/watch.js'
 import {WatcherStateFile, watcherStateDir} from '../reconcile/watch-state.js'
+import {vifPlugTypesIn} from '../ovn/local-view.js'
 
 /** With --watch: the pause after a failed pass, doubled after each further failure up to MAX_RETRY_MS. */
 const RETRY_MS = 1000

@@ -1,7 +1,7 @@
 import {type ChosenRemote, type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import type {Condition, Row} from '../ovsdb/index.js'
-import {VIF_PLUG_TYPE} from '../plug/owned.js'
+import {VIF_PLUG_TYPE} from '../ovn/keys.js'
 
 /** Which ports a command's arguments complete with: plug only VIFs, unplug only ports with a plug request, status all. */
 export const LSP_PURPOSES = ['plug', 'unplug', 'status'] as const

@@ -15,7 +15,7 @@
  *   entry naming it makes it the main chassis, a later one an additional one.
  */
 
-export const REQUESTED_CHASSIS = 'requested-chassis'
+import {REQUESTED_CHASSIS} from './keys.js'
 
 /** A chassis as requested-chassis or an operator may name it: its Chassis name, or its hostname. */
 export interface ChassisNames {

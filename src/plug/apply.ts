@@ -5,8 +5,8 @@ import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClien
 import {findChassis} from '../ovn/chassis.js'
 import {OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
 import {optionMutations} from './diff.js'
-import {REQUESTED_CHASSIS} from './owned.js'
 import type {BindingRow, ChassisRow, PlugSnapshot, PortPlan, PortRow} from './plan.js'
+import {REQUESTED_CHASSIS} from '../ovn/keys.js'
 
 const PORT_TABLE = 'Logical_Switch_Port'
 const PORT_COLUMNS = ['name', 'type', 'options'] as const

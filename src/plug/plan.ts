@@ -1,9 +1,9 @@
 import {ValidationError} from '../lib/errors.js'
 import {findChassis} from '../ovn/chassis.js'
 import {diffOwnedOptions, type OptionChange} from './diff.js'
-import {isPlugRequestKey, managedOptions, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from './owned.js'
 import {checkNamedOnce, desiredOptions, type PlugRequest, rejection, requestManages} from './request.js'
 import {didYouMean} from './suggest.js'
+import {isPlugRequestKey, managedOptions, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
 
 /** A Northbound Logical_Switch_Port, reduced to what plug and unplug need. */
 export interface PortRow {

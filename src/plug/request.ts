@@ -1,8 +1,8 @@
 import {ValidationError} from '../lib/errors.js'
 import type {OptionSpec} from '../providers/types.js'
 import {checkCardSerial} from './card-serial.js'
-import {managedOptions, providerKeyPrefix, REQUESTED_CHASSIS, VIF_PLUG_KEY_PREFIX, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from './owned.js'
 import {didYouMean} from './suggest.js'
+import {managedOptions, providerKeyPrefix, REQUESTED_CHASSIS, VIF_PLUG_KEY_PREFIX, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from '../ovn/keys.js'
 
 export const MIN_MTU = 68
 export const MAX_MTU = 65_535

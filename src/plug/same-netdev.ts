@@ -1,7 +1,7 @@
 import {findChassis, requestedChassisList} from '../ovn/chassis.js'
-import {VIF_PLUG_TYPE} from './owned.js'
 import type {ChassisRow, PortRow} from './plan.js'
 import type {PlugRequest, ProviderSpecs} from './request.js'
+import {VIF_PLUG_TYPE} from '../ovn/keys.js'
 
 /** A port asking for a netdev: one of the request, or one already requested in the Northbound DB. */
 interface NetdevClaim {

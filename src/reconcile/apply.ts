@@ -1,7 +1,7 @@
 import {type Mutation, type NamedUuid, setDelete, setInsert} from '../ovsdb/datum.js'
 import type {Transaction} from '../ovsdb/transaction.js'
-import type {InterfaceView} from './model.js'
 import type {DesiredInterface, PlanAction} from './plan.js'
+import {type OvsInterface} from '../ovn/rows.js'
 
 /** The Interface columns a plan was computed from: the guard checks they are still as read. */
 const GUARDED_INTERFACE_COLUMNS = ['name', 'type', 'options', 'external_ids', 'mtu_request'] as const
@@ -12,7 +12,7 @@ export interface ApplyTarget {
   lock?: string
 }
 
-function guardUnchanged(tx: Transaction, iface: InterfaceView): void {
+function guardUnchanged(tx: Transaction, iface: OvsInterface): void {
   const asRead = {
     name: iface.name,
     type: iface.type,

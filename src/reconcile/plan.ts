@@ -1,14 +1,8 @@
-import {REQUESTED_CHASSIS, requestedRole} from '../ovn/chassis.js'
+import {requestedRole} from '../ovn/chassis.js'
 import type {VifPlugProvider} from '../providers/types.js'
-import {
-  type BindingView,
-  IFACE_ID,
-  type InterfaceView,
-  OVN_PLUGGED,
-  type ReconcileView,
-  VIF_PLUG_MTU_REQUEST,
-  VIF_PLUG_TYPE,
-} from './model.js'
+import {IFACE_ID, OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from '../ovn/keys.js'
+import {type OvsInterface, type PortBinding} from '../ovn/rows.js'
+import {type LocalChassisView} from '../ovn/local-view.js'
 
 /** The full contents of an Interface row as the reconciler wants it. */
 export interface DesiredInterface {
@@ -21,9 +15,9 @@ export interface DesiredInterface {
 
 export type PlanAction =
   | {kind: 'create'; lport: string; desired: DesiredInterface}
-  | {kind: 'update'; lport: string; current: InterfaceView; desired: DesiredInterface; changes: string[]}
-  | {kind: 'replace'; lport: string; current: InterfaceView; desired: DesiredInterface}
-  | {kind: 'remove'; lport: string; current: InterfaceView}
+  | {kind: 'update'; lport: string; current: OvsInterface; desired: DesiredInterface; changes: string[]}
+  | {kind: 'replace'; lport: string; current: OvsInterface; desired: DesiredInterface}
+  | {kind: 'remove'; lport: string; current: OvsInterface}
 
 /**
  * What the plan says about one logical port (or one orphaned interface): an action to take,
@@ -69,7 +63,7 @@ export function mtuRequestOf(options: Readonly<Record<string, string>>): number 
   return mtu > 0 && mtu <= 2 ** 31 - 1 ? mtu : undefined
 }
 
-function isPlugged(iface: InterfaceView): boolean {
+function isPlugged(iface: OvsInterface): boolean {
   return iface.externalIds[OVN_PLUGGED] !== undefined && iface.externalIds[IFACE_ID] !== undefined
 }
 
@@ -77,17 +71,17 @@ function byName<T extends {name: string}>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
-function byLogicalPort(a: BindingView, b: BindingView): number {
+function byLogicalPort(a: PortBinding, b: PortBinding): number {
   return a.logicalPort < b.logicalPort ? -1 : a.logicalPort > b.logicalPort ? 1 : 0
 }
 
 /** A binding is wanted here when it is a VIF requested for this chassis that asks to be plugged. */
-function isWantedHere(binding: BindingView, chassisUuid: string): boolean {
+function isWantedHere(binding: PortBinding, chassisUuid: string): boolean {
   return binding.type === '' && binding.requestedChassis === chassisUuid && binding.options[VIF_PLUG_TYPE] !== undefined
 }
 
 /** What an update must change on `current` to make it `desired`, in words; empty when nothing. */
-function describeChanges(current: InterfaceView, desired: DesiredInterface): string[] {
+function describeChanges(current: OvsInterface, desired: DesiredInterface): string[] {
   const changes: string[] = []
   if (current.type !== desired.type) changes.push(`type '${current.type}' -> '${desired.type}'`)
   for (const key of Object.keys(current.options)) {
@@ -115,9 +109,9 @@ function describeChanges(current: InterfaceView, desired: DesiredInterface): str
 function desiredInterface(
   provider: VifPlugProvider,
   planned: {name: string; type: string; options: Record<string, string>},
-  binding: BindingView,
+  binding: PortBinding,
   vifPlugType: string,
-  current: InterfaceView | undefined,
+  current: OvsInterface | undefined,
 ): DesiredInterface {
   const options: Record<string, string> = {}
   if (current) {
@@ -143,7 +137,7 @@ function desiredInterface(
  * leaves an interface in place wherever the port still names the chassis. Undefined for a port
  * that does not name it, or that does not ask to be plugged.
  */
-function namedNotWanted(binding: BindingView | undefined, view: ReconcileView, chassisUuid: string, iface: InterfaceView | undefined): Omit<PlanEntry, 'lport'> | undefined {
+function namedNotWanted(binding: PortBinding | undefined, view: LocalChassisView, chassisUuid: string, iface: OvsInterface | undefined): Omit<PlanEntry, 'lport'> | undefined {
   if (!binding || binding.type !== '' || binding.options[VIF_PLUG_TYPE] === undefined) return undefined
   const role = requestedRole(binding, {...view.chassis, uuid: chassisUuid})
   const interfaceName = iface ? {interfaceName: iface.name} : {}
@@ -166,7 +160,7 @@ function namedNotWanted(binding: BindingView | undefined, view: ReconcileView, c
   return undefined
 }
 
-function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): string {
+function whyUnwanted(binding: PortBinding | undefined, chassisUuid: string): string {
   if (!binding) return 'its logical port is gone, or no longer requested for this chassis'
   if (binding.requestedChassis !== chassisUuid) {
     return binding.requestedChassis ? 'its logical port is requested for another chassis' : 'its logical port is requested for no chassis'
@@ -182,13 +176,13 @@ function whyUnwanted(binding: BindingView | undefined, chassisUuid: string): str
  * Created per call of planReconcile, so the planner stays a pure function of its inputs.
  */
 interface PlanState {
-  view: ReconcileView
+  view: LocalChassisView
   chassisUuid: string
   providers: ProviderLookup
   options: PlanOptions
   /** The interfaces carrying each iface-id, by name. */
-  byIfaceId: ReadonlyMap<string, InterfaceView[]>
-  byInterfaceName: ReadonlyMap<string, InterfaceView>
+  byIfaceId: ReadonlyMap<string, OvsInterface[]>
+  byInterfaceName: ReadonlyMap<string, OvsInterface>
   /** The lports of the bindings wanted here. */
   wantedLports: ReadonlySet<string>
   /**
@@ -196,13 +190,13 @@ interface PlanState {
    * as the view's objects, not their uuids: the plan runs over every interface (10k per pass),
    * and hashing uuid strings is the costly part of such a set.
    */
-  accounted: Set<InterfaceView>
+  accounted: Set<OvsInterface>
   /** Interface names taken by this plan, to never plan two interfaces with one name. */
   claimedNames: Map<string, string>
 }
 
 /** As ovn-controller: without our Chassis row nothing can be judged, so nothing is touched. */
-function keepWithoutChassis(interfaces: readonly InterfaceView[]): PlanEntry[] {
+function keepWithoutChassis(interfaces: readonly OvsInterface[]): PlanEntry[] {
   return interfaces.filter(isPlugged).map((iface) => ({
     lport: iface.externalIds[IFACE_ID]!,
     outcome: 'kept',
@@ -216,7 +210,7 @@ function keepWithoutChassis(interfaces: readonly InterfaceView[]): PlanEntry[] {
  * maintain carries its iface-id, pending without a provider or the provider's consent, else
  * created or updated by the two rules below, once its interface name is its own.
  */
-function considerPlugLport(binding: BindingView, state: PlanState): PlanEntry[] {
+function considerPlugLport(binding: PortBinding, state: PlanState): PlanEntry[] {
   const lport = binding.logicalPort
   const vifPlugType = binding.options[VIF_PLUG_TYPE]!
   const carrying = state.byIfaceId.get(lport) ?? []
@@ -262,7 +256,7 @@ function considerPlugLport(binding: BindingView, state: PlanState): PlanEntry[] 
  * same name cannot be committed. Anything else is a conflict. The target is the interface to
  * keep or update, undefined for a create.
  */
-function claimInterfaceName(lport: string, wantedName: string, current: InterfaceView | undefined, state: PlanState): {target: InterfaceView | undefined} | {refused: PlanEntry} {
+function claimInterfaceName(lport: string, wantedName: string, current: OvsInterface | undefined, state: PlanState): {target: OvsInterface | undefined} | {refused: PlanEntry} {
   const holder = state.claimedNames.get(wantedName)
   if (holder !== undefined) return {refused: {lport, outcome: 'conflict', reason: `netdev ${wantedName} is also wanted by lport ${holder}`, interfaceName: wantedName}}
   const sameName = state.byInterfaceName.get(wantedName)
@@ -297,7 +291,7 @@ function considerPlugLportCreate(lport: string, desired: DesiredInterface, vifPl
  * another name the provider now resolves another netdev (say, the VF changed), which OVN
  * refuses as an incompatible change and this planner replaces unless --no-replace.
  */
-function considerPlugLportUpdate(lport: string, current: InterfaceView | undefined, target: InterfaceView, desired: DesiredInterface, options: PlanOptions): PlanEntry[] {
+function considerPlugLportUpdate(lport: string, current: OvsInterface | undefined, target: OvsInterface, desired: DesiredInterface, options: PlanOptions): PlanEntry[] {
   const wantedName = desired.name
   if (target.name !== wantedName) {
     if (!options.replace) {
@@ -328,7 +322,7 @@ function considerPlugLportUpdate(lport: string, current: InterfaceView | undefin
  * is removed only with complete views and with its provider's consent; a port that still names
  * this chassis keeps it (namedNotWanted).
  */
-function considerUnplugIface(iface: InterfaceView, binding: BindingView | undefined, state: PlanState): PlanEntry {
+function considerUnplugIface(iface: OvsInterface, binding: PortBinding | undefined, state: PlanState): PlanEntry {
   const lport = iface.externalIds[IFACE_ID]!
   const named = namedNotWanted(binding, state.view, state.chassisUuid, iface)
   if (named) return {lport, ...named}
@@ -352,7 +346,7 @@ function considerUnplugIface(iface: InterfaceView, binding: BindingView | undefi
  * Entries come in a stable order: wanted lports by name, then orphaned interfaces by name,
  * then ports that name this chassis without being wanted here.
  */
-export function planReconcile(view: ReconcileView, providers: ProviderLookup, options: PlanOptions): Plan {
+export function planReconcile(view: LocalChassisView, providers: ProviderLookup, options: PlanOptions): Plan {
   const interfaces = [...view.interfaces].sort(byName)
   const {chassisUuid} = view
   if (chassisUuid === undefined) return {entries: keepWithoutChassis(interfaces), actions: []}

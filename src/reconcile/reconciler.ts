@@ -9,9 +9,10 @@ import {ExitCode} from '../lib/exit-codes.js'
 import {type ChassisNames, findChassis, isNamedBy} from '../ovn/chassis.js'
 import {type Condition, ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
-import {OVN_PLUGGED, type ReconcileView} from './model.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
 import {bindingView, chassisIdentity, chassisNamed, findBridge, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, type RowSource, SB_COLUMNS} from './view.js'
+import {OVN_PLUGGED} from '../ovn/keys.js'
+import {type LocalChassisView} from '../ovn/local-view.js'
 
 /** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
 export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
@@ -320,7 +321,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   }
 
   /** The current view; complete only when both databases' data is whole and both connections are up. */
-  view(): ReconcileView {
+  view(): LocalChassisView {
     const tables = this.ovsTables
     const bridgeName = chassisIdentity(tables).integrationBridge
     const bridge = findBridge(tables, bridgeName)

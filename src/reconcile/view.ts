@@ -1,6 +1,7 @@
 import type {Condition, Row} from '../ovsdb/datum.js'
-import {type ChassisNames, REQUESTED_CHASSIS} from '../ovn/chassis.js'
-import type {BindingView, InterfaceView} from './model.js'
+import {type ChassisNames} from '../ovn/chassis.js'
+import {REQUESTED_CHASSIS} from '../ovn/keys.js'
+import {type OvsInterface, type PortBinding} from '../ovn/rows.js'
 
 /** The part of a replica table (or of a select result indexed by uuid) the views read. */
 export interface RowSource {
@@ -71,15 +72,15 @@ export function findBridge(ovs: Pick<OvsTables, 'Bridge'>, name: string): Row | 
 }
 
 /** Every interface on the bridge, with the Port holding it. */
-export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, bridge: Row): InterfaceView[] {
-  const views: InterfaceView[] = []
+export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, bridge: Row): OvsInterface[] {
+  const views: OvsInterface[] = []
   for (const portUuid of uuids(bridge.ports)) {
     const port = ovs.Port.get(portUuid)
     if (!port) continue
     for (const ifaceUuid of uuids(port.interfaces)) {
       const iface = ovs.Interface.get(ifaceUuid)
       if (!iface) continue
-      const view: InterfaceView = {
+      const view: OvsInterface = {
         uuid: iface._uuid,
         name: iface.name as string,
         type: iface.type as string,
@@ -99,8 +100,8 @@ export function interfacesOnBridge(ovs: Pick<OvsTables, 'Port' | 'Interface'>, b
   return views
 }
 
-export function bindingView(row: Row): BindingView {
-  const view: BindingView = {uuid: row._uuid, logicalPort: row.logical_port as string, type: row.type as string, options: stringMap(row.options)}
+export function bindingView(row: Row): PortBinding {
+  const view: PortBinding = {uuid: row._uuid, logicalPort: row.logical_port as string, type: row.type as string, options: stringMap(row.options)}
   if (row.requested_chassis !== undefined) view.requestedChassis = row.requested_chassis as string
   const additional = uuids(row.requested_additional_chassis)
   if (additional.length > 0) view.requestedAdditionalChassis = additional

@@ -1,8 +1,10 @@
-import {REQUESTED_CHASSIS, type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
+import {type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
 import type {InventoryRow} from '../providers/report.js'
-import {type BindingView, IFACE_ID, type InterfaceView, OVN_PLUGGED, type ReconcileView, VIF_PLUG_TYPE} from '../reconcile/model.js'
 import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
 import {type StateCounts, STATES, type StatusRow} from './model.js'
+import {IFACE_ID, OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
+import {type OvsInterface, type PortBinding} from '../ovn/rows.js'
+import {type LocalChassisView} from '../ovn/local-view.js'
 
 export interface ChassisInfo {
   uuid: string
@@ -21,7 +23,7 @@ export interface LocalStatusInput {
   /** This chassis's name (system-id, or --chassis). */
   chassisName: string
   /** The reconciler's view, with every VIF Port_Binding of the Southbound DB (not only this chassis's). */
-  view: ReconcileView
+  view: LocalChassisView
   /** planReconcile's entries for that view: status shows what reconcile would do, never its own rules. */
   plan: readonly PlanEntry[]
   chassis: readonly ChassisInfo[]
@@ -33,7 +35,7 @@ export interface LocalStatusInput {
 
 export interface CentralStatusInput {
   logicalPorts: readonly LogicalPortInfo[]
-  bindings: readonly BindingView[]
+  bindings: readonly PortBinding[]
   chassis: readonly ChassisInfo[]
 }
 
@@ -48,7 +50,7 @@ type PortFields = Omit<StatusRow, 'state' | 'reason'>
  * of it. Built by assignment, not by spreading the optional fields into each row: this runs for
  * every port (10k per status) and must stay cheap.
  */
-function describePort(lport: string, options: Readonly<Record<string, string>>, binding: BindingView | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): PortFields {
+function describePort(lport: string, options: Readonly<Record<string, string>>, binding: PortBinding | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): PortFields {
   const fields: PortFields = {lport}
   const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)?.name
   const chassis = requested ?? (requestedChassisList(options).join(',') || undefined)
@@ -76,7 +78,7 @@ function stateRow(fields: PortFields, state: State): StatusRow {
 }
 
 /** Adds what the integration bridge says of the port's interface, if it has one. */
-function withInterface(row: StatusRow, iface: InterfaceView | undefined): StatusRow {
+function withInterface(row: StatusRow, iface: OvsInterface | undefined): StatusRow {
   if (!iface) return row
   row.interface = iface.name
   if (iface.ofport !== undefined) row.ofport = iface.ofport
@@ -97,7 +99,7 @@ function resolvedNetdev(entry: PlanEntry): string | undefined {
 }
 
 /** A port the plan leaves alone: plugged only once ovs-vswitchd opened it and ovn-controller claimed it. */
-function settledState(iface: InterfaceView, binding: BindingView, chassisUuid: string, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
+function settledState(iface: OvsInterface, binding: PortBinding, chassisUuid: string, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
   if (iface.error !== undefined) return {state: 'pending', reason: `OVS reports an error on interface ${iface.name}: ${iface.error}`}
   if (iface.ofport === undefined || iface.ofport < 0) return {state: 'pending', reason: `interface ${iface.name} has no OpenFlow port yet`}
   if (binding.chassis === undefined) return {state: 'pending', reason: `plugged as ${iface.name}, not yet claimed by ovn-controller`}
@@ -113,8 +115,8 @@ function settledState(iface: InterfaceView, binding: BindingView, chassisUuid: s
 function wantedState(
   primary: PlanEntry,
   duplicates: readonly PlanEntry[],
-  iface: InterfaceView | undefined,
-  binding: BindingView,
+  iface: OvsInterface | undefined,
+  binding: PortBinding,
   chassisUuid: string,
   chassisByUuid: ReadonlyMap<string, ChassisInfo>,
 ): State {
@@ -138,7 +140,7 @@ function wantedState(
   }
 }
 
-function orphanReason(entry: PlanEntry, iface: InterfaceView | undefined, inventory: ReadonlyMap<string, InventoryRow>): string {
+function orphanReason(entry: PlanEntry, iface: OvsInterface | undefined, inventory: ReadonlyMap<string, InventoryRow>): string {
   const held = iface ? inventory.get(iface.name) : undefined
   return held ? `${entry.reason}; ${held.provider} netdev ${held.netdev} stays in use until it is unplugged` : entry.reason
 }
@@ -155,7 +157,7 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
   const namesHere = (port: RequestedChassisOf & {type: string}) => asksToBePlugged(port) && requestedRole(port, here) !== undefined
   const bindings = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const interfaces = new Map(view.interfaces.map((iface) => [iface.name, iface]))
-  const pluggedFor = new Map<string, InterfaceView>()
+  const pluggedFor = new Map<string, OvsInterface>()
   for (const iface of view.interfaces) {
     const lport = iface.externalIds[IFACE_ID]
     if (lport !== undefined && iface.externalIds[OVN_PLUGGED] !== undefined && !pluggedFor.has(lport)) pluggedFor.set(lport, iface)
@@ -229,7 +231,7 @@ export function classifyCentral(input: CentralStatusInput): StatusRow[] {
   return rows.sort(byLport)
 }
 
-function centralState(port: LogicalPortInfo, binding: BindingView | undefined, row: PortFields, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
+function centralState(port: LogicalPortInfo, binding: PortBinding | undefined, row: PortFields, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
   if (requestedChassisList(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
   if (!binding) return {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}
   if (binding.requestedChassis === undefined || !chassisByUuid.has(binding.requestedChassis)) {
@@ -246,7 +248,7 @@ function centralState(port: LogicalPortInfo, binding: BindingView | undefined, r
  * Why a logical port named on the command line has no row, or undefined when it does. Ports
  * not requested here are not "pending": they are not this chassis's business at all.
  */
-export function absentReason(lport: string, rows: readonly StatusRow[], known: {logicalPorts?: readonly LogicalPortInfo[]; bindings: readonly BindingView[]; chassisName?: string}): string | undefined {
+export function absentReason(lport: string, rows: readonly StatusRow[], known: {logicalPorts?: readonly LogicalPortInfo[]; bindings: readonly PortBinding[]; chassisName?: string}): string | undefined {
   if (rows.some((row) => row.lport === lport)) return undefined
   const port = known.logicalPorts?.find((candidate) => candidate.name === lport) ?? known.bindings.find((binding) => binding.logicalPort === lport)
   if (!port) return `no logical port ${lport}`

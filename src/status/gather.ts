@@ -7,12 +7,13 @@ import {settleAll} from '../lib/settle.js'
 import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Row, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, failedProviders, type InventoryRow} from '../providers/report.js'
-import {IFACE_ID, OVN_PLUGGED, type ReconcileView} from '../reconcile/model.js'
 import {planReconcile} from '../reconcile/plan.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {bindingView, SB_COLUMNS} from '../reconcile/view.js'
 import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
 import type {DataHealth, StatusReport, StatusRow} from './model.js'
+import {IFACE_ID, OVN_PLUGGED} from '../ovn/keys.js'
+import {type LocalChassisView} from '../ovn/local-view.js'
 
 /** How long a burst of changes may run before --watch re-derives which orphans' bindings to read. */
 const FOLLOW_ORPHANS_MS = 100
@@ -57,7 +58,7 @@ const SB_REQUEST: MonitorRequests = {
  * requested here; this adds the ports of interfaces plugged here for an lport not requested
  * here (orphans, whose binding says where the port went) and the ports named on the command line.
  */
-function localBindingConditions(view: ReconcileView, named: readonly string[] = []): Condition[] {
+function localBindingConditions(view: LocalChassisView, named: readonly string[] = []): Condition[] {
   const wanted = new Set(view.bindings.map((binding) => binding.logicalPort))
   const orphans = new Set<string>()
   for (const iface of view.interfaces) {
@@ -105,7 +106,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
    * The reconciler's view, kept until the reconciler reports a change: building it walks every
    * port, and opening (for the orphans) and the first report would otherwise each build one.
    */
-  private keptView: ReconcileView | undefined
+  private keptView: LocalChassisView | undefined
   private updatedAt = new Date().toISOString()
   /** Database -> since when its connection is lost. */
   private readonly down = new Map<string, string>()
@@ -277,7 +278,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   }
 
   /** The reconciler's view, built once per change (keptView). */
-  private reconcilerView(reconciler: Reconciler): ReconcileView {
+  private reconcilerView(reconciler: Reconciler): LocalChassisView {
     return (this.keptView ??= reconciler.view())
   }
 

@@ -1,7 +1,7 @@
-import type {InterfaceView} from '../../src/reconcile/model.js'
+import {type OvsInterface} from '../../src/ovn/rows.js'
 
 /** An Interface on br-int as the dummy provider plugs it for `lport`; tests override what they vary. */
-export function pluggedInterface(name: string, lport: string, overrides: Partial<InterfaceView> = {}): InterfaceView {
+export function pluggedInterface(name: string, lport: string, overrides: Partial<OvsInterface> = {}): OvsInterface {
   return {
     uuid: `if-${name}`,
     name,

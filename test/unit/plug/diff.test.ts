@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {diffOwnedOptions, formatChange, optionMutations} from '../../../src/plug/diff.js'
-import {isOwnedOption, managedOptions} from '../../../src/plug/owned.js'
+import {isOwnedOption, managedOptions} from '../../../src/ovn/keys.js'
 
 describe('owned options', () => {
   it('owns requested-chassis, vif-plug-type, vif-plug-mtu-request and every vif-plug: key, nothing else', () => {

@@ -4,8 +4,8 @@ import {describe, expect, it} from 'vitest'
 import {parseSchema} from '../../../src/ovsdb/schema.js'
 import {Transaction} from '../../../src/ovsdb/transaction.js'
 import {addPlanToTransaction} from '../../../src/reconcile/apply.js'
-import type {InterfaceView} from '../../../src/reconcile/model.js'
 import type {DesiredInterface} from '../../../src/reconcile/plan.js'
+import {type OvsInterface} from '../../../src/ovn/rows.js'
 
 // The installed Open_vSwitch schema, so the operations are checked against the real column types.
 const schema = parseSchema(JSON.parse(readFileSync('/usr/share/openvswitch/vswitch.ovsschema', 'utf8')))
@@ -25,7 +25,7 @@ const desired: DesiredInterface = {
   mtuRequest: 1500,
 }
 
-const current: InterfaceView = {
+const current: OvsInterface = {
   uuid: IFACE,
   name: 'vf1',
   type: 'internal',

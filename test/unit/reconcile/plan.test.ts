@@ -3,20 +3,21 @@ import {describe, expect, it} from 'vitest'
 import {createDummyProvider} from '../../../src/providers/dummy.js'
 import {ProviderRegistry} from '../../../src/providers/registry.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
-import type {BindingView, InterfaceView, ReconcileView} from '../../../src/reconcile/model.js'
 import {isUnsettled, mtuRequestOf, type PlanEntry, planReconcile} from '../../../src/reconcile/plan.js'
 import {pluggedInterface} from '../../helpers/views.js'
+import {type OvsInterface, type PortBinding} from '../../../src/ovn/rows.js'
+import {type LocalChassisView} from '../../../src/ovn/local-view.js'
 
 const HERE = 'chassis-here'
 const ELSEWHERE = 'chassis-elsewhere'
 
-function binding(lport: string, overrides: Partial<BindingView> = {}, options: Record<string, string> = {'vif-plug-type': 'dummy'}): BindingView {
+function binding(lport: string, overrides: Partial<PortBinding> = {}, options: Record<string, string> = {'vif-plug-type': 'dummy'}): PortBinding {
   return {uuid: `pb-${lport}`, logicalPort: lport, type: '', options, requestedChassis: HERE, ...overrides}
 }
 
 const plugged = pluggedInterface
 
-function view(bindings: BindingView[], interfaces: InterfaceView[], overrides: Partial<ReconcileView> = {}): ReconcileView {
+function view(bindings: PortBinding[], interfaces: OvsInterface[], overrides: Partial<LocalChassisView> = {}): LocalChassisView {
   return {chassisUuid: HERE, chassis: {name: 'hv1', hostname: 'host1'}, bridgeUuid: 'br-int', bindings, interfaces, complete: true, ...overrides}
 }
 
@@ -34,7 +35,7 @@ function scriptedProvider(answer: {name?: string; refuseCreate?: string; refuseR
 }
 
 const dummyOnly = new Map([['dummy', createDummyProvider()]])
-const plan = (v: ReconcileView, providers: ReadonlyMap<string, VifPlugProvider> = dummyOnly, replace = true) => planReconcile(v, providers, {replace})
+const plan = (v: LocalChassisView, providers: ReadonlyMap<string, VifPlugProvider> = dummyOnly, replace = true) => planReconcile(v, providers, {replace})
 const summary = (entries: PlanEntry[]) => entries.map((entry) => [entry.lport, entry.outcome, entry.interfaceName])
 
 describe('planReconcile', () => {

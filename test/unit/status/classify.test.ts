@@ -3,7 +3,6 @@ import {describe, expect, it} from 'vitest'
 import {createDummyProvider} from '../../../src/providers/dummy.js'
 import type {InventoryRow} from '../../../src/providers/report.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
-import type {BindingView, InterfaceView, ReconcileView} from '../../../src/reconcile/model.js'
 import {planReconcile} from '../../../src/reconcile/plan.js'
 import {
   absentReason,
@@ -16,6 +15,8 @@ import {
   type LogicalPortInfo,
 } from '../../../src/status/classify.js'
 import {pluggedInterface} from '../../helpers/views.js'
+import {type OvsInterface, type PortBinding} from '../../../src/ovn/rows.js'
+import {type LocalChassisView} from '../../../src/ovn/local-view.js'
 
 const HERE = 'uuid-hv1'
 const THERE = 'uuid-hv2'
@@ -24,7 +25,7 @@ const CHASSIS: ChassisInfo[] = [
   {uuid: THERE, name: 'hv2', hostname: 'host2'},
 ]
 
-function binding(lport: string, overrides: Partial<BindingView> = {}, options: Record<string, string> = {}): BindingView {
+function binding(lport: string, overrides: Partial<PortBinding> = {}, options: Record<string, string> = {}): PortBinding {
   return {
     uuid: `pb-${lport}`,
     logicalPort: lport,
@@ -35,10 +36,10 @@ function binding(lport: string, overrides: Partial<BindingView> = {}, options: R
   }
 }
 
-const claimed = (lport: string, overrides: Partial<BindingView> = {}, options: Record<string, string> = {}) => binding(lport, {chassis: HERE, up: true, ...overrides}, options)
+const claimed = (lport: string, overrides: Partial<PortBinding> = {}, options: Record<string, string> = {}) => binding(lport, {chassis: HERE, up: true, ...overrides}, options)
 
 // With an ofport, as once ovs-vswitchd has opened the interface.
-const plugged = (name: string, lport: string, overrides: Partial<InterfaceView> = {}): InterfaceView => pluggedInterface(name, lport, {ofport: 7, ...overrides})
+const plugged = (name: string, lport: string, overrides: Partial<OvsInterface> = {}): OvsInterface => pluggedInterface(name, lport, {ofport: 7, ...overrides})
 
 /** Answers as the representor provider does: a fixed table of pf-mac/vf to netdev. */
 function tableProvider(table: Record<string, string>): VifPlugProvider {
@@ -57,8 +58,8 @@ function tableProvider(table: Record<string, string>): VifPlugProvider {
 }
 
 interface Scenario {
-  bindings?: BindingView[]
-  interfaces?: InterfaceView[]
+  bindings?: PortBinding[]
+  interfaces?: OvsInterface[]
   chassisUuid?: string | undefined
   providers?: ReadonlyMap<string, VifPlugProvider>
   logicalPorts?: LogicalPortInfo[]
@@ -66,7 +67,7 @@ interface Scenario {
 }
 
 function classify(scenario: Scenario) {
-  const view: ReconcileView = {
+  const view: LocalChassisView = {
     chassisUuid: 'chassisUuid' in scenario ? scenario.chassisUuid : HERE,
     chassis: {name: 'hv1', hostname: 'host1'},
     bridgeUuid: 'br-int',
