@@ -32,7 +32,8 @@ import {loadProviders} from '../../src/providers/registry.js'
 import {addPlanToTransaction} from '../../src/reconcile/apply.js'
 import type {PlanAction} from '../../src/reconcile/plan.js'
 import {Reconciler} from '../../src/reconcile/reconciler.js'
-import {findBridge, interfacesOnBridge, OVS_COLUMNS} from '../../src/reconcile/view.js'
+import {findBridge, interfacesOnBridge} from '../../src/ovn/local-view.js'
+import {COLUMNS, type OvsTables} from '../../src/ovn/rows.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {type CommitRecord, dateWhenCounted, readCommits} from './commit-log.js'
@@ -255,9 +256,9 @@ async function inSandbox<T>(use: (bench: BenchSandbox) => Promise<T>): Promise<T
  * one-shot pass does, so reading back the commit is not counted as the server's.
  */
 async function readIntegrationBridge(ovs: OvsdbClient): Promise<{uuid: string; interfaces: OvsInterface[]}> {
-  const monitor = await ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: [...OVS_COLUMNS.Interface]}})
-  const tables = {Bridge: monitor.replica.table('Bridge'), Port: monitor.replica.table('Port'), Interface: monitor.replica.table('Interface')}
-  const bridge = findBridge(tables, 'br-int')!
+  const monitor = await ovs.monitor<Pick<OvsTables, 'Bridge' | 'Port' | 'Interface'>>({Bridge: {columns: COLUMNS.Bridge}, Port: {columns: COLUMNS.Port}, Interface: {columns: COLUMNS.Interface}})
+  const tables = {Port: monitor.replica.table('Port'), Interface: monitor.replica.table('Interface')}
+  const bridge = findBridge(monitor.replica.table('Bridge'), 'br-int')!
   const interfaces = interfacesOnBridge(tables, bridge)
   await monitor.cancel()
   return {uuid: bridge._uuid, interfaces}

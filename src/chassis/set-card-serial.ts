@@ -5,8 +5,8 @@ import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {waitUntil} from '../plug/wait.js'
 import {CARD_SERIAL_NUMBER, cardSerialOf, cardSerialProblem, OVN_CMS_OPTIONS, withCmsOption} from '../ovn/cms-options.js'
+import {type ChassisIdentity, chassisIdentity, COLUMNS, decodeChassis, type SouthboundTables} from '../ovn/rows.js'
 import {mapDelete, mapInsert, type OvsdbClient, type Replica, TransactionError} from '../ovsdb/index.js'
-import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {nicReasons, readOpenVswitch} from './show.js'
 
 /** How often a write that lost the race to another writer is re-read and tried again. */
@@ -80,7 +80,7 @@ export async function setCardSerial(ovs: OvsdbClient, serial: string, options: S
       async () => {
         attempt++
         const root = await readOpenVswitch(ovs)
-        const before = ((root.external_ids ?? {}) as Record<string, string>)[OVN_CMS_OPTIONS]
+        const before = root.external_ids[OVN_CMS_OPTIONS]
         const after = withCmsOption(before, CARD_SERIAL_NUMBER, serial)
         change = {serial, before: before ?? null, after, changed: after !== (before ?? ''), written: false}
         await options.afterRead?.(attempt)
@@ -121,7 +121,7 @@ export async function setLocalCardSerial(settings: ConnectionSettings, serial: s
   let change: CardSerialChange
   try {
     const root = await readOpenVswitch(ovs)
-    identity = chassisIdentity({Open_vSwitch: {rows: () => [root], get: () => undefined}})
+    identity = chassisIdentity(root)
     if (options.waitSouthbound && !identity.systemId) {
       throw new ValidationError('--wait sb: the Open_vSwitch row has no external_ids:system-id, so no Chassis row can show the serial; nothing written')
     }
@@ -151,14 +151,14 @@ export async function setLocalCardSerial(settings: ConnectionSettings, serial: s
 export async function waitForSouthboundSerial(sb: OvsdbClient, systemId: string, serial: string, timeoutMs: number): Promise<void> {
   let shown: string | undefined
   let registered = false
-  const reached = (replica: Replica) => {
+  const reached = (replica: Replica<Pick<SouthboundTables, 'Chassis'>>) => {
     const [row] = replica.table('Chassis').rows()
     registered = row !== undefined
-    shown = cardSerialOf(((row?.other_config ?? {}) as Record<string, string>)[OVN_CMS_OPTIONS])
+    shown = cardSerialOf(row && decodeChassis(row).cmsOptions)
     return shown === serial
   }
 
   const pending = () =>
     `external_ids:ovn-cms-options is written, but ${registered ? `the Southbound Chassis row ${systemId} shows card-serial-number=${shown ?? 'none'}` : `the Southbound DB has no Chassis row ${systemId}`}: is ovn-controller running here (ovn-vif-ctl doctor)?`
-  await waitUntil(sb, {Chassis: {columns: ['name', 'other_config'], where: [['name', '==', systemId]]}}, reached, pending, {timeoutMs})
+  await waitUntil<Pick<SouthboundTables, 'Chassis'>>(sb, {Chassis: {columns: COLUMNS.Chassis, where: [['name', '==', systemId]]}}, reached, pending, {timeoutMs})
 }

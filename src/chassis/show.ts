@@ -5,8 +5,8 @@ import {type ChosenRemote, type ConnectionSettings, localOvsRemote, southboundRe
 import {connectDatabase} from '../lib/database.js'
 import {ConnectionError} from '../lib/errors.js'
 import {cardSerialOf, CARD_SERIAL_NUMBER, cmsOptionEntries, OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
-import type {OvsdbClient, Row} from '../ovsdb/index.js'
-import {chassisIdentity} from '../reconcile/view.js'
+import {chassisIdentity, decodeChassis, type OpenVswitchRow, selectRows} from '../ovn/rows.js'
+import type {OvsdbClient} from '../ovsdb/index.js'
 import {type CardSerialVerdict, judgeCardSerial} from './card-serial-verdict.js'
 
 export interface CmsOptionsView {
@@ -43,10 +43,6 @@ export interface ChassisShowOptions {
   env?: Readonly<Record<string, string | undefined>>
 }
 
-function stringMap(value: unknown): Record<string, string> {
-  return (value ?? {}) as Record<string, string>
-}
-
 export function cmsOptionsView(value: string | undefined): CmsOptionsView {
   const prefix = `${CARD_SERIAL_NUMBER}=`
   return {
@@ -57,8 +53,8 @@ export function cmsOptionsView(value: string | undefined): CmsOptionsView {
 }
 
 /** The local Open_vSwitch row (with its uuid, for a guarded write). */
-export async function readOpenVswitch(ovs: OvsdbClient): Promise<Row> {
-  const [root] = (await ovs.transaction().select('Open_vSwitch', [], ['_uuid', 'external_ids']).commit()).rows(0)
+export async function readOpenVswitch(ovs: OvsdbClient): Promise<Pick<OpenVswitchRow, '_uuid' | 'external_ids'>> {
+  const [root] = await selectRows(ovs, 'Open_vSwitch', [], ['external_ids'])
   if (!root) throw new ConnectionError('the local OVS DB has no Open_vSwitch row: ovsdb-server runs without ovs-vswitchd having initialised it (ovs-vsctl init)')
   return root
 }
@@ -75,9 +71,10 @@ export async function readSouthboundChassis(remote: ChosenRemote, systemId: stri
   }
 
   try {
-    const [row] = (await sb.transaction().select('Chassis', [['name', '==', systemId]], ['name', 'hostname', 'other_config']).commit()).rows(0)
+    const [row] = await selectRows(sb, 'Chassis', [['name', '==', systemId]])
     if (!row) return {chassis: null, reason: `the Southbound DB has no Chassis row named ${systemId}: ovn-controller has not registered it`}
-    return {chassis: {name: row.name as string, hostname: row.hostname as string, cmsOptions: cmsOptionsView(stringMap(row.other_config)[OVN_CMS_OPTIONS])}}
+    const chassis = decodeChassis(row)
+    return {chassis: {name: chassis.name, hostname: chassis.hostname, cmsOptions: cmsOptionsView(chassis.cmsOptions)}}
   } finally {
     await sb.close()
   }
@@ -88,14 +85,15 @@ export async function showChassis(options: ChassisShowOptions): Promise<ChassisR
   const {settings} = options
   const nicsRead = readCardSerials(options.sources)
   const ovs = await connectDatabase(localOvsRemote(settings), 'Open_vSwitch', settings)
-  let externalIds: Record<string, string>
+  let root: Pick<OpenVswitchRow, 'external_ids'>
   try {
-    externalIds = stringMap((await readOpenVswitch(ovs)).external_ids)
+    root = await readOpenVswitch(ovs)
   } finally {
     await ovs.close()
   }
 
-  const identity = chassisIdentity({Open_vSwitch: {rows: () => [{_uuid: '', external_ids: externalIds}], get: () => undefined}})
+  const externalIds = root.external_ids
+  const identity = chassisIdentity(root)
   const remote = southboundRemote(settings, identity.ovnRemote, options.env)
   const [nics, southbound] = await Promise.all([nicsRead, readSouthboundChassis(remote, identity.systemId, settings)])
   const cmsOptions = cmsOptionsView(externalIds[OVN_CMS_OPTIONS])

@@ -1,14 +1,14 @@
-import {type ConnectionSettings, describeOrigin, localOvsRemote, northboundRemote, OVN_REMOTE_SOURCE, southboundRemote} from '../lib/connection.js'
-import {connectDatabase} from '../lib/database.js'
-import {ConnectionError, isUsageError} from '../lib/errors.js'
+import {type ConnectionSettings, describeOrigin, localOvsRemote, OVN_REMOTE_SOURCE, southboundRemote} from '../lib/connection.js'
+import {connectDatabase, connectOptionalNorthbound} from '../lib/database.js'
+import {ConnectionError, isUsageError, messageOf} from '../lib/errors.js'
 import {REFUSAL_FIXES, writeRefusal} from '../lib/write-refusal.js'
-import {type OvsdbClient, parseRemotes, type Row, ZERO_UUID} from '../ovsdb/index.js'
+import {type OvsdbClient, parseRemotes, ZERO_UUID} from '../ovsdb/index.js'
 import {judgeCardSerial} from '../chassis/card-serial-verdict.js'
 import {nicReasons} from '../chassis/show.js'
 import {type CardSerialSources, cardSerials, readCardSerials} from '../dpu/card-serial.js'
 import {cardSerialOf, OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
+import {type Chassis, type ChassisIdentity, chassisIdentity, decodeChassis, selectRows} from '../ovn/rows.js'
 import type {ProviderRegistry} from '../providers/registry.js'
-import {type ChassisIdentity, chassisIdentity} from '../reconcile/view.js'
 import {StatusSource} from '../status/gather.js'
 import type {StatusRow} from '../status/model.js'
 import {readWatcherState} from '../reconcile/watch-state.js'
@@ -25,16 +25,6 @@ export interface DoctorOptions {
   /** Where the card serial check reads the NICs' serials (sysfs, devlink dev info). */
   cardSerialSources: CardSerialSources
   env?: Readonly<Record<string, string | undefined>>
-}
-
-const OPTIONAL_NB_TIMEOUT_MS = 3000
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-async function select(client: OvsdbClient, table: string, columns: readonly string[], where: [string, '==', string][] = []): Promise<Row[]> {
-  return (await client.transaction().select(table, where, columns).commit()).rows(0)
 }
 
 /** A malformed remote or a missing TLS flag is the operator's typo, not a failed check: exit 2, as for every command. */
@@ -83,7 +73,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   let ovs: OvsdbClient | undefined
   let sb: OvsdbClient | undefined
   let nb: OvsdbClient | undefined
-  let chassisRow: Row | undefined
+  let chassis: Chassis | undefined
   let rows: StatusRow[] | undefined
   let gatherError: unknown
 
@@ -92,21 +82,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       try {
         ovs = await connectDatabase(localOvsRemote(settings), 'Open_vSwitch', settings)
         clients.push(ovs)
-        const [root, bridgeRows, interfaces] = await Promise.all([
-          select(ovs, 'Open_vSwitch', ['external_ids']),
-          select(ovs, 'Bridge', ['name']),
-          select(ovs, 'Interface', ['name', 'error']),
+        const [[root], bridgeRows, interfaces] = await Promise.all([
+          selectRows(ovs, 'Open_vSwitch', [], ['external_ids']),
+          selectRows(ovs, 'Bridge', [], ['name']),
+          selectRows(ovs, 'Interface', [], ['name', 'error']),
         ])
-        identity = chassisIdentity({Open_vSwitch: {rows: () => root, get: () => undefined}})
-        localCmsOptions = (root[0]?.external_ids as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS]
-        bridges = bridgeRows.map((row) => row.name as string)
-        interfaceErrors = interfaces.flatMap((row) => (row.error === undefined ? [] : [{name: row.name as string, error: row.error as string}]))
+        identity = chassisIdentity(root)
+        localCmsOptions = root?.external_ids[OVN_CMS_OPTIONS]
+        bridges = bridgeRows.map((row) => row.name)
+        interfaceErrors = interfaces.flatMap((row) => (row.error === undefined ? [] : [{name: row.name, error: row.error}]))
         return {result: 'pass', detail: `${settings.ovsDb} answers`}
       } catch (error) {
         rethrowUsageError(error)
         return {
           result: 'fail',
-          detail: message(error),
+          detail: messageOf(error),
           fix: 'start ovsdb-server (systemctl start openvswitch-switch), or point --db or $OVS_RUNDIR at its socket',
           unreachable: true,
         }
@@ -145,7 +135,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         if (sbSource !== OVN_REMOTE_SOURCE || isWellFormed(sbRemote)) rethrowUsageError(error)
         return {
           result: 'fail',
-          detail: `${message(error)} (the remote comes from ${sbSource})`,
+          detail: `${messageOf(error)} (the remote comes from ${sbSource})`,
           fix: `check ${sbSource} (ovs-vsctl get Open_vSwitch . external_ids:ovn-remote) and that the Southbound ovsdb-server runs`,
           unreachable: true,
         }
@@ -153,8 +143,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     })
 
     await check('chassis', 'Chassis row', ['system-id', 'southbound'], async () => {
-      ;[chassisRow] = await select(sb!, 'Chassis', ['name', 'other_config'], [['name', '==', identity!.systemId!]])
-      return chassisRow
+      const [row] = await selectRows(sb!, 'Chassis', [['name', '==', identity!.systemId!]])
+      chassis = row && decodeChassis(row)
+      return chassis
         ? {result: 'pass', detail: `the Southbound DB has chassis ${identity!.systemId}`}
         : {
             result: 'fail',
@@ -171,20 +162,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         nicSerials: cardSerials(nics),
         nicReasons: nicReasons(nics),
         local: cardSerialOf(localCmsOptions),
-        southbound: {serial: cardSerialOf((chassisRow!.other_config as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS])},
+        southbound: {serial: cardSerialOf(chassis!.cmsOptions)},
       })
     })
 
     await check('northbound', 'Northbound DB', [], async () => {
       try {
-        nb = await connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings, {timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
+        nb = await connectOptionalNorthbound(settings)
         clients.push(nb)
         return {result: 'pass', detail: `${settings.nbDb} answers`}
       } catch (error) {
         rethrowUsageError(error)
         return {
           result: 'warn',
-          detail: `${message(error)}; optional on a chassis, but status cannot show ports not yet in the Southbound DB`,
+          detail: `${messageOf(error)}; optional on a chassis, but status cannot show ports not yet in the Southbound DB`,
           fix: 'set --nb-db or $OVN_NB_DB if this host should reach it',
         }
       }
@@ -208,7 +199,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const fromStatus = (judge: (rows: StatusRow[]) => Omit<CheckOutcome, 'id' | 'title'>) => async () =>
       rows
         ? judge(rows)
-        : {result: 'fail' as const, detail: `cannot classify the ports: ${message(gatherError)}`, unreachable: gatherError instanceof ConnectionError}
+        : {result: 'fail' as const, detail: `cannot classify the ports: ${messageOf(gatherError)}`, unreachable: gatherError instanceof ConnectionError}
 
     await check('orphans', 'orphaned ports', statusNeeds, fromStatus((all) => {
       const orphans = all.filter((row) => row.state === 'orphaned')

@@ -11,7 +11,7 @@ import {
   TimeoutError,
   TransactionError,
 } from '../ovsdb/index.js'
-import {type ChosenRemote, type ConnectionSettings, describeOrigin, originFix} from './connection.js'
+import {type ChosenRemote, type ConnectionSettings, describeOrigin, northboundRemote, originFix} from './connection.js'
 import {ConnectionError, ServerError, UsageError} from './errors.js'
 
 /**
@@ -40,6 +40,14 @@ export async function connectDatabase(
     if (error instanceof RemoteSyntaxError) throw new UsageError(`${source} ${remote}: ${error.message}`)
     throw databaseError(error, `cannot reach the ${database} database at ${remote}`, originFix(origin))
   }
+}
+
+/** An unreachable optional Northbound DB must not hold up a command on a chassis for long. */
+const OPTIONAL_NB_TIMEOUT_MS = 3000
+
+/** The Northbound DB where a chassis command can do without it (status, doctor): it gives up sooner. */
+export function connectOptionalNorthbound(settings: ConnectionSettings, overrides: Pick<ConnectOptions, 'reconnect'> = {}): Promise<OvsdbClient> {
+  return connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings, {...overrides, timeoutMs: Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)})
 }
 
 let warnedUnverified = false

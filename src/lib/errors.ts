@@ -70,3 +70,8 @@ export class MissingDependencyError extends UserError {
 export function isUsageError(error: unknown): error is UserError {
   return error instanceof UserError && error.exitCode === ExitCode.Usage
 }
+
+/** An error's message, or whatever was thrown, as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,4 +1,4 @@
-import type {MonitorRequests, OvsdbClient, Replica} from '../ovsdb/index.js'
+import type {MonitorRequests, OvsdbClient, Replica, Tables, UntypedTables} from '../ovsdb/index.js'
 
 /** How following ended: the condition held, or the time was up, the connection was lost, or the signal aborted. */
 export type FollowEnd = 'reached' | 'timed out' | 'disconnected' | 'interrupted'
@@ -17,8 +17,13 @@ export interface FollowOptions {
  * update of thousands of ports checked row by row is quadratic. A lost connection ends it at
  * once, since no update can come on it. The monitor is cancelled before it returns.
  */
-export async function followUntil(client: OvsdbClient, requests: MonitorRequests, reached: (replica: Replica) => boolean, options: FollowOptions): Promise<{end: FollowEnd; replica: Replica}> {
-  const monitor = await client.monitor(requests)
+export async function followUntil<T extends Tables<T> = UntypedTables>(
+  client: OvsdbClient,
+  requests: MonitorRequests<NoInfer<T>>,
+  reached: (replica: Replica<NoInfer<T>>) => boolean,
+  options: FollowOptions,
+): Promise<{end: FollowEnd; replica: Replica<T>}> {
+  const monitor = await client.monitor<T>(requests)
   try {
     const end = await new Promise<FollowEnd>((resolve) => {
       let ended = false

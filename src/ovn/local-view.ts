@@ -1,11 +1,14 @@
 /**
  * What one chassis's databases say, as plain data: the Port_Bindings the Southbound DB asks of
  * this chassis, and the interfaces the local Open_vSwitch DB has on the integration bridge.
+ * LocalChassis (local-chassis.ts) builds it from its monitors; reconcile plans from it, status
+ * classifies from it, doctor reads it through status.
  */
 
-import type {ChassisNames} from './chassis.js'
-import {OVN_PLUGGED, VIF_PLUG_TYPE} from './keys.js'
-import type {OvsInterface, PortBinding} from './rows.js'
+import type {Condition} from '../ovsdb/index.js'
+import {type ChassisNames} from './chassis.js'
+import {OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from './keys.js'
+import {type BridgeRow, decodeInterface, type InterfaceRow, type OvsInterface, type PortBinding, type PortRow} from './rows.js'
 
 export interface LocalChassisView {
   /** This chassis's Chassis row uuid; without one nothing is requested here. */
@@ -23,6 +26,50 @@ export interface LocalChassisView {
    * up, any resync finished): removals are planned only then.
    */
   complete: boolean
+}
+
+/** The part of a replica table the view reads. */
+export interface RowSource<R> {
+  get(uuid: string): R | undefined
+  rows(): Iterable<R>
+}
+
+export function findBridge(bridges: RowSource<BridgeRow>, name: string): BridgeRow | undefined {
+  for (const bridge of bridges.rows()) if (bridge.name === name) return bridge
+  return undefined
+}
+
+/** Every interface on the bridge, with the Port holding it; nothing of any other bridge. */
+export function interfacesOnBridge(tables: {Port: RowSource<PortRow>; Interface: RowSource<InterfaceRow>}, bridge: BridgeRow): OvsInterface[] {
+  const interfaces: OvsInterface[] = []
+  for (const portUuid of bridge.ports) {
+    const port = tables.Port.get(portUuid)
+    if (!port) continue
+    for (const ifaceUuid of port.interfaces) {
+      const row = tables.Interface.get(ifaceUuid)
+      if (row) interfaces.push(decodeInterface(row, portUuid))
+    }
+  }
+
+  return interfaces
+}
+
+/** Rows whose options:requested-chassis is this chassis alone, by name or hostname (monitor clauses are ORed). */
+function namingChassis(chassis: ChassisNames): Condition[] {
+  const names = chassis.hostname ? [chassis.name, chassis.hostname] : [chassis.name]
+  return [...new Set(names)].map((name): Condition => ['options', 'includes', {[REQUESTED_CHASSIS]: name}])
+}
+
+/**
+ * The Port_Bindings requested for this chassis: by its Chassis row, as the first of
+ * requested-chassis or as an additional one (a live migration's other end), and by its name or
+ * hostname in options:requested-chassis, which northd resolves to the row only once it exists
+ * (status reports those as "requested chassis unknown"). The cost follows what is requested
+ * here, not the size of the Southbound DB.
+ */
+export function requestedHere(chassisUuid: string | undefined, chassis: ChassisNames): Condition[] {
+  const byRow: Condition[] = chassisUuid === undefined ? [] : [['requested_chassis', '==', chassisUuid], ['requested_additional_chassis', 'includes', chassisUuid]]
+  return [...byRow, ...namingChassis(chassis)]
 }
 
 /** The vif-plug-types the view involves: those the bindings ask for and those that plugged an interface. */

@@ -1,15 +1,14 @@
 import {type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
 import {ConnectionError, ValidationError} from '../lib/errors.js'
-import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, type Row, TimeoutError, TransactionError} from '../ovsdb/index.js'
+import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, TimeoutError, TransactionError} from '../ovsdb/index.js'
 import {findChassis} from '../ovn/chassis.js'
-import {OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
-import {optionMutations} from './diff.js'
-import type {BindingRow, ChassisRow, PlugSnapshot, PortPlan, PortRow} from './plan.js'
 import {REQUESTED_CHASSIS} from '../ovn/keys.js'
+import {type Chassis, COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type NorthboundTables, selectRows, type SouthboundTables} from '../ovn/rows.js'
+import {optionMutations} from './diff.js'
+import type {PlugSnapshot, PortPlan} from './plan.js'
 
 const PORT_TABLE = 'Logical_Switch_Port'
-const PORT_COLUMNS = ['name', 'type', 'options'] as const
 
 export interface PlugDatabases {
   nb: OvsdbClient
@@ -32,55 +31,43 @@ export async function closeDatabases(databases: PlugDatabases): Promise<void> {
   await Promise.all([databases.nb.close(), databases.sb?.close()])
 }
 
-function portRow(row: Row): PortRow {
-  return {uuid: row._uuid, name: row.name as string, type: row.type as string, options: row.options as Record<string, string>}
-}
-
-export function chassisRow(row: Row): ChassisRow {
-  const cmsOptions = (row.other_config as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS]
-  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string, ...(cmsOptions === undefined ? {} : {cmsOptions})}
-}
-
-export function bindingRow(row: Row): BindingRow {
-  return {
-    logicalPort: row.logical_port as string,
-    ...(row.chassis === undefined ? {} : {chassis: row.chassis as string}),
-    ...(row.up === undefined ? {} : {up: row.up as boolean}),
-  }
-}
-
-export const BINDING_COLUMNS = ['logical_port', 'chassis', 'up'] as const
-export const CHASSIS_COLUMNS = ['name', 'hostname', 'other_config'] as const
-
 /**
  * Past this many names one read of the whole table costs the server less than a select per
  * name: each select scans the table, so selecting thousands of names one by one is quadratic.
  */
 const MOST_SELECTS_BY_NAME = 200
 
+type PlugTables = NorthboundTables & SouthboundTables
+
 /**
  * The rows that meet one of the conditions (`matches` says the same of a row read whole): for
  * a few, one select per condition in one read-only transaction (no full table read); for
  * more, the whole table, filtered here. A row meeting two conditions comes once.
  */
-async function selectWhere(client: OvsdbClient, table: string, conditions: readonly Condition[], matches: (row: Row) => boolean, columns: readonly string[]): Promise<Row[]> {
+async function selectWhere<N extends keyof PlugTables>(client: OvsdbClient, table: N, conditions: readonly Condition[], matches: (row: PlugTables[N]) => boolean): Promise<PlugTables[N][]> {
   if (conditions.length === 0) return []
-  if (conditions.length > MOST_SELECTS_BY_NAME) return (await selectAll(client, table, columns)).filter((row) => matches(row))
+  if (conditions.length > MOST_SELECTS_BY_NAME) return (await selectRows(client, table)).filter((row) => matches(row))
   const transaction = client.transaction()
-  for (const condition of conditions) transaction.select(table, [condition], ['_uuid', ...columns])
+  for (const condition of conditions) transaction.select(table, [condition], ['_uuid', ...COLUMNS[table]])
   const result = await transaction.commit()
-  const rows = new Map(conditions.flatMap((_, index) => result.rows(index).map((row) => [row._uuid, row] as const)))
+  const rows = new Map(conditions.flatMap((_, index) => result.rows<PlugTables[N]>(index).map((row) => [row._uuid, row] as const)))
   return [...rows.values()]
 }
 
-/** The rows whose `column` is one of the names. */
-function selectByName(client: OvsdbClient, table: string, column: string, names: readonly string[], columns: readonly string[]): Promise<Row[]> {
+/** The Northbound ports named. */
+function selectPorts(nb: OvsdbClient, names: readonly string[]) {
   const wanted = new Set(names)
-  return selectWhere(client, table, names.map((name) => [column, '==', name] as const), (row) => wanted.has(row[column] as string), columns)
+  return selectWhere(nb, PORT_TABLE, names.map((name) => ['name', '==', name] as const), (row) => wanted.has(row.name))
+}
+
+/** The Southbound bindings of the ports named. */
+function selectBindings(sb: OvsdbClient, names: readonly string[]) {
+  const wanted = new Set(names)
+  return selectWhere(sb, 'Port_Binding', names.map((name) => ['logical_port', '==', name] as const), (row) => wanted.has(row.logical_port))
 }
 
 /** Every spelling (name and hostname) of the chassis that requested-chassis values name. */
-function chassisSpellings(requested: readonly string[], chassis: readonly ChassisRow[]): string[] {
+function chassisSpellings(requested: readonly string[], chassis: readonly Chassis[]): string[] {
   const spellings = requested.flatMap((name) => {
     const row = findChassis(chassis, name)
     return row ? [row.name, row.hostname] : [name]
@@ -89,14 +76,9 @@ function chassisSpellings(requested: readonly string[], chassis: readonly Chassi
 }
 
 /** The ports whose requested-chassis is one of the spellings (a list naming several chassis is not matched). */
-function selectRequestedOn(nb: OvsdbClient, spellings: readonly string[]): Promise<Row[]> {
+function selectRequestedOn(nb: OvsdbClient, spellings: readonly string[]) {
   const wanted = new Set(spellings)
-  const requestedOf = (row: Row) => (row.options as Record<string, string>)[REQUESTED_CHASSIS]
-  return selectWhere(nb, PORT_TABLE, spellings.map((name) => ['options', 'includes', {[REQUESTED_CHASSIS]: name}] as const), (row) => wanted.has(requestedOf(row) ?? ''), PORT_COLUMNS)
-}
-
-async function selectAll(client: OvsdbClient, table: string, columns: readonly string[]): Promise<Row[]> {
-  return (await client.transaction().select(table, [], ['_uuid', ...columns]).commit()).rows(0)
+  return selectWhere(nb, PORT_TABLE, spellings.map((name) => ['options', 'includes', {[REQUESTED_CHASSIS]: name}] as const), (row) => wanted.has(row.options[REQUESTED_CHASSIS] ?? ''))
 }
 
 /**
@@ -104,25 +86,22 @@ async function selectAll(client: OvsdbClient, table: string, columns: readonly s
  * and the ports' bindings; with requestedChassis (plug), also the ports already requested for
  * those chassis.
  */
-export async function readSnapshot(databases: PlugDatabases, lsps: readonly string[], requestedChassis: (chassis: readonly ChassisRow[]) => readonly string[] = () => []): Promise<PlugSnapshot> {
+export async function readSnapshot(databases: PlugDatabases, lsps: readonly string[], requestedChassis: (chassis: readonly Chassis[]) => readonly string[] = () => []): Promise<PlugSnapshot> {
   const {nb, sb} = databases
   try {
-    const chassisRows = sb ? selectAll(sb, 'Chassis', CHASSIS_COLUMNS) : Promise.resolve([])
+    const chassisRead = sb ? selectRows(sb, 'Chassis').then((rows) => rows.map(decodeChassis)) : Promise.resolve([])
     const [ports, chassis, bindings, requestedOnChassis] = await Promise.all([
-      selectByName(nb, PORT_TABLE, 'name', lsps, PORT_COLUMNS),
-      chassisRows,
-      sb ? selectByName(sb, 'Port_Binding', 'logical_port', lsps, BINDING_COLUMNS) : [],
-      chassisRows.then((rows) => {
-        const chassis = rows.map((row) => chassisRow(row))
-        return selectRequestedOn(nb, chassisSpellings(requestedChassis(chassis), chassis))
-      }),
+      selectPorts(nb, lsps),
+      chassisRead,
+      sb ? selectBindings(sb, lsps) : [],
+      chassisRead.then((rows) => selectRequestedOn(nb, chassisSpellings(requestedChassis(rows), rows))),
     ])
     return {
-      ports: new Map(ports.map((row) => [row.name as string, portRow(row)])),
-      allPortNames: async () => (await selectAll(nb, PORT_TABLE, ['name'])).map((row) => row.name as string),
-      chassis: chassis.map((row) => chassisRow(row)),
-      bindings: new Map(bindings.map((row) => [row.logical_port as string, bindingRow(row)])),
-      requestedOnChassis: requestedOnChassis.map((row) => portRow(row)),
+      ports: new Map(ports.map((row) => [row.name, decodeLogicalSwitchPort(row)])),
+      allPortNames: async () => (await selectRows(nb, PORT_TABLE)).map((row) => row.name),
+      chassis,
+      bindings: new Map(bindings.map((row) => [row.logical_port, decodePortBinding(row)])),
+      requestedOnChassis: requestedOnChassis.map(decodeLogicalSwitchPort),
     }
   } catch (error) {
     throw databaseError(error, 'cannot read the ports, chassis and bindings')

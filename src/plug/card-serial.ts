@@ -1,6 +1,6 @@
 import {ValidationError} from '../lib/errors.js'
 import {CARD_SERIAL_NUMBER, cardSerialOf, cardSerialProblem, cmsOptionEntries} from '../ovn/cms-options.js'
-import type {ChassisRow} from './plan.js'
+import type {Chassis} from '../ovn/rows.js'
 
 /**
  * Neutron's ML2/OVN driver places a remote-managed (DPU) port by the card serial number Nova
@@ -21,12 +21,12 @@ export function checkCardSerial(serial: string): string {
 }
 
 /** Whether the chassis's ovn-cms-options carries `card-serial-number=<serial>`, as Neutron matches it. */
-function carriesSerial(chassis: ChassisRow, serial: string): boolean {
+function carriesSerial(chassis: Chassis, serial: string): boolean {
   return cmsOptionEntries(chassis.cmsOptions).includes(`${CARD_SERIAL_NUMBER}=${serial}`)
 }
 
 /** The chassis carrying the serial (none, one, or more when two are misconfigured alike). */
-export function chassisWithSerial(chassis: readonly ChassisRow[], serial: string): ChassisRow[] {
+export function chassisWithSerial(chassis: readonly Chassis[], serial: string): Chassis[] {
   return chassis.filter((row) => carriesSerial(row, serial))
 }
 
@@ -35,7 +35,7 @@ export function chassisWithSerial(chassis: readonly ChassisRow[], serial: string
  * ValidationError naming the registered serials when no chassis carries it, or both chassis
  * when two do.
  */
-export function resolveCardSerial(chassis: readonly ChassisRow[], serial: string): string {
+export function resolveCardSerial(chassis: readonly Chassis[], serial: string): string {
   const matches = chassisWithSerial(chassis, serial)
   if (matches.length === 1) return matches[0]!.hostname || matches[0]!.name
   if (matches.length > 1) {

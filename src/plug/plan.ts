@@ -1,47 +1,22 @@
 import {ValidationError} from '../lib/errors.js'
 import {findChassis} from '../ovn/chassis.js'
+import {isPlugRequestKey, managedOptions, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
+import type {Chassis, LogicalSwitchPort, PortBinding} from '../ovn/rows.js'
 import {diffOwnedOptions, type OptionChange} from './diff.js'
 import {checkNamedOnce, desiredOptions, type PlugRequest, rejection, requestManages} from './request.js'
 import {didYouMean} from './suggest.js'
-import {isPlugRequestKey, managedOptions, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
-
-/** A Northbound Logical_Switch_Port, reduced to what plug and unplug need. */
-export interface PortRow {
-  uuid: string
-  name: string
-  /** '' for a VIF. */
-  type: string
-  options: Readonly<Record<string, string>>
-}
-
-/** A Southbound Chassis; requested-chassis may name it by either. */
-export interface ChassisRow {
-  uuid: string
-  name: string
-  hostname: string
-  /** other_config:ovn-cms-options, where a DPU's card-serial-number is registered. */
-  cmsOptions?: string
-}
-
-/** A Southbound Port_Binding, reduced to who has it. */
-export interface BindingRow {
-  logicalPort: string
-  /** The Chassis row's uuid, when a chassis has claimed the port. */
-  chassis?: string
-  up?: boolean
-}
 
 /** What plug and unplug read before deciding anything. */
 export interface PlugSnapshot {
   /** The named ports that exist, by name. */
-  ports: ReadonlyMap<string, PortRow>
+  ports: ReadonlyMap<string, LogicalSwitchPort>
   /** Every port name in the Northbound DB, for suggestions; read only when a name is missing. */
   allPortNames: () => Promise<string[]>
-  chassis: readonly ChassisRow[]
-  /** Port_Bindings of the named ports, by logical port. */
-  bindings: ReadonlyMap<string, BindingRow>
+  chassis: readonly Chassis[]
+  /** Port_Bindings of the named ports, by logical port: who has each. */
+  bindings: ReadonlyMap<string, Pick<PortBinding, 'logicalPort' | 'chassis' | 'up'>>
   /** plug: the ports whose requested-chassis names a chassis of the requests, for sameNetdevWarnings. */
-  requestedOnChassis: readonly PortRow[]
+  requestedOnChassis: readonly LogicalSwitchPort[]
 }
 
 /** A port to unplug, and the file line that named it, if any. */
@@ -64,7 +39,7 @@ export interface PortPlan {
 }
 
 /** A Chassis row's name, for messages; a short uuid if the row is gone. */
-export function chassisName(chassis: readonly ChassisRow[], uuid: string): string {
+export function chassisName(chassis: readonly Chassis[], uuid: string): string {
   return chassis.find((row) => row.uuid === uuid)?.name ?? `chassis ${uuid.slice(0, 8)}`
 }
 
@@ -75,7 +50,7 @@ async function requirePorts(names: readonly {lsp: string; where?: string}[], sna
   throw rejection(missing.where, `no logical switch port "${missing.lsp}" in the Northbound DB${suggestion}; list ports with ovn-nbctl lsp-list SWITCH`)
 }
 
-function checkChassisKnown(request: PlugRequest, snapshot: PlugSnapshot, force: boolean, notes: string[]): ChassisRow | undefined {
+function checkChassisKnown(request: PlugRequest, snapshot: PlugSnapshot, force: boolean, notes: string[]): Chassis | undefined {
   const row = findChassis(snapshot.chassis, request.chassis)
   if (row) return row
   const known = snapshot.chassis.map((candidate) => candidate.name).sort()
@@ -89,7 +64,7 @@ function checkChassisKnown(request: PlugRequest, snapshot: PlugSnapshot, force: 
   throw new ValidationError(`${problem}${didYouMean(request.chassis, [...known, ...snapshot.chassis.map((candidate) => candidate.hostname)])}; ${knownList} (--force writes it anyway)`)
 }
 
-function checkMove(request: PlugRequest, target: ChassisRow | undefined, snapshot: PlugSnapshot, force: boolean, notes: string[]): void {
+function checkMove(request: PlugRequest, target: Chassis | undefined, snapshot: PlugSnapshot, force: boolean, notes: string[]): void {
   const binding = snapshot.bindings.get(request.lsp)
   if (!binding?.chassis || binding.up !== true || binding.chassis === target?.uuid) return
   const from = chassisName(snapshot.chassis, binding.chassis)
@@ -130,7 +105,7 @@ const NO_REQUEST = 'no plug request (no vif-plug-type): left as it is'
  * A port without vif-plug-type asks for no plugging: whatever else it has, requested-chassis
  * included, is someone else's (the CMS's) or inert, and is left alone.
  */
-function noRequestNote(port: PortRow, clearChassis: boolean): string {
+function noRequestNote(port: LogicalSwitchPort, clearChassis: boolean): string {
   const inert = Object.keys(port.options).filter((key) => isPlugRequestKey(key)).sort()
   const details = [
     ...(inert.length > 0 ? [`its ${inert.join(', ')} ${inert.length === 1 ? 'does' : 'do'} nothing without vif-plug-type (ovn-nbctl remove Logical_Switch_Port ${port.name} options KEY removes ${inert.length === 1 ? 'it' : 'them'})`] : []),

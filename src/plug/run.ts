@@ -3,7 +3,8 @@ import {ValidationError} from '../lib/errors.js'
 import {closeDatabases, commitPlans, openDatabases, type PlugDatabases, readSnapshot} from './apply.js'
 import {chassisWithSerial, resolveCardSerial} from './card-serial.js'
 import type {OptionChange} from './diff.js'
-import {type ChassisRow, planPlug, planUnplug, type PlugSnapshot, type PortPlan, type UnplugTarget} from './plan.js'
+import type {Chassis} from '../ovn/rows.js'
+import {planPlug, planUnplug, type PlugSnapshot, type PortPlan, type UnplugTarget} from './plan.js'
 import {type PlugEntry, type PlugRequest, type ProviderSpecs, rejection} from './request.js'
 import {sameNetdevWarnings} from './same-netdev.js'
 import {waitForCfg, waitForPlugged} from './wait.js'
@@ -51,7 +52,7 @@ interface Command {
   command: PlugResult['command']
   lsps: readonly string[]
   /** The chassis the requests name, given the Southbound's chassis (a card serial names one by its ovn-cms-options). */
-  requestedChassis?: (chassis: readonly ChassisRow[]) => readonly string[]
+  requestedChassis?: (chassis: readonly Chassis[]) => readonly string[]
   plan: (snapshot: PlugSnapshot) => Promise<{plans: PortPlan[]; warnings: string[]}>
 }
 
@@ -104,7 +105,7 @@ async function execute({command, lsps, requestedChassis, plan}: Command, options
  * writes requested-chassis; a ValidationError (naming the file line) for a serial no chassis,
  * or more than one, carries.
  */
-export function resolveEntries(entries: readonly PlugEntry[], chassis: readonly ChassisRow[]): PlugRequest[] {
+export function resolveEntries(entries: readonly PlugEntry[], chassis: readonly Chassis[]): PlugRequest[] {
   return entries.map((entry) => {
     if (entry.cardSerial === undefined) return entry
     const {cardSerial, ...request} = entry

@@ -1,7 +1,7 @@
 import {findChassis, requestedChassisList} from '../ovn/chassis.js'
-import type {ChassisRow, PortRow} from './plan.js'
 import type {PlugRequest, ProviderSpecs} from './request.js'
 import {VIF_PLUG_TYPE} from '../ovn/keys.js'
+import type {Chassis, LogicalSwitchPort} from '../ovn/rows.js'
 
 /** A port asking for a netdev: one of the request, or one already requested in the Northbound DB. */
 interface NetdevClaim {
@@ -37,7 +37,7 @@ function listed(names: readonly string[]): string {
  * their new request). Only one of them can be plugged: the reconciler reports the others in
  * conflict. Chassis compare by name, a hostname resolving to its chassis.
  */
-export function sameNetdevWarnings(requests: readonly PlugRequest[], existing: readonly PortRow[], chassis: readonly ChassisRow[], providers: ProviderSpecs): string[] {
+export function sameNetdevWarnings(requests: readonly PlugRequest[], existing: readonly LogicalSwitchPort[], chassis: readonly Chassis[], providers: ProviderSpecs): string[] {
   const replugged = new Set(requests.map((request) => request.lsp))
   const claims: NetdevClaim[] = [
     ...requests.map((request) => ({lsp: request.lsp, requested: true, chassis: [request.chassis], type: request.type, options: request.providerOptions})),

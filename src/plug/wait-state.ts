@@ -1,5 +1,6 @@
 import {findChassis} from '../ovn/chassis.js'
-import {type BindingRow, type ChassisRow, chassisName, type PortPlan} from './plan.js'
+import type {Chassis, PortBinding} from '../ovn/rows.js'
+import {chassisName, type PortPlan} from './plan.js'
 
 export const WAIT_MODES = ['none', 'sb', 'hv', 'plugged'] as const
 export type WaitMode = (typeof WAIT_MODES)[number]
@@ -15,7 +16,7 @@ export interface PortWaitState {
  * Whether a port has reached what --wait plugged waits for: after plug, claimed by the
  * requested chassis and up; after unplug, claimed by no chassis.
  */
-export function portWaitState(plan: Pick<PortPlan, 'lsp' | 'claimBy'>, binding: BindingRow | undefined, chassis: readonly ChassisRow[]): PortWaitState {
+export function portWaitState(plan: Pick<PortPlan, 'lsp' | 'claimBy'>, binding: Pick<PortBinding, 'logicalPort' | 'chassis' | 'up'> | undefined, chassis: readonly Chassis[]): PortWaitState {
   const {lsp, claimBy} = plan
   if (claimBy === undefined) {
     if (!binding?.chassis) return {lsp, done: true, detail: 'claimed by no chassis'}

@@ -1,9 +1,9 @@
 import {ConnectionError, InterruptedError} from '../lib/errors.js'
 import {databaseError} from '../lib/database.js'
 import {followUntil} from '../lib/follow.js'
-import type {MonitorRequests, OvsdbClient, Replica} from '../ovsdb/index.js'
-import {BINDING_COLUMNS, bindingRow, CHASSIS_COLUMNS, chassisRow} from './apply.js'
-import type {BindingRow, PortPlan} from './plan.js'
+import {COLUMNS, decodeChassis, decodePortBinding, type PortBinding, type SouthboundTables} from '../ovn/rows.js'
+import type {MonitorRequests, OvsdbClient, Replica, Tables, UntypedTables} from '../ovsdb/index.js'
+import type {PortPlan} from './plan.js'
 import {type PortWaitState, portWaitState} from './wait-state.js'
 
 export interface WaitOptions {
@@ -22,8 +22,14 @@ function seconds(timeoutMs: number): string {
  * when the connection is lost or when timeoutMs passes, and with an InterruptedError when
  * options.signal aborts, each message from `pending`, which names what is still missing.
  */
-export async function waitUntil(client: OvsdbClient, requests: MonitorRequests, reached: (replica: Replica) => boolean, pending: () => string, options: WaitOptions): Promise<void> {
-  const {end} = await followUntil(client, requests, reached, {timeoutMs: options.timeoutMs > 0 ? options.timeoutMs : Infinity, signal: options.signal}).catch((error: unknown) => {
+export async function waitUntil<T extends Tables<T> = UntypedTables>(
+  client: OvsdbClient,
+  requests: MonitorRequests<NoInfer<T>>,
+  reached: (replica: Replica<NoInfer<T>>) => boolean,
+  pending: () => string,
+  options: WaitOptions,
+): Promise<void> {
+  const {end} = await followUntil<T>(client, requests, reached, {timeoutMs: options.timeoutMs > 0 ? options.timeoutMs : Infinity, signal: options.signal}).catch((error: unknown) => {
     throw databaseError(error, `cannot monitor the ${client.database} database`)
   })
 
@@ -62,10 +68,10 @@ export async function waitForPlugged(
   if (plans.length === 0) return []
   let states: PortWaitState[] = []
   let doneCount = -1
-  const reached = (replica: Replica) => {
-    const chassis = [...replica.table('Chassis').rows()].map((row) => chassisRow(row))
-    const bindings = new Map<string, BindingRow>()
-    for (const row of replica.table('Port_Binding').rows()) bindings.set(row.logical_port as string, bindingRow(row))
+  const reached = (replica: Replica<SouthboundTables>) => {
+    const chassis = [...replica.table('Chassis').rows()].map(decodeChassis)
+    const bindings = new Map<string, PortBinding>()
+    for (const row of replica.table('Port_Binding').rows()) bindings.set(row.logical_port, decodePortBinding(row))
     states = plans.map((plan) => portWaitState(plan, bindings.get(plan.lsp), chassis))
     const done = states.filter((state) => state.done).length
     if (done !== doneCount) options.onProgress?.(states)
@@ -78,10 +84,10 @@ export async function waitForPlugged(
     return `the requests are written, but ${waiting.length} of ${states.length} port${states.length === 1 ? ' is' : 's are'} not there yet: ${waiting.map((state) => `${state.lsp} (${state.detail})`).join(', ')}`
   }
 
-  const requests: MonitorRequests = {
-    Port_Binding: {columns: BINDING_COLUMNS, where: plans.map((plan) => ['logical_port', '==', plan.lsp])},
-    Chassis: {columns: CHASSIS_COLUMNS},
+  const requests: MonitorRequests<SouthboundTables> = {
+    Port_Binding: {columns: COLUMNS.Port_Binding, where: plans.map((plan) => ['logical_port', '==', plan.lsp])},
+    Chassis: {columns: COLUMNS.Chassis},
   }
-  await waitUntil(sb, requests, reached, pending, options)
+  await waitUntil<SouthboundTables>(sb, requests, reached, pending, options)
   return states
 }

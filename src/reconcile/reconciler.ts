@@ -1,18 +1,13 @@
 import {EventEmitter} from 'node:events'
 
-import {type ConnectionSettings, localOvsRemote, southboundRemote} from '../lib/connection.js'
-import {connectDatabase, databaseError} from '../lib/database.js'
-import {UserError, ValidationError} from '../lib/errors.js'
-import {settleAll} from '../lib/settle.js'
+import type {ConnectionSettings} from '../lib/connection.js'
 import {writeRefusal, WriteRefusedError} from '../lib/write-refusal.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {type ChassisNames, findChassis, isNamedBy} from '../ovn/chassis.js'
-import {type Condition, ConstraintViolation, type Monitor, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
+import {OVN_PLUGGED} from '../ovn/keys.js'
+import {LOCAL_OVS_DB, LocalChassis} from '../ovn/local-chassis.js'
+import type {LocalChassisView} from '../ovn/local-view.js'
+import {ConstraintViolation, TransactionError} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
-import {bindingView, chassisIdentity, chassisNamed, findBridge, INTERFACE_STATE_COLUMNS, interfacesOnBridge, OVS_COLUMNS, type OvsTables, requestedHere, type RowSource, SB_COLUMNS} from './view.js'
-import {OVN_PLUGGED} from '../ovn/keys.js'
-import {type LocalChassisView} from '../ovn/local-view.js'
 
 /** The OVSDB lock on the local Open_vSwitch DB that keeps two reconcilers from fighting. */
 export const RECONCILE_LOCK = 'ovn_vif_ctl_reconcile'
@@ -42,74 +37,6 @@ export interface ReconcilerOptions {
    * back its own commit, since decoding the update of a large commit costs more than the commit.
    */
   watch: boolean
-  /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status. */
-  interfaceState?: boolean
-  /**
-   * Called once the Southbound connection is up, before the slow reads finish, so a reader that
-   * needs it (status, for the rest of the Southbound DB) can start at once.
-   */
-  onSouthbound?(southbound: OvsdbClient): void
-}
-
-/** Which Port_Bindings to follow for what the Chassis table says now: see requestedHere(). */
-interface BindingSelection {
-  chassisUuid: string | undefined
-  where: Condition[]
-  /** The where clauses as JSON, to tell whether they changed. */
-  key: string
-}
-
-/** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
-function namesOf(chassisTable: RowSource, chassisName: string): ChassisNames {
-  const hostname = chassisNamed(chassisTable, chassisName)?.hostname
-  return typeof hostname === 'string' && hostname !== '' ? {name: chassisName, hostname} : {name: chassisName}
-}
-
-function selectBindings(chassisTable: RowSource, chassisName: string): BindingSelection {
-  const chassisUuid = chassisNamed(chassisTable, chassisName)?._uuid
-  const where = requestedHere(chassisUuid, namesOf(chassisTable, chassisName))
-  return {chassisUuid, where, key: JSON.stringify(where)}
-}
-
-const FOREIGN_OVERRIDE = '--allow-foreign-chassis overrides this, for tests and migrations only'
-
-/**
- * The chassis to act for: this host's, the local external_ids:system-id, which --chassis may
- * name by name or by the hostname of its Chassis row. Any other --chassis is refused (exit 3)
- * unless allowForeignChassis: acting for another chassis unplugs this host's ports and plugs
- * the other's here. Reads only the Chassis rows concerned, and only when --chassis is not the
- * system-id itself.
- */
-async function chooseChassis(sb: OvsdbClient, systemId: string | undefined, options: Pick<ReconcilerOptions, 'chassis' | 'allowForeignChassis'>): Promise<string> {
-  const requested = options.chassis
-  if (requested === undefined || requested === systemId) return systemId!
-  const clauses: Array<[string, string]> = [['name', requested], ['hostname', requested], ...(systemId ? [['name', systemId] as [string, string]] : [])]
-  const tx = sb.transaction()
-  for (const [column, value] of clauses) tx.select('Chassis', [[column, '==', value]], ['name', 'hostname'])
-  let result
-  try {
-    result = await tx.commit()
-  } catch (error) {
-    throw databaseError(error, 'cannot read the Chassis table of the OVN_Southbound database')
-  }
-
-  const rows = clauses.flatMap((_, index) => result.rows(index)).map((row) => ({name: row.name as string, hostname: row.hostname as string}))
-  const own = systemId === undefined ? undefined : rows.find((row) => row.name === systemId)
-  if (systemId !== undefined && isNamedBy({name: systemId, hostname: own?.hostname}, requested)) return systemId
-  if (!options.allowForeignChassis) {
-    if (systemId === undefined) {
-      throw new ValidationError(`--chassis ${requested} cannot be checked: the local Open_vSwitch DB has no external_ids:system-id; set it (ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME); ${FOREIGN_OVERRIDE}`)
-    }
-
-    const known = own?.hostname ? `external_ids:system-id ${systemId}, hostname ${own.hostname}` : `external_ids:system-id ${systemId}`
-    throw new ValidationError(`--chassis ${requested} is not this chassis (${known}): run it on ${requested}, or leave --chassis out; ${FOREIGN_OVERRIDE}`)
-  }
-
-  return findChassis(rows, requested)?.name ?? requested
-}
-
-function monitorBindings(sb: OvsdbClient, selection: BindingSelection): Promise<Monitor> {
-  return sb.monitor({Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: selection.where}})
 }
 
 export interface PassResult {
@@ -125,175 +52,89 @@ export interface ReconcilerEvents {
   changed: []
   /** Connection and lock state, for logs. */
   status: [message: string]
-  /** A database connection was lost (up false) or is back, e.g. for status --watch. */
-  connection: [database: string, up: boolean]
 }
 
 /**
- * Holds the two database views a chassis-local reconcile needs (the local Open_vSwitch DB and
- * the Southbound DB, restricted to this chassis) and runs passes: view, plan, one guarded
- * transaction. Used once by `reconcile` and continuously by `reconcile --watch`.
+ * Plans from this chassis's view (LocalChassis), takes the ovn_vif_ctl_reconcile lock and
+ * applies each plan in one guarded transaction. Used once by `reconcile` and continuously by
+ * `reconcile --watch`.
  */
 export class Reconciler extends EventEmitter<ReconcilerEvents> {
-  private chassisName = ''
-  /** This host's external_ids:system-id as read at the start. */
-  private localSystemId: string | undefined
-  private chassisUuid: string | undefined
-  /** The where clauses of the binding monitor, as JSON. */
-  private bindingConditions = ''
-  private bindingMonitor: Monitor | undefined
   private holdsLock = false
 
   private constructor(
     private readonly options: ReconcilerOptions,
-    private readonly ovs: OvsdbClient,
-    /** The Open_vSwitch root row: system-id, ovn-bridge, ovn-remote. */
-    private readonly rootMonitor: Monitor,
-    /** Bridge, Port and Interface rows. */
-    private readonly bridgeMonitor: Monitor,
-    private readonly sb: OvsdbClient,
-    private readonly chassisMonitor: Monitor,
+    private readonly local: LocalChassis,
   ) {
     super()
   }
 
   static async open(options: ReconcilerOptions): Promise<Reconciler> {
-    const {settings} = options
-    // The local Open_vSwitch DB is never clustered: no leader to look for.
-    const ovs = await connectDatabase(localOvsRemote(settings), 'Open_vSwitch', {...settings, leaderOnly: false}, {reconnect: options.watch})
-    let sb: OvsdbClient | undefined
+    const local = await LocalChassis.open({
+      settings: options.settings,
+      ...(options.chassis === undefined ? {} : {chassis: options.chassis}),
+      ...(options.allowForeignChassis === undefined ? {} : {allowForeignChassis: options.allowForeignChassis}),
+      reconnect: options.watch,
+    })
+    const reconciler = new Reconciler(options, local)
     try {
-      // The bridge's rows are the slowest read of all and need nothing from the root row: ask for
-      // them right behind it, on the same connection, so the server answers the root row first.
-      const rootMonitoring = ovs.monitor({Open_vSwitch: {columns: [...OVS_COLUMNS.Open_vSwitch]}})
-      const interfaceColumns = [...OVS_COLUMNS.Interface, ...(options.interfaceState ? INTERFACE_STATE_COLUMNS : [])]
-      const bridgeMonitoring = ovs.monitor({Bridge: {columns: [...OVS_COLUMNS.Bridge]}, Port: {columns: [...OVS_COLUMNS.Port]}, Interface: {columns: interfaceColumns}})
-      // Awaited below; if the root row fails us first, it fails with the connection we close.
-      bridgeMonitoring.catch(() => {})
-      const rootMonitor = await rootMonitoring
-      const identity = chassisIdentity({Open_vSwitch: rootMonitor.replica.table('Open_vSwitch')})
-      if (!identity.systemId && !options.chassis) {
-        throw new ValidationError('the local Open_vSwitch DB has no external_ids:system-id: set it (ovs-vsctl set Open_vSwitch . external_ids:system-id=NAME)')
-      }
-
-      // This chassis's bindings are the other slow read: fetch them while the bridge's rows come.
-      const [bridgeMonitor, southbound] = await settleAll([
-        bridgeMonitoring,
-        (async () => {
-          sb = await connectDatabase(southboundRemote(settings, identity.ovnRemote), 'OVN_Southbound', settings, {reconnect: options.watch})
-          const chassisName = await chooseChassis(sb, identity.systemId, options)
-          options.onSouthbound?.(sb)
-          const chassisMonitor = await sb.monitor({Chassis: {columns: [...SB_COLUMNS.Chassis], where: [['name', '==', chassisName]]}})
-          const selection = selectBindings(chassisMonitor.replica.table('Chassis'), chassisName)
-          return {chassisName, chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
-        })(),
-      ])
-      const reconciler = new Reconciler(options, ovs, rootMonitor, bridgeMonitor, sb!, southbound.chassisMonitor)
-      reconciler.chassisName = southbound.chassisName
-      reconciler.localSystemId = identity.systemId
-      await reconciler.start(southbound.selection, southbound.bindingMonitor)
+      await reconciler.start()
       return reconciler
     } catch (error) {
-      await Promise.allSettled([ovs.close(), sb?.close()])
+      await local.close()
       throw error
     }
   }
 
   get chassis(): string {
-    return this.chassisName
+    return this.local.chassis
   }
 
   /** This host's external_ids:system-id, when it is not the chassis acted for (--allow-foreign-chassis). */
   get foreignTo(): {systemId: string | undefined} | undefined {
-    return this.chassisName === this.localSystemId ? undefined : {systemId: this.localSystemId}
+    return this.local.foreignTo
   }
 
   /** The local Open_vSwitch DB, as the settings name it. */
   get localDb(): string {
-    return this.options.settings.ovsDb
+    return this.local.localDb
   }
 
   get integrationBridge(): string {
-    return chassisIdentity(this.ovsTables).integrationBridge
+    return this.local.integrationBridge
   }
 
-  private get ovsTables(): OvsTables {
-    const root = this.rootMonitor.replica
-    const bridge = this.bridgeMonitor.replica
-    return {Open_vSwitch: root.table('Open_vSwitch'), Bridge: bridge.table('Bridge'), Port: bridge.table('Port'), Interface: bridge.table('Interface')}
-  }
-
-  /** Starts following changes, with the bindings open() already read for the chassis it saw. */
-  private async start(selection: BindingSelection, bindingMonitor: Monitor): Promise<void> {
-    this.useBindings(selection, bindingMonitor)
-    const changed = () => this.emit('changed')
-    for (const monitor of [this.rootMonitor, this.bridgeMonitor]) {
-      monitor.on('change', changed)
-      monitor.on('complete', changed)
-    }
-
-    this.chassisMonitor.on('change', () => void this.followChassis())
-    this.chassisMonitor.on('complete', () => void this.followChassis())
-    for (const [client, name] of [[this.ovs, 'local Open_vSwitch DB'], [this.sb, 'Southbound DB']] as const) {
-      client.on('disconnected', () => {
-        // The server forgets a connection's locks with it.
-        const lostLock = client === this.ovs && this.holdsLock ? `, and with it the ${RECONCILE_LOCK} lock` : ''
-        if (client === this.ovs) this.holdsLock = false
-        this.emit('status', `lost the ${name}${lostLock}; reconnecting, no unplugging until it is back and resynced`)
-        this.emit('connection', name, false)
-      })
-      client.on('connected', () => {
+  private async start(): Promise<void> {
+    this.local.on('changed', () => this.emit('changed'))
+    this.local.on('problem', (message) => this.emit('status', message))
+    this.local.on('connection', (name, up) => {
+      if (up) {
         this.emit('status', `connected to the ${name}`)
-        this.emit('connection', name, true)
-      })
-    }
+        return
+      }
 
-    await Promise.all([this.followChassis(), this.options.dryRun ? undefined : this.takeLock()])
-  }
-
-  /**
-   * The SB Port_Binding monitor follows this chassis's row (a new uuid, or hostname, means a
-   * new monitor): see requestedHere().
-   */
-  private async followChassis(): Promise<void> {
-    const selection = selectBindings(this.chassisMonitor.replica.table('Chassis'), this.chassisName)
-    if (selection.key === this.bindingConditions && this.bindingMonitor) return
-    // Marks the request in flight: a newer call changes it, and this one then drops its monitor.
-    this.bindingConditions = selection.key
-    const previous = this.bindingMonitor
-    this.bindingMonitor = undefined
-    await previous?.cancel().catch(() => undefined)
-    const monitor = await monitorBindings(this.sb, selection)
-    if (this.bindingConditions !== selection.key) {
-      await monitor.cancel().catch(() => undefined)
-      return
-    }
-
-    this.useBindings(selection, monitor)
-  }
-
-  private useBindings(selection: BindingSelection, monitor: Monitor): void {
-    this.chassisUuid = selection.chassisUuid
-    this.bindingConditions = selection.key
-    this.bindingMonitor = monitor
-    monitor.on('change', () => this.emit('changed'))
-    monitor.on('complete', () => this.emit('changed'))
-    this.emit('changed')
+      // The server forgets a connection's locks with it.
+      const lostLock = name === LOCAL_OVS_DB && this.holdsLock ? `, and with it the ${RECONCILE_LOCK} lock` : ''
+      if (name === LOCAL_OVS_DB) this.holdsLock = false
+      this.emit('status', `lost the ${name}${lostLock}; reconnecting, no unplugging until it is back and resynced`)
+    })
+    if (!this.options.dryRun) await this.takeLock()
   }
 
   private async takeLock(): Promise<void> {
-    this.ovs.on('locked', (name) => {
+    const {ovs} = this.local
+    ovs.on('locked', (name) => {
       if (name !== RECONCILE_LOCK) return
       this.holdsLock = true
       this.emit('status', `acquired the ${RECONCILE_LOCK} lock`)
       this.emit('changed')
     })
-    this.ovs.on('stolen', (name) => {
+    ovs.on('stolen', (name) => {
       if (name !== RECONCILE_LOCK) return
       this.holdsLock = false
       this.emit('status', `the ${RECONCILE_LOCK} lock was stolen; standing by`)
     })
-    this.holdsLock = await this.ovs.lock(RECONCILE_LOCK).catch((error: unknown) => {
+    this.holdsLock = await ovs.lock(RECONCILE_LOCK).catch((error: unknown) => {
       throw this.refusedOr(error)
     })
   }
@@ -306,7 +147,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
   /** False while this chassis has no Chassis row in the Southbound DB. */
   get chassisRegistered(): boolean {
-    return this.chassisUuid !== undefined
+    return this.local.chassisRegistered
   }
 
   get lockHeld(): boolean {
@@ -322,22 +163,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
   /** The current view; complete only when both databases' data is whole and both connections are up. */
   view(): LocalChassisView {
-    const tables = this.ovsTables
-    const bridgeName = chassisIdentity(tables).integrationBridge
-    const bridge = findBridge(tables, bridgeName)
-    const bindings = this.bindingMonitor ? [...this.bindingMonitor.replica.table('Port_Binding').rows()].map(bindingView) : []
-    return {
-      chassisUuid: this.chassisUuid,
-      chassis: namesOf(this.chassisMonitor.replica.table('Chassis'), this.chassisName),
-      bridgeUuid: bridge?._uuid ?? '',
-      bindings,
-      interfaces: bridge ? interfacesOnBridge(tables, bridge) : [],
-      complete: Boolean(bridge) && this.monitorsComplete(),
-    }
-  }
-
-  private monitorsComplete(): boolean {
-    return this.rootMonitor.isComplete && this.bridgeMonitor.isComplete && this.chassisMonitor.isComplete && Boolean(this.bindingMonitor?.isComplete)
+    return this.local.view()
   }
 
   /** One pass: plan, and unless this is a dry run apply the plan in one guarded transaction. */
@@ -351,9 +177,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         return {plan, applied: false, converged}
       }
 
-      const tx = this.ovs.transaction()
+      const tx = this.local.ovs.transaction()
       addPlanToTransaction(tx, plan.actions, {bridgeUuid: view.bridgeUuid, lock: RECONCILE_LOCK})
-      if (!this.options.watch) await this.bridgeMonitor.pause()
+      if (!this.options.watch) await this.local.pauseBridge()
       try {
         await tx.commit()
         notifyProviders(plan, this.options.providers)
@@ -362,23 +188,9 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         // Someone changed what we read (a failed wait guard, or an interface created meanwhile
         // with a name we wanted): catch up with that change, then re-plan.
         if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw this.refusedOr(error)
-        if (this.bridgeMonitor.isPaused) await this.bridgeMonitor.resume()
-        else await this.nextChange(1000)
+        if (!(await this.local.resumeBridge())) await this.local.nextChange(1000)
       }
     }
-  }
-
-  private nextChange(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.off('changed', done)
-        resolve()
-      }
-
-      const timer = setTimeout(done, timeoutMs)
-      this.on('changed', done)
-    })
   }
 
   /**
@@ -386,22 +198,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
    * fails after timeoutMs (0: never) or at once when the bridge is missing.
    */
   async whenComplete(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (!this.monitorsComplete()) {
-      if (timeoutMs > 0 && Date.now() > deadline) {
-        throw new UserError('the database views did not complete in time: check the connections (ovn-vif-ctl doctor)', ExitCode.Connection)
-      }
-
-      await this.nextChange(Math.max(10, Math.min(200, deadline - Date.now())))
-    }
-
-    if (!findBridge(this.ovsTables, this.integrationBridge)) {
-      throw new ValidationError(`integration bridge ${this.integrationBridge} does not exist: create it, or start ovn-controller, which creates it`)
-    }
+    await this.local.whenComplete(timeoutMs)
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.sb.close(), this.ovs.close()])
+    await this.local.close()
   }
 }
 

@@ -1,23 +1,13 @@
 import {type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
+import {IFACE_ID, OVN_PLUGGED, providerOptionsOf, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
+import type {LocalChassisView} from '../ovn/local-view.js'
+import type {Chassis, LogicalSwitchPort, OvsInterface, PortBinding} from '../ovn/rows.js'
 import type {InventoryRow} from '../providers/report.js'
 import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
 import {type StateCounts, STATES, type StatusRow} from './model.js'
-import {IFACE_ID, OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
-import {type OvsInterface, type PortBinding} from '../ovn/rows.js'
-import {type LocalChassisView} from '../ovn/local-view.js'
 
-export interface ChassisInfo {
-  uuid: string
-  name: string
-  hostname: string
-}
-
-/** A Northbound Logical_Switch_Port, reduced to what status reads. */
-export interface LogicalPortInfo {
-  name: string
-  type: string
-  options: Readonly<Record<string, string>>
-}
+/** What status reads of a Northbound port. */
+type PortRequest = Pick<LogicalSwitchPort, 'name' | 'type' | 'options'>
 
 export interface LocalStatusInput {
   /** This chassis's name (system-id, or --chassis). */
@@ -26,17 +16,17 @@ export interface LocalStatusInput {
   view: LocalChassisView
   /** planReconcile's entries for that view: status shows what reconcile would do, never its own rules. */
   plan: readonly PlanEntry[]
-  chassis: readonly ChassisInfo[]
+  chassis: readonly Chassis[]
   /** Northbound ports; undefined when the Northbound DB was not read. */
-  logicalPorts?: readonly LogicalPortInfo[]
+  logicalPorts?: readonly PortRequest[]
   /** What the providers could plug, by netdev. */
   inventory: ReadonlyMap<string, InventoryRow>
 }
 
 export interface CentralStatusInput {
-  logicalPorts: readonly LogicalPortInfo[]
+  logicalPorts: readonly PortRequest[]
   bindings: readonly PortBinding[]
-  chassis: readonly ChassisInfo[]
+  chassis: readonly Chassis[]
 }
 
 function asksToBePlugged(port: {type: string; options: Readonly<Record<string, string>>}): boolean {
@@ -50,7 +40,7 @@ type PortFields = Omit<StatusRow, 'state' | 'reason'>
  * of it. Built by assignment, not by spreading the optional fields into each row: this runs for
  * every port (10k per status) and must stay cheap.
  */
-function describePort(lport: string, options: Readonly<Record<string, string>>, binding: PortBinding | undefined, chassisByUuid: ReadonlyMap<string, ChassisInfo>): PortFields {
+function describePort(lport: string, options: Readonly<Record<string, string>>, binding: PortBinding | undefined, chassisByUuid: ReadonlyMap<string, Chassis>): PortFields {
   const fields: PortFields = {lport}
   const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)?.name
   const chassis = requested ?? (requestedChassisList(options).join(',') || undefined)
@@ -60,10 +50,8 @@ function describePort(lport: string, options: Readonly<Record<string, string>>, 
   const type = options[VIF_PLUG_TYPE]
   if (type !== undefined) {
     fields.type = type
-    const prefix = `vif-plug:${type}:`
-    for (const key of Object.keys(options)) {
-      if (key.startsWith(prefix)) (fields.options ??= {})[key.slice(prefix.length)] = options[key]!
-    }
+    const own = providerOptionsOf(options, type)
+    if (own) fields.options = own
   }
 
   const mtu = mtuRequestOf(options)
@@ -99,7 +87,7 @@ function resolvedNetdev(entry: PlanEntry): string | undefined {
 }
 
 /** A port the plan leaves alone: plugged only once ovs-vswitchd opened it and ovn-controller claimed it. */
-function settledState(iface: OvsInterface, binding: PortBinding, chassisUuid: string, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
+function settledState(iface: OvsInterface, binding: PortBinding, chassisUuid: string, chassisByUuid: ReadonlyMap<string, Chassis>): State {
   if (iface.error !== undefined) return {state: 'pending', reason: `OVS reports an error on interface ${iface.name}: ${iface.error}`}
   if (iface.ofport === undefined || iface.ofport < 0) return {state: 'pending', reason: `interface ${iface.name} has no OpenFlow port yet`}
   if (binding.chassis === undefined) return {state: 'pending', reason: `plugged as ${iface.name}, not yet claimed by ovn-controller`}
@@ -118,7 +106,7 @@ function wantedState(
   iface: OvsInterface | undefined,
   binding: PortBinding,
   chassisUuid: string,
-  chassisByUuid: ReadonlyMap<string, ChassisInfo>,
+  chassisByUuid: ReadonlyMap<string, Chassis>,
 ): State {
   const netdev = resolvedNetdev(primary)
   switch (primary.outcome) {
@@ -231,7 +219,7 @@ export function classifyCentral(input: CentralStatusInput): StatusRow[] {
   return rows.sort(byLport)
 }
 
-function centralState(port: LogicalPortInfo, binding: PortBinding | undefined, row: PortFields, chassisByUuid: ReadonlyMap<string, ChassisInfo>): State {
+function centralState(port: PortRequest, binding: PortBinding | undefined, row: PortFields, chassisByUuid: ReadonlyMap<string, Chassis>): State {
   if (requestedChassisList(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
   if (!binding) return {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}
   if (binding.requestedChassis === undefined || !chassisByUuid.has(binding.requestedChassis)) {
@@ -248,7 +236,7 @@ function centralState(port: LogicalPortInfo, binding: PortBinding | undefined, r
  * Why a logical port named on the command line has no row, or undefined when it does. Ports
  * not requested here are not "pending": they are not this chassis's business at all.
  */
-export function absentReason(lport: string, rows: readonly StatusRow[], known: {logicalPorts?: readonly LogicalPortInfo[]; bindings: readonly PortBinding[]; chassisName?: string}): string | undefined {
+export function absentReason(lport: string, rows: readonly StatusRow[], known: {logicalPorts?: readonly PortRequest[]; bindings: readonly PortBinding[]; chassisName?: string}): string | undefined {
   if (rows.some((row) => row.lport === lport)) return undefined
   const port = known.logicalPorts?.find((candidate) => candidate.name === lport) ?? known.bindings.find((binding) => binding.logicalPort === lport)
   if (!port) return `no logical port ${lport}`

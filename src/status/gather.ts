@@ -1,24 +1,22 @@
 import {EventEmitter} from 'node:events'
 
 import {type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
-import {connectDatabase, databaseError} from '../lib/database.js'
-import {isUsageError} from '../lib/errors.js'
+import {connectDatabase, connectOptionalNorthbound, databaseError} from '../lib/database.js'
+import {isUsageError, messageOf} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
-import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Row, ZERO_UUID} from '../ovsdb/index.js'
+import {IFACE_ID, OVN_PLUGGED} from '../ovn/keys.js'
+import {LocalChassis, SOUTHBOUND_DB} from '../ovn/local-chassis.js'
+import type {LocalChassisView} from '../ovn/local-view.js'
+import {COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type LogicalSwitchPort, type NorthboundTables, type SouthboundTables} from '../ovn/rows.js'
+import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Tables, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, failedProviders, type InventoryRow} from '../providers/report.js'
 import {planReconcile} from '../reconcile/plan.js'
-import {Reconciler} from '../reconcile/reconciler.js'
-import {bindingView, SB_COLUMNS} from '../reconcile/view.js'
-import {absentReason, type ChassisInfo, classifyCentral, classifyLocal, countByChassis, countStates, type LogicalPortInfo} from './classify.js'
+import {absentReason, classifyCentral, classifyLocal, countByChassis, countStates} from './classify.js'
 import type {DataHealth, StatusReport, StatusRow} from './model.js'
-import {IFACE_ID, OVN_PLUGGED} from '../ovn/keys.js'
-import {type LocalChassisView} from '../ovn/local-view.js'
 
 /** How long a burst of changes may run before --watch re-derives which orphans' bindings to read. */
 const FOLLOW_ORPHANS_MS = 100
-/** An unreachable optional Northbound DB must not hold up a status on a chassis for long. */
-const OPTIONAL_NB_TIMEOUT_MS = 3000
 
 export type StatusScope =
   | {kind: 'local'; chassis?: string; allowForeignChassis?: boolean; northbound: 'optional' | 'skip'}
@@ -36,8 +34,7 @@ export interface StatusSourceOptions {
   lports?: readonly string[]
 }
 
-const LSP_COLUMNS = ['name', 'type', 'options']
-const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: LSP_COLUMNS}}
+const LSP_REQUEST: MonitorRequests<NorthboundTables> = {Logical_Switch_Port: {columns: COLUMNS.Logical_Switch_Port}}
 /**
  * Local mode needs from the Northbound DB only the ports not in the Southbound DB yet (and those
  * named on the command line). ovn-northd sets Logical_Switch_Port.up, true or false, on every
@@ -47,14 +44,14 @@ const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: LSP_COLUMNS
  */
 const NOT_YET_BOUND: Condition = ['up', '==', undefined]
 // Only VIFs can ask to be plugged: router, localnet and other ports stay on the server.
-const SB_REQUEST: MonitorRequests = {
-  Chassis: {columns: ['name', 'hostname']},
-  Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['type', '==', '']]},
+const SB_REQUEST: MonitorRequests<SouthboundTables> = {
+  Chassis: {columns: COLUMNS.Chassis},
+  Port_Binding: {columns: COLUMNS.Port_Binding, where: [['type', '==', '']]},
 }
 
 /**
  * Local mode reads only what concerns this chassis, so its cost follows what is requested
- * here and not the size of the central databases. The reconciler already follows the ports
+ * here and not the size of the central databases. LocalChassis already follows the ports
  * requested here; this adds the ports of interfaces plugged here for an lport not requested
  * here (orphans, whose binding says where the port went) and the ports named on the command line.
  */
@@ -75,27 +72,19 @@ function bindingConditions(lports: readonly string[]): Condition[] {
   return sorted.length === 0 ? [['_uuid', '==', ZERO_UUID]] : sorted.map((lport): Condition => ['logical_port', '==', lport])
 }
 
-function logicalPortInfo(row: Row): LogicalPortInfo {
-  return {name: row.name as string, type: row.type as string, options: (row.options ?? {}) as Record<string, string>}
-}
-
-function chassisInfo(row: Row): ChassisInfo {
-  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string}
-}
-
-async function monitor(client: OvsdbClient, requests: MonitorRequests): Promise<Monitor> {
+async function monitor<T extends Tables<T>>(client: OvsdbClient, requests: MonitorRequests<T>): Promise<Monitor<T>> {
   try {
-    return await client.monitor(requests)
+    return await client.monitor<T>(requests)
   } catch (error) {
     throw databaseError(error, `cannot read the ${client.database} database`)
   }
 }
 
-const DATABASE_NAMES: Readonly<Record<string, string>> = {OVN_Northbound: 'Northbound DB', OVN_Southbound: 'Southbound DB'}
+const DATABASE_NAMES: Readonly<Record<string, string>> = {OVN_Northbound: 'Northbound DB', OVN_Southbound: SOUTHBOUND_DB}
 
 /**
- * The live data `status` reports from: in local mode the reconciler's view of this chassis
- * (the same connections, chassis and bridge `reconcile` uses) plus the Southbound and, when
+ * The live data `status` reports from: in local mode this chassis's view (LocalChassis, as
+ * `reconcile` reads it: the same connections, chassis and bridge) plus the Southbound and, when
  * reachable, Northbound ports; with --all-chassis the two central databases only. Emits
  * 'changed' on any database or provider change, for --watch.
  */
@@ -103,8 +92,8 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   private inventory = new Map<string, InventoryRow>()
   private readonly cleanups: Array<() => unknown> = []
   /**
-   * The reconciler's view, kept until the reconciler reports a change: building it walks every
-   * port, and opening (for the orphans) and the first report would otherwise each build one.
+   * The chassis's view, kept until it reports a change: building it walks every port, and
+   * opening (for the orphans) and the first report would otherwise each build one.
    */
   private keptView: LocalChassisView | undefined
   private updatedAt = new Date().toISOString()
@@ -113,13 +102,13 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   private constructor(
     private readonly options: StatusSourceOptions,
-    private readonly sbMonitor: Monitor,
-    private readonly nbMonitor: Monitor | undefined,
-    private readonly reconciler: Reconciler | undefined,
+    private readonly sbMonitor: Monitor<SouthboundTables>,
+    private readonly nbMonitor: Monitor<NorthboundTables> | undefined,
+    private readonly localChassis: LocalChassis | undefined,
     private readonly clients: OvsdbClient[],
   ) {
     super()
-    reconciler?.on('changed', () => (this.keptView = undefined))
+    localChassis?.on('changed', () => (this.keptView = undefined))
   }
 
   static async open(options: StatusSourceOptions): Promise<StatusSource> {
@@ -143,38 +132,35 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     }
 
     // This chassis's view, the Northbound ports not bound yet and the rest of the Southbound DB
-    // are independent: read them at once. The last needs the reconciler's Southbound connection,
+    // are independent: read them at once. The last needs LocalChassis's Southbound connection,
     // which comes early in its reading.
-    let reconciler: Reconciler | undefined
+    let localChassis: LocalChassis | undefined
     let nb: OvsdbClient | undefined
     try {
       const named = options.lports ?? []
       const nbConnected = scope.northbound === 'optional' ? StatusSource.optionalNorthbound(options).then((value) => (nb = value)) : Promise.resolve(undefined)
       let southboundUp!: (southbound: OvsdbClient) => void
       const southboundConnected = new Promise<OvsdbClient>((resolve) => (southboundUp = resolve))
-      const opening = Reconciler.open({
+      const opening = LocalChassis.open({
         settings,
         ...(scope.chassis ? {chassis: scope.chassis} : {}),
         ...(scope.allowForeignChassis ? {allowForeignChassis: true} : {}),
-        providers: options.providers,
-        replace: true,
-        dryRun: true,
-        watch: reconnect,
+        reconnect,
         interfaceState: true,
         onSouthbound: southboundUp,
-      }).then((value) => (reconciler = value))
-      // The connection, or the reconciler's own failure when it fails before connecting.
+      }).then((value) => (localChassis = value))
+      // The connection, or LocalChassis's own failure when it fails before connecting.
       const southbound = Promise.race([southboundConnected, opening.then(() => southboundConnected)])
       const nbReading = nbConnected.then(
-        (client) => client && monitor(client, {Logical_Switch_Port: {columns: LSP_COLUMNS, where: [NOT_YET_BOUND, ...named.map((lport): Condition => ['name', '==', lport])]}}),
+        (client) => client && monitor<NorthboundTables>(client, {Logical_Switch_Port: {columns: COLUMNS.Logical_Switch_Port, where: [NOT_YET_BOUND, ...named.map((lport): Condition => ['name', '==', lport])]}}),
       )
       // The orphans are known only once this chassis's view is whole: their bindings are added then.
       const namedWhere = bindingConditions(named)
-      const sbReading = southbound.then((client) => monitor(client, {...SB_REQUEST, Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: namedWhere}}))
+      const sbReading = southbound.then((client) => monitor<SouthboundTables>(client, {...SB_REQUEST, Port_Binding: {columns: COLUMNS.Port_Binding, where: namedWhere}}))
       // Each result is kept as soon as it exists, so the catch below closes it if another fails.
       const [opened, nbMonitor, sbMonitor] = await settleAll([opening, nbReading, sbReading])
       const source = new StatusSource(options, sbMonitor, nbMonitor, opened, nb ? [nb] : [])
-      const bindingWhere = localBindingConditions(source.reconcilerView(opened), named)
+      const bindingWhere = localBindingConditions(source.localView(opened), named)
       if (JSON.stringify(bindingWhere) !== JSON.stringify(namedWhere)) {
         await sbMonitor.setConditions({Port_Binding: bindingWhere}).catch((error: unknown) => {
           throw databaseError(error, 'cannot read the OVN_Southbound database')
@@ -184,7 +170,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       source.listen(bindingWhere)
       return source
     } catch (error) {
-      await Promise.allSettled([reconciler?.close(), nb?.close()])
+      await Promise.allSettled([localChassis?.close(), nb?.close()])
       throw error
     }
   }
@@ -192,12 +178,11 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   private static async optionalNorthbound(options: StatusSourceOptions): Promise<OvsdbClient | undefined> {
     const {settings, reconnect} = options
     try {
-      const timeoutMs = Math.min(settings.timeoutMs, OPTIONAL_NB_TIMEOUT_MS)
-      return await connectDatabase(northboundRemote(settings), 'OVN_Northbound', settings, {reconnect, timeoutMs})
+      return await connectOptionalNorthbound(settings, {reconnect})
     } catch (error) {
       // Optional means it may be down, not that a malformed --nb-db or a missing TLS flag goes unnoticed.
       if (isUsageError(error)) throw error
-      options.warn(`${(error as Error).message}; ports not yet in the Southbound DB are not shown`)
+      options.warn(`${messageOf(error)}; ports not yet in the Southbound DB are not shown`)
       return undefined
     }
   }
@@ -215,21 +200,21 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       this.emit('changed')
     }
     for (const monitor of [this.sbMonitor, this.nbMonitor]) monitor?.on('change', changed)
-    this.reconciler?.on('changed', changed)
+    this.localChassis?.on('changed', changed)
     const connection = (database: string, up: boolean) => {
       if (up) this.down.delete(database)
       else if (!this.down.has(database)) this.down.set(database, new Date().toISOString())
       this.emit('changed')
     }
-    this.reconciler?.on('connection', connection)
+    this.localChassis?.on('connection', connection)
     for (const client of this.clients) {
       const database = DATABASE_NAMES[client.database] ?? client.database
       client.on('disconnected', () => connection(database, false))
       client.on('connected', () => connection(database, true))
     }
 
-    const {reconciler} = this
-    if (reconciler && bindingWhere) {
+    const {localChassis} = this
+    if (localChassis && bindingWhere) {
       // The set of orphans changes as ports come and go: keep the binding conditions in step,
       // once per burst of changes (working them out reads the whole view).
       const named = this.options.lports ?? []
@@ -237,13 +222,13 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       let timer: NodeJS.Timeout | undefined
       const follow = () => {
         timer = undefined
-        const next = localBindingConditions(this.reconcilerView(reconciler), named)
+        const next = localBindingConditions(this.localView(localChassis), named)
         if (JSON.stringify(next) === conditions) return
         conditions = JSON.stringify(next)
-        this.sbMonitor.setConditions({Port_Binding: next}).catch((error: unknown) => this.options.warn(`cannot follow orphaned ports: ${(error as Error).message}`))
+        this.sbMonitor.setConditions({Port_Binding: next}).catch((error: unknown) => this.options.warn(`cannot follow orphaned ports: ${messageOf(error)}`))
       }
 
-      reconciler.on('changed', () => {
+      localChassis.on('changed', () => {
         timer ??= setTimeout(follow, FOLLOW_ORPHANS_MS)
       })
       this.cleanups.push(() => clearTimeout(timer))
@@ -256,37 +241,37 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   }
 
   async whenComplete(timeoutMs: number): Promise<void> {
-    await this.reconciler?.whenComplete(timeoutMs)
+    await this.localChassis?.whenComplete(timeoutMs)
   }
 
   /** Local mode only: false while this chassis has no Chassis row in the Southbound DB. */
   get chassisRegistered(): boolean {
-    return !this.reconciler || this.reconciler.chassisRegistered
+    return !this.localChassis || this.localChassis.chassisRegistered
   }
 
   get chassis(): string | undefined {
-    return this.reconciler?.chassis
+    return this.localChassis?.chassis
   }
 
   /** Local mode: the chassis shown, and this host's system-id when that is another chassis (--allow-foreign-chassis). */
-  get local(): Pick<Reconciler, 'chassis' | 'foreignTo'> | undefined {
-    return this.reconciler
+  get local(): Pick<LocalChassis, 'chassis' | 'foreignTo'> | undefined {
+    return this.localChassis
   }
 
-  private get logicalPorts(): LogicalPortInfo[] | undefined {
-    return this.nbMonitor ? [...this.nbMonitor.replica.table('Logical_Switch_Port').rows()].map(logicalPortInfo) : undefined
+  private get logicalPorts(): LogicalSwitchPort[] | undefined {
+    return this.nbMonitor ? [...this.nbMonitor.replica.table('Logical_Switch_Port').rows()].map(decodeLogicalSwitchPort) : undefined
   }
 
-  /** The reconciler's view, built once per change (keptView). */
-  private reconcilerView(reconciler: Reconciler): LocalChassisView {
-    return (this.keptView ??= reconciler.view())
+  /** The chassis's view, built once per change (keptView). */
+  private localView(localChassis: LocalChassis): LocalChassisView {
+    return (this.keptView ??= localChassis.view())
   }
 
-  /** Every binding read: in local mode, those requested here (the reconciler's) and those this source asked for. */
-  private bindings(view = this.reconciler && this.reconcilerView(this.reconciler)) {
+  /** Every binding read: in local mode, those requested here (the view's) and those this source asked for. */
+  private bindings(view = this.localChassis && this.localView(this.localChassis)) {
     const byUuid = new Map(view?.bindings.map((binding) => [binding.uuid, binding]))
     for (const row of this.sbMonitor.replica.table('Port_Binding').rows()) {
-      if (row.type === '' && !byUuid.has(row._uuid)) byUuid.set(row._uuid, bindingView(row))
+      if (row.type === '' && !byUuid.has(row._uuid)) byUuid.set(row._uuid, decodePortBinding(row))
     }
 
     return [...byUuid.values()]
@@ -298,27 +283,27 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   /** Every row as things stand now, and the counts. */
   report(): StatusReport {
-    const chassis = [...this.sbMonitor.replica.table('Chassis').rows()].map(chassisInfo)
+    const chassis = [...this.sbMonitor.replica.table('Chassis').rows()].map(decodeChassis)
     const logicalPorts = this.logicalPorts
-    if (!this.reconciler) {
+    if (!this.localChassis) {
       const rows = classifyCentral({logicalPorts: logicalPorts ?? [], bindings: this.bindings(), chassis})
       return {mode: 'all-chassis', rows, counts: countStates(rows), byChassis: countByChassis(rows)}
     }
 
-    // The reconciler's own view holds this chassis's bindings only; with all of them, orphans say where their port went.
-    const reconcilerView = this.reconcilerView(this.reconciler)
-    const view = {...reconcilerView, bindings: this.bindings(reconcilerView)}
+    // The chassis's own view holds its bindings only; with all of them, orphans say where their port went.
+    const localView = this.localView(this.localChassis)
+    const view = {...localView, bindings: this.bindings(localView)}
     const plan = planReconcile(view, this.options.providers, {replace: true})
     const rows = classifyLocal({
-      chassisName: this.reconciler.chassis,
+      chassisName: this.localChassis.chassis,
       view,
       plan: plan.entries,
       chassis,
       ...(logicalPorts ? {logicalPorts} : {}),
       inventory: this.inventory,
     })
-    const {foreignTo} = this.reconciler
-    return {mode: 'local', chassis: this.reconciler.chassis, ...(foreignTo ? {foreignTo} : {}), failedProviders: failedProviders(this.options.providers), rows, counts: countStates(rows)}
+    const {foreignTo} = this.localChassis
+    return {mode: 'local', chassis: this.localChassis.chassis, ...(foreignTo ? {foreignTo} : {}), failedProviders: failedProviders(this.options.providers), rows, counts: countStates(rows)}
   }
 
   /** For lports named on the command line: why each one without a row has none. */
@@ -330,6 +315,6 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   async close(): Promise<void> {
     for (const cleanup of this.cleanups) cleanup()
-    await Promise.allSettled([this.reconciler?.close(), ...this.clients.map((client) => client.close())])
+    await Promise.allSettled([this.localChassis?.close(), ...this.clients.map((client) => client.close())])
   }
 }

@@ -1,13 +1,14 @@
 import {describe, expect, it} from 'vitest'
 
 import {ValidationError} from '../../../src/lib/errors.js'
-import {type BindingRow, type PlugSnapshot, planPlug, planUnplug, type PortRow} from '../../../src/plug/plan.js'
+import type {LogicalSwitchPort, PortBinding} from '../../../src/ovn/rows.js'
+import {type PlugSnapshot, planPlug, planUnplug} from '../../../src/plug/plan.js'
 import type {PlugRequest} from '../../../src/plug/request.js'
 
 const HV1 = {uuid: '11111111-0000-0000-0000-000000000000', name: 'hv1', hostname: 'host-a'}
 const HV2 = {uuid: '22222222-0000-0000-0000-000000000000', name: 'hv2', hostname: 'host-b'}
 
-function snapshot(ports: PortRow[], bindings: BindingRow[] = []): PlugSnapshot {
+function snapshot(ports: LogicalSwitchPort[], bindings: Pick<PortBinding, 'logicalPort' | 'chassis' | 'up'>[] = []): PlugSnapshot {
   return {
     ports: new Map(ports.map((port) => [port.name, port])),
     allPortNames: async () => [...ports.map((port) => port.name), 'vm-web-1', 'vm-web-2'],
@@ -17,7 +18,7 @@ function snapshot(ports: PortRow[], bindings: BindingRow[] = []): PlugSnapshot {
   }
 }
 
-const plain = (name: string, options: Record<string, string> = {}): PortRow => ({uuid: `uuid-${name}`, name, type: '', options})
+const plain = (name: string, options: Record<string, string> = {}): LogicalSwitchPort => ({uuid: `uuid-${name}`, name, type: '', options})
 const dummyOn = (lsp: string, chassis: string, where?: string): PlugRequest => ({lsp, chassis, type: 'dummy', providerOptions: {}, ...(where ? {where} : {})})
 
 async function rejectionOf(plan: Promise<unknown>): Promise<string> {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import type {PortRow} from '../../../src/plug/plan.js'
+import type {LogicalSwitchPort} from '../../../src/ovn/rows.js'
 import type {PlugRequest, ProviderSpecs} from '../../../src/plug/request.js'
 import {sameNetdevWarnings} from '../../../src/plug/same-netdev.js'
 import type {OptionSpec} from '../../../src/providers/types.js'
@@ -24,8 +24,8 @@ function representor(lsp: string, chassis: string, options: {pfMac?: string; vf?
   }
 }
 
-const requested = (name: string, options: Record<string, string>): PortRow => ({uuid: `uuid-${name}`, name, type: '', options})
-const warnings = (requests: PlugRequest[], existing: PortRow[] = []) => sameNetdevWarnings(requests, existing, [HV1, HV2], providers)
+const requested = (name: string, options: Record<string, string>): LogicalSwitchPort => ({uuid: `uuid-${name}`, name, type: '', options})
+const warnings = (requests: PlugRequest[], existing: LogicalSwitchPort[] = []) => sameNetdevWarnings(requests, existing, [HV1, HV2], providers)
 
 describe('sameNetdevWarnings', () => {
   it('warns when two ports of one request ask one chassis for one VF, however the MAC and number are spelt', () => {

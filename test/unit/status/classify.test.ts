@@ -6,21 +6,19 @@ import type {VifPlugProvider} from '../../../src/providers/types.js'
 import {planReconcile} from '../../../src/reconcile/plan.js'
 import {
   absentReason,
-  type ChassisInfo,
   classifyCentral,
   classifyLocal,
   countByChassis,
   countStates,
   isHealthy,
-  type LogicalPortInfo,
 } from '../../../src/status/classify.js'
 import {pluggedInterface} from '../../helpers/views.js'
-import {type OvsInterface, type PortBinding} from '../../../src/ovn/rows.js'
+import type {Chassis, LogicalSwitchPort, OvsInterface, PortBinding} from '../../../src/ovn/rows.js'
 import {type LocalChassisView} from '../../../src/ovn/local-view.js'
 
 const HERE = 'uuid-hv1'
 const THERE = 'uuid-hv2'
-const CHASSIS: ChassisInfo[] = [
+const CHASSIS: Chassis[] = [
   {uuid: HERE, name: 'hv1', hostname: 'host1'},
   {uuid: THERE, name: 'hv2', hostname: 'host2'},
 ]
@@ -62,7 +60,7 @@ interface Scenario {
   interfaces?: OvsInterface[]
   chassisUuid?: string | undefined
   providers?: ReadonlyMap<string, VifPlugProvider>
-  logicalPorts?: LogicalPortInfo[]
+  logicalPorts?: Pick<LogicalSwitchPort, 'name' | 'type' | 'options'>[]
   inventory?: InventoryRow[]
 }
 
@@ -183,7 +181,7 @@ describe('classifyLocal', () => {
   })
 
   it('pending: in the Northbound DB, requested here, but not in the Southbound DB yet', () => {
-    const logicalPorts: LogicalPortInfo[] = [
+    const logicalPorts: Pick<LogicalSwitchPort, 'name' | 'type' | 'options'>[] = [
       {name: 'fresh', type: '', options: {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'}},
       {name: 'elsewhere', type: '', options: {'requested-chassis': 'hv2', 'vif-plug-type': 'dummy'}},
       {name: 'plain', type: '', options: {'requested-chassis': 'hv1'}},
@@ -307,7 +305,7 @@ describe('classifyLocal', () => {
 })
 
 describe('classifyCentral', () => {
-  const port = (name: string, options: Record<string, string> = {}): LogicalPortInfo => ({
+  const port = (name: string, options: Record<string, string> = {}): Pick<LogicalSwitchPort, 'name' | 'type' | 'options'> => ({
     name,
     type: '',
     options: {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy', ...options},
