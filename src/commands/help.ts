@@ -15,7 +15,7 @@ export default class Help extends commands.help {
   override async run(): Promise<void> {
     // The parent's class: parse() spreads the class it is given, which drops inherited statics.
     const {argv} = await this.parse(commands.help)
-    const words = (argv as string[]).filter((word) => !word.startsWith('-'))
+    const words = argv.map(String).filter((word) => !word.startsWith('-'))
     const id = words.join(':')
     if (words.length > 0 && !this.config.findCommand(id) && !this.config.findTopic(id)) throw new UsageError(notACommand(this.config, words.join(' ')))
     await super.run()

@@ -68,7 +68,7 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
 
   async run(): Promise<Record<string, unknown> | undefined> {
     const {argv, flags, metadata} = await this.parse(Status)
-    const lports = argv as string[]
+    const lports = argv.map(String)
     const columns = flags.columns ? parseColumns(flags.columns) : undefined
     const states = flags.state as StatusState[] | undefined
     // --json is -f json, also for --watch (one document per line); another -f contradicts it.

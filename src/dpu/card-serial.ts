@@ -122,7 +122,7 @@ async function readText(file: string): Promise<string | undefined> {
 
 /** The PCI network functions under <sysfsRoot>/bus/pci/devices. */
 async function pciNetworkFunctions(devicesDir: string): Promise<string[]> {
-  const names = await readdir(devicesDir).catch(() => [] as string[])
+  const names = await readdir(devicesDir).catch((): string[] => [])
   const kept = await Promise.all(
     names.map(async (name) => (PCI_ADDRESS.test(name) && NETWORK_CLASS.test((await readText(path.join(devicesDir, name, 'class'))) ?? '') ? name.toLowerCase() : undefined)),
   )

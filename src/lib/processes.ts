@@ -50,7 +50,7 @@ const REMOTE_ARGUMENT = /^(unix|tcp|ssl):/
  * started without a pidfile where we look, or in another run directory, is still found.
  */
 export async function findProcess(program: string, remote: string, remoteIsDefault: boolean): Promise<number | undefined> {
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((entry) => /^\d+$/.test(entry))
+  const pids = (await readdir('/proc').catch((): string[] => [])).filter((entry) => /^\d+$/.test(entry))
   for (const pid of pids) {
     const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')
     // comm is cut at 15 bytes.

@@ -6,7 +6,7 @@ import {formatRemote, parseRemotes, type Remote} from './remote.js'
 import {type Row} from './datum.js'
 import {type Tables, type UntypedTables} from './replica.js'
 import {RpcConnection} from './rpc.js'
-import {type DatabaseSchema, parseSchema} from './schema.js'
+import {type DatabaseSchema, isStringArray, parseSchema} from './schema.js'
 import {checkLockName, Transaction, type TransactionResult} from './transaction.js'
 import {openSocket, type TlsFiles} from './transport.js'
 
@@ -168,7 +168,9 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   async listDbs(): Promise<string[]> {
-    return (await this.request('list_dbs', [])) as string[]
+    const databases = await this.request('list_dbs', [])
+    if (!isStringArray(databases)) throw new OvsdbError(`list_dbs: the server answered ${JSON.stringify(databases)}, not a list of names`)
+    return databases
   }
 
   async getSchema(database: string): Promise<DatabaseSchema> {
@@ -531,25 +533,25 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       case 'update':
       case 'update2':
       case 'update3':
-        this.monitors.get(params[0] as string)?.handleNotification(method, params)
+        this.monitors.get(String(params[0]))?.handleNotification(method, params)
         break
       case 'locked': {
         // ovsdb-server also sends 'locked' to the holder whenever a client that was only waiting
         // leaves the queue (unlocks or disconnects): for a lock already held that is no news.
-        const name = params[0] as string
+        const name = String(params[0])
         if (this.locks.get(name) === true) break
         if (this.locks.has(name)) this.locks.set(name, true)
         this.emit('locked', name)
         break
       }
       case 'stolen': {
-        const name = params[0] as string
+        const name = String(params[0])
         if (this.locks.has(name)) this.locks.set(name, false)
         this.emit('stolen', name)
         break
       }
       case 'monitor_canceled':
-        this.monitors.get(params[0] as string)?.markIncomplete()
+        this.monitors.get(String(params[0]))?.markIncomplete()
         break
     }
   }

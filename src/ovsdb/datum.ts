@@ -279,7 +279,7 @@ export function setDelete(column: string, elements: readonly unknown[]): Mutatio
 // Decoding trusts the server: its data matches its schema.
 
 export function decodeAtom(wire: unknown): Atom {
-  if (Array.isArray(wire)) return wire[1] as string
+  if (Array.isArray(wire)) return String(wire[1])
   return wire as Atom
 }
 

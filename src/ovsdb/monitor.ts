@@ -224,7 +224,7 @@ export class ClientMonitor extends EventEmitter<MonitorEvents> implements Monito
     if (method === 'update') changes = this.replica.applyUpdate(params[1] as TableUpdates)
     else if (method === 'update2') changes = this.replica.applyUpdate2(params[1] as TableUpdates)
     else if (method === 'update3') {
-      this.lastTxnId = params[1] as string
+      this.lastTxnId = typeof params[1] === 'string' ? params[1] : undefined
       changes = this.replica.applyUpdate2(params[2] as TableUpdates)
     } else return
     for (const change of changes) this.emit('change', change)

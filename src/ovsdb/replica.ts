@@ -68,7 +68,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   const keysA = Object.keys(a)
   const keysB = Object.keys(b)
   if (keysA.length !== keysB.length) return false
-  return keysA.every((key) => sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  return keysA.every((key) => sameValue(Reflect.get(a, key), Reflect.get(b, key)))
 }
 
 function applySetDiff(column: ColumnSchema, current: unknown, wireDiff: unknown): unknown {

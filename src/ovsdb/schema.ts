@@ -62,6 +62,10 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((element) => typeof element === 'string')
+}
+
 function parseEnum(where: string, value: unknown): Atom[] {
   const elements = Array.isArray(value) && value[0] === 'set' ? (value[1] as unknown[]) : [value]
   return elements.map((element) => {
@@ -121,7 +125,7 @@ export function parseSchema(json: unknown): DatabaseSchema {
       name: tableName,
       columns,
       isRoot: tableJson.isRoot === true,
-      indexes: Array.isArray(tableJson.indexes) ? (tableJson.indexes as string[][]) : [],
+      indexes: Array.isArray(tableJson.indexes) ? tableJson.indexes.filter(isStringArray) : [],
       ...(typeof tableJson.maxRows === 'number' ? {maxRows: tableJson.maxRows} : {}),
     }
   }

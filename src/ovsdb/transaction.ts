@@ -53,7 +53,8 @@ export class TransactionResult {
   rows<R extends RowBase = Row>(opIndex: number): R[]
   rows(opIndex: number): Row[] {
     const table = this.operation(opIndex, 'select').table!
-    const rows = this.results[opIndex]?.rows as Record<string, unknown>[]
+    const rows = this.results[opIndex]?.rows
+    if (!Array.isArray(rows)) throw new OvsdbError(`operation ${opIndex}: the server's select result has no rows`)
     return rows.map((row) => decodeRow(getTable(this.schema, table), undefined, row))
   }
 
@@ -120,7 +121,7 @@ export class Transaction {
   }
 
   select(table: string, where: readonly Condition[], columns?: readonly string[]): this {
-    const operation: Record<string, unknown> = {op: 'select', table, where: this.where(table, where)}
+    const operation: {op: string; [key: string]: unknown} = {op: 'select', table, where: this.where(table, where)}
     if (columns) operation.columns = this.columns(table, columns)
     return this.add(operation, table)
   }
@@ -190,10 +191,10 @@ export class Transaction {
     return [...columns]
   }
 
-  private add(operation: Record<string, unknown>, table?: string): this {
+  private add(operation: {op: string; [key: string]: unknown}, table?: string): this {
     if (this.committed) throw new OvsdbError('this transaction was already committed: build a new one')
     this.operationList.push(operation)
-    this.info.push(table === undefined ? {op: operation.op as string} : {op: operation.op as string, table})
+    this.info.push(table === undefined ? {op: operation.op} : {op: operation.op, table})
     return this
   }
 }

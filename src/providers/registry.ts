@@ -5,6 +5,7 @@ import {pathToFileURL} from 'node:url'
 
 import {UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode, type ExitCodeValue} from '../lib/exit-codes.js'
+import {providerKeyPrefix} from '../ovn/keys.js'
 import {createDummyProvider} from './dummy.js'
 import {createRepresentorProvider, type RepresentorOptions} from './representor/index.js'
 import type {OptionSpec, PrepareResult, ProviderContext, VifPlugProvider} from './types.js'
@@ -50,10 +51,14 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
 /** Why `candidate` is not a VifPlugProvider, or undefined when it is one. */
 function providerProblem(candidate: unknown): string | undefined {
-  if (typeof candidate !== 'object' || candidate === null) return `it is ${describeValue(candidate)}, not a provider object`
-  const provider = candidate as Record<string, unknown>
+  if (!isRecord(candidate)) return `it is ${describeValue(candidate)}, not a provider object`
+  const provider = candidate
   if (typeof provider.type !== 'string' || !TYPE_PATTERN.test(provider.type)) {
     return `"type" is ${describeValue(provider.type)}; expected a vif-plug-type name such as "my-nic"`
   }
@@ -74,11 +79,11 @@ function providerProblem(candidate: unknown): string | undefined {
   }
 
   if (!Array.isArray(provider.optionSpecs)) return `"optionSpecs" is ${describeValue(provider.optionSpecs)}; expected an array`
-  const prefix = `vif-plug:${provider.type}:`
-  for (const [index, spec] of (provider.optionSpecs as unknown[]).entries()) {
+  const prefix = providerKeyPrefix(provider.type)
+  for (const [index, spec] of provider.optionSpecs.entries()) {
     const where = `optionSpecs[${index}]`
-    if (typeof spec !== 'object' || spec === null) return `${where} is ${describeValue(spec)}; expected an object`
-    const {key, flag, description, required, check, identity} = spec as Record<string, unknown>
+    if (!isRecord(spec)) return `${where} is ${describeValue(spec)}; expected an object`
+    const {key, flag, description, required, check, identity} = spec
     if (typeof key !== 'string' || !key.startsWith(prefix) || key === prefix) return `${where}.key is ${describeValue(key)}; expected "${prefix}<name>"`
     if (typeof flag !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(flag)) return `${where}.flag is ${describeValue(flag)}; expected a flag name without dashes, such as "pf-mac"`
     if (typeof description !== 'string') return `${where}.description is ${describeValue(description)}; expected a string`
@@ -241,8 +246,8 @@ function guardedIdentity(spec: OptionSpec, value: string): string {
  * transaction, which reports it as it does any invalid row.
  */
 function isPlannable(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const {name, options} = value as Record<string, unknown>
+  if (!isRecord(value)) return false
+  const {name, options} = value
   return typeof name === 'string' && name !== '' && typeof options === 'object' && options !== null
 }
 

@@ -59,7 +59,7 @@ async function isWatcher(pid: number): Promise<boolean> {
 }
 
 async function readStates(dir: string): Promise<Array<{file: string; state: WatcherState | undefined}>> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(PREFIX) && name.endsWith('.json'))
+  const names = (await readdir(dir).catch((): string[] => [])).filter((name) => name.startsWith(PREFIX) && name.endsWith('.json'))
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name)

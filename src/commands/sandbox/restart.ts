@@ -25,7 +25,7 @@ export default class SandboxRestart extends BaseCommand {
   async run(): Promise<{dir: string; started: SandboxDaemon[]}> {
     const {argv, flags} = await this.parse(SandboxRestart)
     const sandbox = await readSandboxState(flags.dir)
-    const started = await startStoppedDaemons(sandbox, argv as string[])
+    const started = await startStoppedDaemons(sandbox, argv.map(String))
     this.log(started.length === 0 ? 'every daemon asked for already runs' : started.map((daemon) => `started ${daemon.name}`).join('\n'))
     return {dir: sandbox.dir, started}
   }

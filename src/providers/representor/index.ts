@@ -31,8 +31,12 @@ export function devlinkJsonFile(file: string): () => Promise<string> {
   }
 }
 
+function notAMac(value: string): string {
+  return `pf-mac "${value}" is not a MAC address like 0c:42:a1:00:00:01`
+}
+
 function checkPfMac(value: string): string | undefined {
-  return normalizeMac(value) ? undefined : `pf-mac "${value}" is not a MAC address like 0c:42:a1:00:00:01`
+  return normalizeMac(value) ? undefined : notAMac(value)
 }
 
 function checkVfNum(value: string): string | undefined {
@@ -151,15 +155,15 @@ export function createRepresentorProvider(options: RepresentorOptions = {}, cont
     if (!table) return {ok: false, reason: notLoadedReason}
     const pfMacText = lportOptions[PF_MAC_OPTION]
     if (pfMacText === undefined) return {ok: false, reason: `${PF_MAC_OPTION} is not set`}
-    const badPfMac = checkPfMac(pfMacText)
-    if (badPfMac) return {ok: false, reason: badPfMac}
+    const pfMac = normalizeMac(pfMacText)
+    if (pfMac === undefined) return {ok: false, reason: notAMac(pfMacText)}
     // ovn-vif treats an empty vf-num like a missing one: plug the PF.
     const vfText = lportOptions[VF_NUM_OPTION] || undefined
     const badVf = vfText === undefined ? undefined : checkVfNum(vfText)
     if (badVf) return {ok: false, reason: badVf}
 
-    const found = lookupRepresentor(table, normalizeMac(pfMacText) as string, vfText === undefined ? undefined : Number(vfText))
-    return found.ok ? {ok: true, value: {name: found.value.netdev as string, type: '', options: {}}} : found
+    const found = lookupRepresentor(table, pfMac, vfText === undefined ? undefined : Number(vfText))
+    return found.ok ? {ok: true, value: {name: found.value.netdev, type: '', options: {}}} : found
   }
 
   return {

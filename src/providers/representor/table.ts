@@ -162,8 +162,15 @@ function label(representor: Representor): string {
   return `${representor.netdev ?? '(no netdev)'} (${representor.devlinkPort})`
 }
 
-function usable(representor: Representor, what: string): PrepareResult<Representor> {
-  if (!representor.netdev) return {ok: false, reason: `${what} is devlink port ${representor.devlinkPort}, which has no netdev yet`}
+/** A representor with a netdev, which plugging needs. */
+export type NamedRepresentor = Representor & {netdev: string}
+
+function hasNetdev(representor: Representor): representor is NamedRepresentor {
+  return Boolean(representor.netdev)
+}
+
+function usable(representor: Representor, what: string): PrepareResult<NamedRepresentor> {
+  if (!hasNetdev(representor)) return {ok: false, reason: `${what} is devlink port ${representor.devlinkPort}, which has no netdev yet`}
   if (representor.awaitingRename) {
     return {
       ok: false,
@@ -178,7 +185,7 @@ function usable(representor: Representor, what: string): PrepareResult<Represent
  * Finds the representor for a host PF MAC (normalised) and, when given, a VF number.
  * Without a VF number the PF representor itself is the answer, as in ovn-vif 26.03.
  */
-export function lookupRepresentor(table: RepresentorTable, pfMac: string, vf: number | undefined): PrepareResult<Representor> {
+export function lookupRepresentor(table: RepresentorTable, pfMac: string, vf: number | undefined): PrepareResult<NamedRepresentor> {
   const allPfs = table.representors.filter((representor) => representor.flavour === 'pcipf')
   const pfs = allPfs.filter((representor) => representor.pfMac === pfMac)
   if (pfs.length === 0) {
