@@ -1,5 +1,7 @@
 import path from 'node:path'
 
+import type {TlsFiles} from '../ovsdb/index.js'
+
 /**
  * Where each database is when the operator does not say, resolved as ovn-nbctl, ovn-sbctl and
  * ovs-vsctl do: an explicit flag, then the environment, then the standard unix socket.
@@ -14,17 +16,10 @@ export interface ConnectionSettings {
   ovsDb: string
   /** Where ovsDb came from when --db was not given ($OVS_RUNDIR, or the default). */
   ovsDbSource?: string
-  tls?: TlsFiles
+  /** The TLS flags; verifyServer is false only with --no-verify-server: any server certificate is accepted. */
+  tls?: TlsFiles & {verifyServer: boolean}
   timeoutMs: number
   leaderOnly: boolean
-}
-
-export interface TlsFiles {
-  privateKey?: string
-  certificate?: string
-  caCert?: string
-  /** false only with --no-verify-server: any server certificate is accepted. */
-  verifyServer: boolean
 }
 
 /**
