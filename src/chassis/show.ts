@@ -3,7 +3,7 @@ import os from 'node:os'
 import {type CardSerialReport, type CardSerialSources, cardSerials, readCardSerials} from '../dpu/card-serial.js'
 import {type ChosenRemote, type ConnectionSettings, localOvsRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
-import {ConnectionError} from '../lib/errors.js'
+import {UnreachableError} from '../lib/errors.js'
 import {cardSerialOf, CARD_SERIAL_NUMBER, cmsOptionEntries, OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
 import {chassisIdentity, decodeChassis, type OpenVswitchRow, selectRows} from '../ovn/rows.js'
 import type {OvsdbClient} from '../ovsdb/index.js'
@@ -55,7 +55,7 @@ export function cmsOptionsView(value: string | undefined): CmsOptionsView {
 /** The local Open_vSwitch row (with its uuid, for a guarded write). */
 export async function readOpenVswitch(ovs: OvsdbClient): Promise<Pick<OpenVswitchRow, '_uuid' | 'external_ids'>> {
   const [root] = await selectRows(ovs, 'Open_vSwitch', [], ['external_ids'])
-  if (!root) throw new ConnectionError('the local OVS DB has no Open_vSwitch row: ovsdb-server runs without ovs-vswitchd having initialised it (ovs-vsctl init)')
+  if (!root) throw new UnreachableError('the local OVS DB has no Open_vSwitch row: ovsdb-server runs without ovs-vswitchd having initialised it (ovs-vsctl init)')
   return root
 }
 
@@ -66,7 +66,7 @@ export async function readSouthboundChassis(remote: ChosenRemote, systemId: stri
   try {
     sb = await connectDatabase(remote, 'OVN_Southbound', settings)
   } catch (error) {
-    if (error instanceof ConnectionError) return {chassis: null, reason: error.message, unreachable: true}
+    if (error instanceof UnreachableError) return {chassis: null, reason: error.message, unreachable: true}
     throw error
   }
 

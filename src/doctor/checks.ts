@@ -1,6 +1,6 @@
 import {type ConnectionSettings, describeOrigin, localOvsRemote, OVN_REMOTE_SOURCE, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, connectOptionalNorthbound} from '../lib/database.js'
-import {ConnectionError, isUsageError, messageOf} from '../lib/errors.js'
+import {UnreachableError, isUsageError, messageOf} from '../lib/errors.js'
 import {REFUSAL_FIXES, writeRefusal} from '../lib/write-refusal.js'
 import {type OvsdbClient, parseRemotes, ZERO_UUID} from '../ovsdb/index.js'
 import {judgeCardSerial} from '../chassis/card-serial-verdict.js'
@@ -199,7 +199,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const fromStatus = (judge: (rows: StatusRow[]) => Omit<CheckOutcome, 'id' | 'title'>) => async () =>
       rows
         ? judge(rows)
-        : {result: 'fail' as const, detail: `cannot classify the ports: ${messageOf(gatherError)}`, unreachable: gatherError instanceof ConnectionError}
+        : {result: 'fail' as const, detail: `cannot classify the ports: ${messageOf(gatherError)}`, unreachable: gatherError instanceof UnreachableError}
 
     await check('orphans', 'orphaned ports', statusNeeds, fromStatus((all) => {
       const orphans = all.filter((row) => row.state === 'orphaned')

@@ -1,6 +1,6 @@
 import {
   type ConnectOptions,
-  ConnectionError as OvsdbConnectionError,
+  ConnectionError,
   FramingError,
   NotLeaderError,
   OvsdbClient,
@@ -12,7 +12,7 @@ import {
   TransactionError,
 } from '../ovsdb/index.js'
 import {type ChosenRemote, type ConnectionSettings, describeOrigin, northboundRemote, originFix} from './connection.js'
-import {ConnectionError, ServerError, UsageError} from './errors.js'
+import {messageOf, ServerError, UnreachableError, UsageError} from './errors.js'
 
 /**
  * Connects to one database for a command, turning the library's errors into operator errors:
@@ -75,7 +75,7 @@ function checkTlsSettings(remote: string, settings: ConnectionSettings, source: 
   }
 }
 
-const UNREACHABLE = [OvsdbConnectionError, TimeoutError, NotLeaderError, FramingError]
+const UNREACHABLE = [ConnectionError, TimeoutError, NotLeaderError, FramingError]
 
 /**
  * An OVSDB error meaning the server could not be used (unreachable, lost, too slow, not the
@@ -84,7 +84,7 @@ const UNREACHABLE = [OvsdbConnectionError, TimeoutError, NotLeaderError, Framing
  */
 export function databaseError(error: unknown, doing: string, fix = 'check that the database server is running'): unknown {
   if (!UNREACHABLE.some((kind) => error instanceof kind)) return error
-  return new ConnectionError(`${doing} (${(error as Error).message}): ${fix}`)
+  return new UnreachableError(`${doing} (${messageOf(error)}): ${fix}`)
 }
 
 /**
@@ -92,10 +92,10 @@ export function databaseError(error: unknown, doing: string, fix = 'check that t
  * before they are printed. A server that cannot be used, or that answered a request with an
  * error, is a one-line error with exit 4; any other library error is a bug (undefined).
  */
-export function unhandledDatabaseError(error: unknown): ConnectionError | ServerError | undefined {
+export function unhandledDatabaseError(error: unknown): UnreachableError | ServerError | undefined {
   if (!(error instanceof OvsdbError)) return undefined
   const mapped = databaseError(error, 'a database server could not be used')
-  if (mapped instanceof ConnectionError) return mapped
+  if (mapped instanceof UnreachableError) return mapped
   if (error instanceof RpcError || error instanceof TransactionError) {
     return new ServerError(`the database server refused the request (${error.message}): check that the remote is the active, writable server; its log says more`)
   }

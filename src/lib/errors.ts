@@ -38,7 +38,11 @@ export class ValidationError extends UserError {
   }
 }
 
-export class ConnectionError extends UserError {
+/**
+ * A database or daemon could not be reached or used, or a wait timed out (exit 4); its kind in
+ * --json is ConnectionError. Not src/ovsdb's ConnectionError, which this wraps with the fix.
+ */
+export class UnreachableError extends UserError {
   constructor(message: string) {
     super(message, ExitCode.Connection)
   }

@@ -1,5 +1,5 @@
 import {RpcError, TransactionError} from '../ovsdb/index.js'
-import {ConnectionError} from './errors.js'
+import {UnreachableError} from './errors.js'
 
 /** Why a database server that answers will not store a write. */
 export type WriteRefusalKind = 'read-only' | 'io-error'
@@ -39,7 +39,7 @@ function describeRefusal(refusal: WriteRefusal, database: string, remote: string
 }
 
 /** A write the server refused: a server problem, exit 4, in one line with the fix. */
-export class WriteRefusedError extends ConnectionError {
+export class WriteRefusedError extends UnreachableError {
   /** What is wrong, without the fix. */
   readonly problem: string
 

@@ -1,7 +1,7 @@
 import {type ConnectionSettings, northboundRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
-import {ConnectionError, ValidationError} from '../lib/errors.js'
-import {type Condition, ConnectionError as OvsdbConnectionError, type OvsdbClient, TimeoutError, TransactionError} from '../ovsdb/index.js'
+import {UnreachableError, ValidationError} from '../lib/errors.js'
+import {type Condition, ConnectionError, type OvsdbClient, TimeoutError, TransactionError} from '../ovsdb/index.js'
 import {findChassis} from '../ovn/chassis.js'
 import {REQUESTED_CHASSIS} from '../ovn/keys.js'
 import {type Chassis, COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type NorthboundTables, selectRows, type SouthboundTables} from '../ovn/rows.js'
@@ -151,8 +151,8 @@ export async function commitPlans(nb: OvsdbClient, plans: readonly PortPlan[], o
     }
 
     // Lost or unanswered after it was sent, the transaction may have committed: say so, and how to find out.
-    if (error instanceof OvsdbConnectionError || error instanceof TimeoutError) {
-      throw new ConnectionError(
+    if (error instanceof ConnectionError || error instanceof TimeoutError) {
+      throw new UnreachableError(
         `no answer from the Northbound DB to the write (${error.message}): it may or may not have been written; run the same command again, which changes nothing if it was`,
       )
     }

@@ -1,4 +1,4 @@
-import {ConnectionError, InterruptedError} from '../lib/errors.js'
+import {InterruptedError, UnreachableError} from '../lib/errors.js'
 import {databaseError} from '../lib/database.js'
 import {followUntil} from '../lib/follow.js'
 import {COLUMNS, decodeChassis, decodePortBinding, type PortBinding, type SouthboundTables} from '../ovn/rows.js'
@@ -33,9 +33,9 @@ export async function waitUntil<T extends Tables<T> = UntypedTables>(
     throw databaseError(error, `cannot monitor the ${client.database} database`)
   })
 
-  if (end === 'disconnected') throw new ConnectionError(`lost the connection to the ${client.database} database while waiting; ${pending()}`)
+  if (end === 'disconnected') throw new UnreachableError(`lost the connection to the ${client.database} database while waiting; ${pending()}`)
   if (end === 'interrupted') throw new InterruptedError(`interrupted: ${pending()}`)
-  if (end === 'timed out') throw new ConnectionError(`timed out after ${seconds(options.timeoutMs)}: ${pending()}`)
+  if (end === 'timed out') throw new UnreachableError(`timed out after ${seconds(options.timeoutMs)}: ${pending()}`)
 }
 
 /**

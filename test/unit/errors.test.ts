@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {ConnectionError, MissingDependencyError, ServerError, UsageError, UserError, ValidationError} from '../../src/lib/errors.js'
+import {UnreachableError, MissingDependencyError, ServerError, UsageError, UserError, ValidationError} from '../../src/lib/errors.js'
 import {ExitCode} from '../../src/lib/exit-codes.js'
 
 describe('the kind of an operator error (its name, the `kind` of a --json error)', () => {
@@ -9,7 +9,7 @@ describe('the kind of an operator error (its name, the `kind` of a --json error)
     expect(new UserError('x', ExitCode.Validation).name).toBe('ValidationError')
     expect(new UserError('x', ExitCode.Connection).name).toBe('ConnectionError')
     expect(new UserError('x', ExitCode.MissingDependency).name).toBe('MissingDependencyError')
-    expect([new UsageError('x'), new ValidationError('x'), new ConnectionError('x'), new MissingDependencyError('x')].map((error) => error.name)).toEqual([
+    expect([new UsageError('x'), new ValidationError('x'), new UnreachableError('x'), new MissingDependencyError('x')].map((error) => error.name)).toEqual([
       'UsageError',
       'ValidationError',
       'ConnectionError',

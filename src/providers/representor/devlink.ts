@@ -1,7 +1,7 @@
 import {execFile, spawn} from 'node:child_process'
 import type {Socket} from 'node:net'
 
-import {ConnectionError, MissingDependencyError, ValidationError} from '../../lib/errors.js'
+import {UnreachableError, MissingDependencyError, ValidationError} from '../../lib/errors.js'
 import {isZeroMac, normalizeMac} from './mac.js'
 
 /** The devlink port flavours a representor lookup uses; every other flavour is skipped. */
@@ -72,11 +72,11 @@ export function runDevlinkJson(args: readonly string[], devlinkPath = 'devlink')
         } else if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
           reject(new ValidationError(`${command} printed more than ${describeSize(MAX_DEVLINK_DUMP_BYTES)}; refusing to parse it`))
         } else if (failure.killed) {
-          reject(new ConnectionError(`${command} did not finish within ${DEVLINK_TIMEOUT_MS / 1000} s`))
+          reject(new UnreachableError(`${command} did not finish within ${DEVLINK_TIMEOUT_MS / 1000} s`))
         } else {
           const reason = stderr.trim().split('\n')[0] || failure.message.split('\n')[0]
           // Typically the kernel's devlink netlink family is unreachable (no permission, no module).
-          reject(new ConnectionError(`${command} failed: ${reason}`))
+          reject(new UnreachableError(`${command} failed: ${reason}`))
         }
       },
     )

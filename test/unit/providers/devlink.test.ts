@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {ConnectionError, MissingDependencyError, ValidationError} from '../../../src/lib/errors.js'
+import {UnreachableError, MissingDependencyError, ValidationError} from '../../../src/lib/errors.js'
 import {MAX_DEVLINK_DUMP_BYTES, parseDevlinkPortDump, runDevlinkPortShow} from '../../../src/providers/representor/devlink.js'
 import {fakeDevlink, removeFakeDevlinks, scenario} from './helpers.js'
 
@@ -84,7 +84,7 @@ describe('runDevlinkPortShow', () => {
   it('reports the first line of what a failing devlink printed', async () => {
     const {program} = await fakeDevlink(`echo 'Error: Failed to connect to devlink Netlink' >&2; echo 'more detail' >&2; exit 1`)
     const running = runDevlinkPortShow(program)
-    await expect(running).rejects.toThrow(ConnectionError)
+    await expect(running).rejects.toThrow(UnreachableError)
     await expect(running).rejects.toThrow(`${program} -j port show failed: Error: Failed to connect to devlink Netlink`)
   })
 })
