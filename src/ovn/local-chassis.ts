@@ -7,8 +7,8 @@ import {ExitCode} from '../lib/exit-codes.js'
 import {settleAll} from '../lib/settle.js'
 import type {Condition, Monitor, OvsdbClient} from '../ovsdb/index.js'
 import {type ChassisNames, findChassis, isNamedBy} from './chassis.js'
-import {findBridge, interfacesOnBridge, type LocalChassisView, requestedHere, type RowSource} from './local-view.js'
-import {type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, decodePortBinding, INTERFACE_STATE_COLUMNS, type OvsTables, selectRows, type SouthboundTables} from './rows.js'
+import {chassisNames, findBridge, localChassisView, type LocalChassisView, requestedHere, type RowSource} from './local-view.js'
+import {type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, selectRows, type SouthboundTables} from './rows.js'
 
 export interface LocalChassisOptions {
   settings: ConnectionSettings
@@ -55,21 +55,10 @@ interface BindingSelection {
   key: string
 }
 
-/** This chassis's own Chassis row: the one named after its system-id. */
-function chassisNamed(chassis: RowSource<ChassisRow>, name: string): ChassisRow | undefined {
-  for (const row of chassis.rows()) if (row.name === name) return row
-  return undefined
-}
-
-/** The names options:requested-chassis may give this chassis: its name, and its hostname as registered in SB. */
-function namesOf(chassisTable: RowSource<ChassisRow>, chassisName: string): ChassisNames {
-  const hostname = chassisNamed(chassisTable, chassisName)?.hostname
-  return hostname ? {name: chassisName, hostname} : {name: chassisName}
-}
-
+/** The Port_Bindings to follow for this chassis's own Chassis row (the one named after it), if it has one. */
 function selectBindings(chassisTable: RowSource<ChassisRow>, chassisName: string): BindingSelection {
-  const chassisUuid = chassisNamed(chassisTable, chassisName)?._uuid
-  const where = requestedHere(chassisUuid, namesOf(chassisTable, chassisName))
+  const chassisUuid = [...chassisTable.rows()].find((row) => row.name === chassisName)?._uuid
+  const where = requestedHere(chassisUuid, chassisNames(chassisTable.rows(), chassisName))
   return {chassisUuid, where, key: JSON.stringify(where)}
 }
 
@@ -270,16 +259,14 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
   /** The current view; complete only when both databases' data is whole and both connections are up. */
   view(): LocalChassisView {
     const bridges = this.bridgeMonitor.replica
-    const bridge = findBridge(bridges.table('Bridge'), this.integrationBridge)
-    const bindings = this.bindingMonitor ? [...this.bindingMonitor.replica.table('Port_Binding').rows()].map(decodePortBinding) : []
-    return {
+    return localChassisView({
       chassisUuid: this.chassisUuid,
-      chassis: namesOf(this.chassisMonitor.replica.table('Chassis'), this.chassisName),
-      bridgeUuid: bridge?._uuid ?? '',
-      bindings,
-      interfaces: bridge ? interfacesOnBridge({Port: bridges.table('Port'), Interface: bridges.table('Interface')}, bridge) : [],
-      complete: Boolean(bridge) && this.monitorsComplete(),
-    }
+      chassis: chassisNames(this.chassisMonitor.replica.table('Chassis').rows(), this.chassisName),
+      integrationBridge: this.integrationBridge,
+      ovs: {Bridge: bridges.table('Bridge'), Port: bridges.table('Port'), Interface: bridges.table('Interface')},
+      bindings: this.bindingMonitor?.replica.table('Port_Binding').rows() ?? [],
+      monitorsComplete: this.monitorsComplete(),
+    })
   }
 
   private monitorsComplete(): boolean {

@@ -8,7 +8,7 @@
 import type {Condition} from '../ovsdb/index.js'
 import {type ChassisNames} from './chassis.js'
 import {OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from './keys.js'
-import {type BridgeRow, decodeInterface, type InterfaceRow, type OvsInterface, type PortBinding, type PortRow} from './rows.js'
+import {type BridgeRow, type ChassisRow, decodeInterface, decodePortBinding, type InterfaceRow, type OvsInterface, type PortBinding, type PortBindingRow, type PortRow} from './rows.js'
 
 export interface LocalChassisView {
   /** This chassis's Chassis row uuid; without one nothing is requested here. */
@@ -52,6 +52,37 @@ export function interfacesOnBridge(tables: {Port: RowSource<PortRow>; Interface:
   }
 
   return interfaces
+}
+
+/** The names options:requested-chassis may give a chassis: its name, and its hostname as its Chassis row has it. */
+export function chassisNames(chassis: Iterable<ChassisRow>, name: string): ChassisNames {
+  for (const row of chassis) if (row.name === name && row.hostname) return {name, hostname: row.hostname}
+  return {name}
+}
+
+/** What LocalChassis's monitors hold, from which the view is built. */
+export interface LocalChassisState {
+  /** The Chassis row the bindings were selected for (see requestedHere()); undefined without one. */
+  chassisUuid: string | undefined
+  chassis: ChassisNames
+  integrationBridge: string
+  ovs: {Bridge: RowSource<BridgeRow>; Port: RowSource<PortRow>; Interface: RowSource<InterfaceRow>}
+  bindings: Iterable<PortBindingRow>
+  /** Every monitor has its initial data, and its connection is up. */
+  monitorsComplete: boolean
+}
+
+/** The view: complete only when every monitor is and the integration bridge exists. */
+export function localChassisView(state: LocalChassisState): LocalChassisView {
+  const bridge = findBridge(state.ovs.Bridge, state.integrationBridge)
+  return {
+    chassisUuid: state.chassisUuid,
+    chassis: state.chassis,
+    bridgeUuid: bridge?._uuid ?? '',
+    bindings: [...state.bindings].map(decodePortBinding),
+    interfaces: bridge ? interfacesOnBridge(state.ovs, bridge) : [],
+    complete: Boolean(bridge) && state.monitorsComplete,
+  }
 }
 
 /** Rows whose options:requested-chassis is this chassis alone, by name or hostname (monitor clauses are ORed). */
