@@ -9,7 +9,7 @@ import {favourMemoryOverSpeed} from '../lib/long-running.js'
 import {untilStopSignal} from '../lib/signals.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
-import {describeFailedProviders, type FailedProvider, failedProviders} from '../providers/report.js'
+import {describeFailedProviders, type FailedProvider, failedProviders, failuresConcerning} from '../providers/report.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {watchAndReconcile} from '../reconcile/watch.js'
@@ -111,7 +111,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
 
       const entries = reportEntries(result.plan.entries, result.applied)
       if (!this.jsonEnabled()) {
-        for (const line of describeFailedProviders(failed.filter(({type}) => involved.has(type)))) this.warnLine(line)
+        for (const line of describeFailedProviders(failuresConcerning(failed, involved))) this.warnLine(line)
         this.render(reconciler.chassis, entries)
       }
 

@@ -36,6 +36,14 @@ export function failedProviders(registry: ProviderRegistry): FailedProvider[] {
 }
 
 /** One line per failed provider, saying what that means for its ports. */
+/**
+ * The failed providers of the types a command's output involves: what it warns about (an unused
+ * representor on a host without devlink is not news); its JSON lists them all.
+ */
+export function failuresConcerning(failed: readonly FailedProvider[], types: ReadonlySet<string | undefined>): FailedProvider[] {
+  return failed.filter(({type}) => types.has(type))
+}
+
 export function describeFailedProviders(failed: readonly FailedProvider[]): string[] {
   return failed.map(({type, call, reason}) => `${describeProviderFailure(type, {call, reason})}; its ports stay pending and its interfaces are not unplugged`)
 }

@@ -2,7 +2,7 @@ import {Chalk, type ChalkInstance} from 'chalk'
 
 import {UsageError} from '../lib/errors.js'
 import {displayWidth, fitRow} from '../lib/text-width.js'
-import {csvField, describeFailedProviders, type FailedProvider} from '../providers/report.js'
+import {csvField, describeFailedProviders, type FailedProvider, failuresConcerning} from '../providers/report.js'
 import {type DataHealth, type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
 export const FORMATS = ['table', 'json', 'csv'] as const
@@ -94,13 +94,9 @@ function foreignNote(report: StatusReport): string {
   return ` (${host}: --allow-foreign-chassis)`
 }
 
-/**
- * The failed providers that a row shown uses: the table and CSV name only these (an unused
- * representor on a host without devlink is not news); JSON lists them all.
- */
+/** The failed providers that a row shown uses: the table and CSV name only these. */
 export function failuresConcerningRows(report: StatusReport): FailedProvider[] {
-  const types = new Set(report.rows.map((row) => row.type))
-  return (report.failedProviders ?? []).filter(({type}) => types.has(type))
+  return failuresConcerning(report.failedProviders ?? [], new Set(report.rows.map((row) => row.type)))
 }
 
 function summary(report: StatusReport): string[] {
