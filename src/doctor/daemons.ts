@@ -3,7 +3,8 @@ import path from 'node:path'
 import {type ConnectionSettings, defaultOvsDb} from '../lib/connection.js'
 import {followUntil} from '../lib/follow.js'
 import {REFUSAL_FIXES} from '../lib/write-refusal.js'
-import {type OvsdbClient, type Replica, RpcError} from '../ovsdb/index.js'
+import type {NorthboundTables, SouthboundTables} from '../ovn/rows.js'
+import {type OvsdbClient, RpcError} from '../ovsdb/index.js'
 import {findProcess, isRunning, pidfileCandidates, readPidfile} from '../lib/processes.js'
 import type {WatcherState} from '../reconcile/watch-state.js'
 import {sandboxOfLocalDb} from '../sandbox/sandbox.js'
@@ -34,9 +35,10 @@ async function sandboxDaemonOf(ovsDb: string, program: 'ovn-controller' | 'ovn-n
   return found.sandbox.daemons.some((daemon) => daemon.name === name) ? {dir: found.sandbox.dir, name} : undefined
 }
 
-function firstRow(replica: Replica, table: string): Record<string, unknown> | undefined {
-  return [...replica.table(table).rows()][0]
-}
+/** What the ovn-controller check follows: the nb_cfg to reach, and this chassis's. */
+type ControllerProgress = Pick<SouthboundTables, 'SB_Global' | 'Chassis_Private'>
+/** What the ovn-northd check follows. */
+type NorthdProgress = Pick<NorthboundTables, 'NB_Global'>
 
 /**
  * ovn-controller copies SB_Global.nb_cfg into its Chassis_Private row once it has processed
@@ -61,12 +63,14 @@ export async function checkController(sb: OvsdbClient, systemId: string, setting
 
   let target = 0
   let applied: number | undefined
-  const {end} = await followUntil(
+  const {end} = await followUntil<ControllerProgress>(
     sb,
     {SB_Global: {columns: ['nb_cfg']}, Chassis_Private: {columns: ['nb_cfg'], where: [['name', '==', systemId]]}},
     (replica) => {
-      target = (firstRow(replica, 'SB_Global')?.nb_cfg as number | undefined) ?? 0
-      applied = firstRow(replica, 'Chassis_Private')?.nb_cfg as number | undefined
+      const [global] = replica.table('SB_Global').rows()
+      const [own] = replica.table('Chassis_Private').rows()
+      target = global?.nb_cfg ?? 0
+      applied = own?.nb_cfg
       return applied !== undefined && applied >= target
     },
     {timeoutMs: waitMs},
@@ -119,13 +123,13 @@ export async function checkNorthd(sb: OvsdbClient, nb: OvsdbClient | undefined, 
   if (!nb) return {result: 'pass', detail: `running (holds the ${NORTHD_LOCK} lock); its progress is unknown without the Northbound DB`}
   let nbCfg = 0
   let sbCfg = 0
-  const {end} = await followUntil(
+  const {end} = await followUntil<NorthdProgress>(
     nb,
     {NB_Global: {columns: ['nb_cfg', 'sb_cfg']}},
     (replica) => {
-      const global = firstRow(replica, 'NB_Global')
-      nbCfg = (global?.nb_cfg as number | undefined) ?? 0
-      sbCfg = (global?.sb_cfg as number | undefined) ?? 0
+      const [global] = replica.table('NB_Global').rows()
+      nbCfg = global?.nb_cfg ?? 0
+      sbCfg = global?.sb_cfg ?? 0
       return sbCfg >= nbCfg
     },
     {timeoutMs: waitMs},

@@ -39,6 +39,26 @@ export interface PortBindingRow extends RowBase {
   up: boolean | undefined
 }
 
+/** OVN_Northbound NB_Global: the change counter the daemons echo as they catch up. */
+export interface NbGlobalRow extends RowBase {
+  nb_cfg: number
+  /** The nb_cfg ovn-northd has put in the Southbound DB. */
+  sb_cfg: number
+  /** The nb_cfg every chassis has applied. */
+  hv_cfg: number
+}
+
+/** OVN_Southbound SB_Global. */
+export interface SbGlobalRow extends RowBase {
+  nb_cfg: number
+}
+
+/** OVN_Southbound Chassis_Private: nb_cfg is the SB_Global.nb_cfg the chassis's ovn-controller has applied. */
+export interface ChassisPrivateRow extends RowBase {
+  name: string
+  nb_cfg: number
+}
+
 /** Open_vSwitch Open_vSwitch (the root row). */
 export interface OpenVswitchRow extends RowBase {
   external_ids: StringMap
@@ -72,11 +92,14 @@ export interface InterfaceRow extends RowBase {
 
 export interface NorthboundTables {
   Logical_Switch_Port: LogicalSwitchPortRow
+  NB_Global: NbGlobalRow
 }
 
 export interface SouthboundTables {
   Chassis: ChassisRow
   Port_Binding: PortBindingRow
+  SB_Global: SbGlobalRow
+  Chassis_Private: ChassisPrivateRow
 }
 
 export interface OvsTables {
@@ -91,7 +114,10 @@ type AllTables = NorthboundTables & SouthboundTables & OvsTables
 /** The columns read of each table: what its row type declares. */
 export const COLUMNS = {
   Logical_Switch_Port: ['name', 'type', 'options'],
+  NB_Global: ['nb_cfg', 'sb_cfg', 'hv_cfg'],
   Chassis: ['name', 'hostname', 'other_config'],
+  SB_Global: ['nb_cfg'],
+  Chassis_Private: ['name', 'nb_cfg'],
   Port_Binding: ['logical_port', 'type', 'options', 'requested_chassis', 'requested_additional_chassis', 'chassis', 'up'],
   Open_vSwitch: ['external_ids', 'bridges'],
   Bridge: ['name', 'ports'],

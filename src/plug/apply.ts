@@ -4,7 +4,7 @@ import {UnreachableError, ValidationError} from '../lib/errors.js'
 import {type Condition, ConnectionError, type OvsdbClient, TimeoutError, TransactionError} from '../ovsdb/index.js'
 import {findChassis} from '../ovn/chassis.js'
 import {REQUESTED_CHASSIS} from '../ovn/keys.js'
-import {type Chassis, COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type NorthboundTables, selectRows, type SouthboundTables} from '../ovn/rows.js'
+import {type Chassis, COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type NbGlobalRow, type NorthboundTables, selectRows, type SouthboundTables} from '../ovn/rows.js'
 import {optionMutations} from './diff.js'
 import type {PlugSnapshot, PortPlan} from './plan.js'
 
@@ -136,13 +136,13 @@ export async function commitPlans(nb: OvsdbClient, plans: readonly PortPlan[], o
   if (options.bumpNbCfg) {
     transaction.mutate('NB_Global', [], [['nb_cfg', '+=', 1]])
     nbCfgSelect = transaction.operations.length
-    transaction.select('NB_Global', [], ['nb_cfg'])
+    transaction.select('NB_Global', [], ['_uuid', 'nb_cfg'])
   }
 
   transaction.comment(options.comment)
   try {
     const result = await transaction.commit()
-    const nbCfg = nbCfgSelect === undefined ? undefined : (result.rows(nbCfgSelect)[0]?.nb_cfg as number | undefined)
+    const nbCfg = nbCfgSelect === undefined ? undefined : result.rows<Pick<NbGlobalRow, '_uuid' | 'nb_cfg'>>(nbCfgSelect)[0]?.nb_cfg
     return {committed: true, ...(nbCfg === undefined ? {} : {nbCfg})}
   } catch (error) {
     if (error instanceof TransactionError && error.isConflict) {

@@ -1,10 +1,13 @@
 import {InterruptedError, UnreachableError} from '../lib/errors.js'
 import {databaseError} from '../lib/database.js'
 import {followUntil} from '../lib/follow.js'
-import {COLUMNS, decodeChassis, decodePortBinding, type PortBinding, type SouthboundTables} from '../ovn/rows.js'
+import {COLUMNS, decodeChassis, decodePortBinding, type NorthboundTables, type PortBinding, type SouthboundTables} from '../ovn/rows.js'
 import type {MonitorRequests, OvsdbClient, Replica, Tables, UntypedTables} from '../ovsdb/index.js'
 import type {PortPlan} from './plan.js'
 import {type PortWaitState, portWaitState} from './wait-state.js'
+
+/** What --wait plugged monitors. */
+type BindingTables = Pick<SouthboundTables, 'Chassis' | 'Port_Binding'>
 
 export interface WaitOptions {
   /** 0 waits forever. */
@@ -44,15 +47,15 @@ export async function waitUntil<T extends Tables<T> = UntypedTables>(
  */
 export async function waitForCfg(nb: OvsdbClient, column: 'sb_cfg' | 'hv_cfg', nbCfg: number, options: WaitOptions): Promise<void> {
   let current: number | undefined
-  const reached = (replica: Replica) => {
+  const reached = (replica: Replica<Pick<NorthboundTables, 'NB_Global'>>) => {
     const [global] = replica.table('NB_Global').rows()
-    current = global?.[column] as number | undefined
+    current = global?.[column]
     return current !== undefined && current >= nbCfg
   }
 
   const who = column === 'sb_cfg' ? 'ovn-northd (has it updated the Southbound DB?)' : 'ovn-controller on every chassis (is each one running and connected?)'
   const pending = () => `the requests are written, but NB_Global.${column} is ${current ?? 'unset'}, not yet ${nbCfg}: waiting for ${who}`
-  await waitUntil(nb, {NB_Global: {columns: ['nb_cfg', column]}}, reached, pending, options)
+  await waitUntil<Pick<NorthboundTables, 'NB_Global'>>(nb, {NB_Global: {columns: ['nb_cfg', column]}}, reached, pending, options)
 }
 
 /**
@@ -68,7 +71,7 @@ export async function waitForPlugged(
   if (plans.length === 0) return []
   let states: PortWaitState[] = []
   let doneCount = -1
-  const reached = (replica: Replica<SouthboundTables>) => {
+  const reached = (replica: Replica<BindingTables>) => {
     const chassis = [...replica.table('Chassis').rows()].map(decodeChassis)
     const bindings = new Map<string, PortBinding>()
     for (const row of replica.table('Port_Binding').rows()) bindings.set(row.logical_port, decodePortBinding(row))
@@ -84,10 +87,10 @@ export async function waitForPlugged(
     return `the requests are written, but ${waiting.length} of ${states.length} port${states.length === 1 ? ' is' : 's are'} not there yet: ${waiting.map((state) => `${state.lsp} (${state.detail})`).join(', ')}`
   }
 
-  const requests: MonitorRequests<SouthboundTables> = {
+  const requests: MonitorRequests<BindingTables> = {
     Port_Binding: {columns: COLUMNS.Port_Binding, where: plans.map((plan) => ['logical_port', '==', plan.lsp])},
     Chassis: {columns: COLUMNS.Chassis},
   }
-  await waitUntil<SouthboundTables>(sb, requests, reached, pending, options)
+  await waitUntil<BindingTables>(sb, requests, reached, pending, options)
   return states
 }

@@ -34,7 +34,11 @@ export interface StatusSourceOptions {
   lports?: readonly string[]
 }
 
-const LSP_REQUEST: MonitorRequests<NorthboundTables> = {Logical_Switch_Port: {columns: COLUMNS.Logical_Switch_Port}}
+/** What status monitors of each central database. */
+type StatusNorthbound = Pick<NorthboundTables, 'Logical_Switch_Port'>
+type StatusSouthbound = Pick<SouthboundTables, 'Chassis' | 'Port_Binding'>
+
+const LSP_REQUEST: MonitorRequests<StatusNorthbound> = {Logical_Switch_Port: {columns: COLUMNS.Logical_Switch_Port}}
 /**
  * Local mode needs from the Northbound DB only the ports not in the Southbound DB yet (and those
  * named on the command line). ovn-northd sets Logical_Switch_Port.up, true or false, on every
@@ -44,7 +48,7 @@ const LSP_REQUEST: MonitorRequests<NorthboundTables> = {Logical_Switch_Port: {co
  */
 const NOT_YET_BOUND: Condition = ['up', '==', undefined]
 // Only VIFs can ask to be plugged: router, localnet and other ports stay on the server.
-const SB_REQUEST: MonitorRequests<SouthboundTables> = {
+const SB_REQUEST: MonitorRequests<StatusSouthbound> = {
   Chassis: {columns: COLUMNS.Chassis},
   Port_Binding: {columns: COLUMNS.Port_Binding, where: [['type', '==', '']]},
 }
@@ -102,8 +106,8 @@ export class StatusSource extends EventEmitter<{changed: []}> {
 
   private constructor(
     private readonly options: StatusSourceOptions,
-    private readonly sbMonitor: Monitor<SouthboundTables>,
-    private readonly nbMonitor: Monitor<NorthboundTables> | undefined,
+    private readonly sbMonitor: Monitor<StatusSouthbound>,
+    private readonly nbMonitor: Monitor<StatusNorthbound> | undefined,
     private readonly localChassis: LocalChassis | undefined,
     private readonly clients: OvsdbClient[],
   ) {
@@ -152,11 +156,11 @@ export class StatusSource extends EventEmitter<{changed: []}> {
       // The connection, or LocalChassis's own failure when it fails before connecting.
       const southbound = Promise.race([southboundConnected, opening.then(() => southboundConnected)])
       const nbReading = nbConnected.then(
-        (client) => client && monitor<NorthboundTables>(client, {Logical_Switch_Port: {columns: COLUMNS.Logical_Switch_Port, where: [NOT_YET_BOUND, ...named.map((lport): Condition => ['name', '==', lport])]}}),
+        (client) => client && monitor<StatusNorthbound>(client, {Logical_Switch_Port: {columns: COLUMNS.Logical_Switch_Port, where: [NOT_YET_BOUND, ...named.map((lport): Condition => ['name', '==', lport])]}}),
       )
       // The orphans are known only once this chassis's view is whole: their bindings are added then.
       const namedWhere = bindingConditions(named)
-      const sbReading = southbound.then((client) => monitor<SouthboundTables>(client, {...SB_REQUEST, Port_Binding: {columns: COLUMNS.Port_Binding, where: namedWhere}}))
+      const sbReading = southbound.then((client) => monitor<StatusSouthbound>(client, {...SB_REQUEST, Port_Binding: {columns: COLUMNS.Port_Binding, where: namedWhere}}))
       // Each result is kept as soon as it exists, so the catch below closes it if another fails.
       const [opened, nbMonitor, sbMonitor] = await settleAll([opening, nbReading, sbReading])
       const source = new StatusSource(options, sbMonitor, nbMonitor, opened, nb ? [nb] : [])
