@@ -52,6 +52,8 @@ export interface ReconcilerEvents {
   changed: []
   /** Connection and lock state, for logs. */
   status: [message: string]
+  /** A database connection was lost (up false) or is back, e.g. for the watcher's metrics. */
+  connection: [database: string, up: boolean]
 }
 
 /**
@@ -110,13 +112,14 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     this.local.on('connection', (name, up) => {
       if (up) {
         this.emit('status', `connected to the ${name}`)
-        return
+      } else {
+        // The server forgets a connection's locks with it.
+        const lostLock = name === LOCAL_OVS_DB && this.holdsLock ? `, and with it the ${RECONCILE_LOCK} lock` : ''
+        if (name === LOCAL_OVS_DB) this.holdsLock = false
+        this.emit('status', `lost the ${name}${lostLock}; reconnecting, no unplugging until it is back and resynced`)
       }
 
-      // The server forgets a connection's locks with it.
-      const lostLock = name === LOCAL_OVS_DB && this.holdsLock ? `, and with it the ${RECONCILE_LOCK} lock` : ''
-      if (name === LOCAL_OVS_DB) this.holdsLock = false
-      this.emit('status', `lost the ${name}${lostLock}; reconnecting, no unplugging until it is back and resynced`)
+      this.emit('connection', name, up)
     })
     if (!this.options.dryRun) await this.takeLock()
   }
