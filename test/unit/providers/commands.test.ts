@@ -140,6 +140,7 @@ describe('providers (list)', () => {
     expect(stdout).toContain('representor (built-in): ready')
     expect(stdout).toMatch(/vif-plug:representor:pf-mac\s*│\s*--pf-mac\s*│\s*required/)
     expect(stdout).toMatch(/vif-plug:representor:vf-num\s*│\s*--vf-num\s*│\s*optional/)
+    expect(stdout).toMatch(/vif-plug:representor:sf-num\s*│\s*--sf-num\s*│\s*optional/)
     expect(stdout).toContain(`flaky (${path.join(FIXTURES, 'modules', 'init-fails.mjs')}): init failed: no flaky NIC found`)
   })
 
@@ -155,6 +156,7 @@ describe('providers (list)', () => {
           options: [
             {key: 'vif-plug:representor:pf-mac', flag: 'pf-mac', required: true, description: expect.any(String)},
             {key: 'vif-plug:representor:vf-num', flag: 'vf-num', required: false, description: expect.any(String)},
+            {key: 'vif-plug:representor:sf-num', flag: 'sf-num', required: false, description: expect.any(String)},
           ],
         },
       ],

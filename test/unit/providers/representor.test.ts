@@ -165,12 +165,14 @@ describe('representor provider on a kernel without function hw_addr', () => {
 describe('representor options', () => {
   const [pfMac, vfNum] = REPRESENTOR_OPTION_SPECS
 
-  it('declares pf-mac (required) and vf-num (optional) and maintains no interface options', () => {
+  it('declares pf-mac (required), vf-num and sf-num (optional, excluding each other) and maintains no interface options', () => {
     const provider = createRepresentorProvider({devlinkJson: '{"port": {}}'})
     expect(provider.optionSpecs.map(({key, flag, required}) => ({key, flag, required}))).toEqual([
       {key: 'vif-plug:representor:pf-mac', flag: 'pf-mac', required: true},
       {key: 'vif-plug:representor:vf-num', flag: 'vf-num', required: false},
+      {key: 'vif-plug:representor:sf-num', flag: 'sf-num', required: false},
     ])
+    expect(provider.optionSpecs.map((spec) => spec.excludes)).toEqual([undefined, ['vif-plug:representor:sf-num'], ['vif-plug:representor:vf-num']])
     expect(provider.maintainedOptions).toEqual([])
   })
 
@@ -188,6 +190,28 @@ describe('representor options', () => {
 
   it.each(['', '-1', '65536', '3a', '1.5', ' 3', '000001'])('rejects vf-num %j', (value) => {
     expect(vfNum?.check(value)).toBe(`vf-num "${value}" is not an integer from 0 to 65535`)
+  })
+
+  const sfNum = REPRESENTOR_OPTION_SPECS[2]
+
+  it.each(['0', '88', '4294967295', '0000000007'])('accepts sf-num %s', (value) => {
+    expect(sfNum?.check(value)).toBeUndefined()
+  })
+
+  it.each(['', '-1', '4294967296', '0x10', '1e3', '1.5', ' 3', '3 ', '+3', '00000000001', '99999999999'])('rejects sf-num %j', (value) => {
+    expect(sfNum?.check(value)).toBe(`sf-num "${value}" is not an integer from 0 to 4294967295`)
+  })
+
+  it('refuses an lport with both vf-num and sf-num, and a malformed sf-num, before any lookup', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, {...lportOptions(HOST_PF0, '3'), 'vif-plug:representor:sf-num': '88'})).toEqual({
+      ok: false,
+      reason: 'vf-num 3 and sf-num 88 are both set: a port names a VF or an SF of its PF, not both; plug it again with one of them',
+    })
+    expect(plug(provider, {...lportOptions(HOST_PF0), 'vif-plug:representor:sf-num': '0x58'})).toEqual({ok: false, reason: 'sf-num "0x58" is not an integer from 0 to 4294967295'})
+    // Empty counts as absent, as for vf-num: the PF itself.
+    expect(plug(provider, {...lportOptions(HOST_PF0, '3'), 'vif-plug:representor:sf-num': ''})).toMatchObject({ok: true, value: {name: 'c1pf0vf3'}})
+    expect(plug(provider, {...lportOptions(HOST_PF0), 'vif-plug:representor:sf-num': ''})).toMatchObject({ok: true, value: {name: 'c1pf0'}})
   })
 
   it('refuses an lport without pf-mac or with malformed values, before any lookup', async () => {
