@@ -8,7 +8,7 @@ import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {createRepresentorProvider, REPRESENTOR_OPTION_SPECS, type RepresentorOptions} from '../../../src/providers/representor/index.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
-import {fakeDevlink, lportOptions, removeFakeDevlinks, scenario} from './helpers.js'
+import {fakeDevlink, lportOptions, removeFakeDevlinks, scenario, sfLportOptions} from './helpers.js'
 
 type Scenario = Parameters<typeof scenario>[0]
 
@@ -107,6 +107,126 @@ describe('representor provider on a DPU (host functions on controller 1)', () =>
       ok: false,
       reason: `pf-mac ${HOST_PF0} matches 2 PF representors: c1pf0 (pci/0000:03:00.0/4096), c1pf1 (pci/0000:03:00.1/4096); refusing to guess`,
     })
+  })
+})
+
+describe('representor provider with scalable functions on a DPU', () => {
+  const SF_PORT = 'pci/0000:03:00.0'
+
+  it('plugs the host SF with that sfnum under the PF the pf-mac names, when both PFs have one', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toEqual({ok: true, value: {name: 'en3f0c1pf0sf88', type: '', options: {}}})
+    expect(plug(provider, sfLportOptions(HOST_PF1, '88'))).toEqual({ok: true, value: {name: 'en3f1c1pf1sf88', type: '', options: {}}})
+    expect(plug(provider, sfLportOptions('0C:42:A1:0:0:2', '0088'))).toMatchObject({ok: true, value: {name: 'en3f1c1pf1sf88'}})
+  })
+
+  it('never plugs the DPU\'s own (controller 0) SF of the same number for a host port', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf88'}})
+    expect(plug(provider, sfLportOptions('02:00:00:00:0a:00', '88'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac 02:00:00:00:0a:00 sf 88 is devlink port ${SF_PORT}/229375, a local SF of the DPU itself (controller 0, not external): it is never plugged for a host port`,
+    })
+  })
+
+  it('keeps an inactive SF pending, naming its state and the devlink command that activates it', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '89'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac ${HOST_PF0} sf 89 (devlink port ${SF_PORT}/229377) is not active (function state inactive, opstate detached); activate it on the DPU with: devlink port function set ${SF_PORT}/229377 state active`,
+    })
+  })
+
+  it('keeps an SF that is active but not attached pending until a driver on the host binds it', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '91'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac ${HOST_PF0} sf 91 (devlink port ${SF_PORT}/229379) is active but not attached (opstate detached): no driver on the host has bound it yet; devlink port show ${SF_PORT}/229379 says when it is`,
+    })
+  })
+
+  it('counts an SF whose devlink reports no function state as not active', async () => {
+    const {dump, sysfsRoot} = scenario('dpu-sf')
+    const ports = dump()
+    delete ports.port[`${SF_PORT}/229376`]?.function
+    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await provider.init?.()
+    const result = plug(provider, sfLportOptions(HOST_PF0, '88'))
+    expect(!result.ok && result.reason).toMatch(/is not active \(function state not reported, opstate not reported\); activate it on the DPU with: devlink port function set pci\/0000:03:00\.0\/229376 state active$/)
+  })
+
+  it('waits for udev to rename an SF representor still under its kernel name, and plugs it once renamed', async () => {
+    const {dump, sysfsRoot} = scenario('dpu-sf')
+    const renaming = await initialised('dpu-sf')
+    expect(plug(renaming, sfLportOptions(HOST_PF0, '90'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac ${HOST_PF0} sf 90 is still named eth7, a kernel name udev is expected to replace (phys_port_name c1pf0sf90); waiting for the rename`,
+    })
+    expect((await renaming.inventory()).find((item) => item.netdev === 'eth7')?.details.state).toBe('awaiting rename (c1pf0sf90)')
+
+    const ports = dump()
+    ports.port[`${SF_PORT}/229378`] = {...ports.port[`${SF_PORT}/229378`], netdev: 'en3f0c1pf0sf90'}
+    const renamed = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await renamed.init?.()
+    expect(plug(renamed, sfLportOptions(HOST_PF0, '90'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf90'}})
+  })
+
+  it('refuses an SF the PF does not have, naming the SFs it has, or that it has none', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '7'))).toEqual({ok: false, reason: `no SF representor for pf-mac ${HOST_PF0} sf 7 (that PF has SFs 88-91)`})
+    expect(plug(provider, sfLportOptions(HOST_PF1, '89'))).toEqual({ok: false, reason: `no SF representor for pf-mac ${HOST_PF1} sf 89 (that PF has SFs 88)`})
+    expect(plug(provider, sfLportOptions(HOST_PF0, '4294967295'))).toMatchObject({ok: false, reason: expect.stringMatching(/^no SF representor for pf-mac .* sf 4294967295 /)})
+    expect(plug(await initialised('dpu-2pf-8vf'), sfLportOptions(HOST_PF0, '0'))).toEqual({ok: false, reason: `no SF representor for pf-mac ${HOST_PF0} sf 0 (that PF has no SF representors)`})
+    expect(plug(provider, lportOptions(HOST_PF0, '0'))).toEqual({ok: false, reason: `no VF representor for pf-mac ${HOST_PF0} vf 0 (that PF has no VF representors)`})
+  })
+
+  it('finds an SF\'s netdev through sysfs phys_port_name (c<controller>pf<N>sf<M>) when devlink does not name it', async () => {
+    const {dump, sysfsRoot} = scenario('dpu-sf')
+    const ports = dump()
+    delete ports.port['pci/0000:03:00.1/229376']?.netdev
+    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, sfLportOptions(HOST_PF1, '88'))).toMatchObject({ok: true, value: {name: 'en3f1c1pf1sf88'}})
+  })
+
+  it('refuses when devlink reports one sfnum twice under one PF instead of guessing', async () => {
+    const {dump, sysfsRoot} = scenario('dpu-sf')
+    const ports = dump()
+    ports.port[`${SF_PORT}/229377`] = {...ports.port[`${SF_PORT}/229376`], netdev: 'en3f0c1pf0sf89'}
+    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toEqual({
+      ok: false,
+      reason: `pf-mac ${HOST_PF0} sf 88 matches 2 SF representors: en3f0c1pf0sf88 (${SF_PORT}/229376), en3f0c1pf0sf89 (${SF_PORT}/229377); refusing to guess`,
+    })
+  })
+
+  it('lists the host SFs with their sf number, readiness and opstate, and not the DPU\'s own SFs', async () => {
+    const items = await (await initialised('dpu-sf')).inventory()
+    const sfs = items.filter((item) => item.details.flavour === 'pcisf')
+    expect(sfs.map((item) => [item.netdev, item.details.sf, item.details.state, item.details.opstate])).toEqual([
+      ['en3f0c1pf0sf88', 88, 'ready', 'attached'],
+      ['en3f0c1pf0sf89', 89, 'inactive', 'detached'],
+      ['eth7', 90, 'awaiting rename (c1pf0sf90)', 'attached'],
+      ['en3f0c1pf0sf91', 91, 'not attached', 'detached'],
+      ['en3f1c1pf1sf88', 88, 'ready', 'attached'],
+    ])
+    expect(sfs[0]).toEqual({
+      netdev: 'en3f0c1pf0sf88',
+      details: {
+        flavour: 'pcisf',
+        controller: 1,
+        pf: 0,
+        vf: undefined,
+        sf: 88,
+        'pf-mac': HOST_PF0,
+        'switch-id': '0c42a1fffe000000',
+        'devlink-port': `${SF_PORT}/229376`,
+        state: 'ready',
+        opstate: 'attached',
+      },
+    })
+    expect(items.map((item) => item.netdev)).not.toContain('en3f0pf0sf88')
   })
 })
 
