@@ -111,9 +111,8 @@ function readiness(representor: Representor): string {
   return representor.awaitingRename ? `awaiting rename (${representor.physPortName})` : 'ready'
 }
 
-/** One inventory row; SFs add their number and devlink's function opstate. */
+/** One inventory row; only SFs have an sf number and show devlink's function opstate (what keeps them detached). */
 function inventoryItem(representor: Representor): InventoryItem {
-  const sfDetails = representor.flavour === 'pcisf' ? {sf: representor.sf} : {}
   return {
     netdev: representor.netdev ?? '',
     details: {
@@ -121,12 +120,12 @@ function inventoryItem(representor: Representor): InventoryItem {
       controller: representor.controller,
       pf: representor.pf,
       vf: representor.vf,
-      ...sfDetails,
+      sf: representor.sf,
       'pf-mac': representor.pfMac,
       'switch-id': representor.switchId,
       'devlink-port': representor.devlinkPort,
       state: readiness(representor),
-      ...(representor.flavour === 'pcisf' ? {opstate: representor.opstate} : {}),
+      opstate: representor.flavour === 'pcisf' ? representor.opstate : undefined,
     },
   }
 }
