@@ -19,6 +19,16 @@ async function initialised(name: Scenario, options: RepresentorOptions = {}): Pr
   return provider
 }
 
+/** A provider initialised on a variant of a recorded scenario: `edit` changes the parsed dump's ports first. */
+async function initialisedVariant(name: Scenario, edit: (ports: Record<string, Record<string, unknown>>) => void): Promise<VifPlugProvider> {
+  const {dump, sysfsRoot} = scenario(name)
+  const parsed = dump()
+  edit(parsed.port)
+  const provider = createRepresentorProvider({devlinkJson: JSON.stringify(parsed), sysfsRoot})
+  await provider.init?.()
+  return provider
+}
+
 function plug(provider: VifPlugProvider, options: Record<string, string>) {
   return provider.prepareCreate({lportName: 'lp', lportOptions: options})
 }
@@ -88,21 +98,20 @@ describe('representor provider on a DPU (host functions on controller 1)', () =>
     })
   })
 
-  it('finds the netdev through sysfs phys_port_name when devlink does not name it', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-2pf-8vf')
-    const ports = dump()
-    delete ports.port['pci/0000:03:00.0/4100']?.netdev
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
-    expect(plug(provider, lportOptions(HOST_PF0, '3'))).toMatchObject({ok: true, value: {name: 'c1pf0vf3'}})
+  it.each([
+    ['a VF (c1pf0vf3)', 'dpu-2pf-8vf', 'pci/0000:03:00.0/4100', lportOptions(HOST_PF0, '3'), 'c1pf0vf3'],
+    ['an SF (c<controller>pf<N>sf<M>)', 'dpu-sf', 'pci/0000:03:00.1/229376', sfLportOptions(HOST_PF1, '88'), 'en3f1c1pf1sf88'],
+  ] as const)('finds the netdev of %s through sysfs phys_port_name when devlink does not name it', async (_case, name, port, options, netdev) => {
+    const provider = await initialisedVariant(name, (ports) => {
+      delete ports[port]?.netdev
+    })
+    expect(plug(provider, options)).toMatchObject({ok: true, value: {name: netdev}})
   })
 
   it('refuses when two PF representors claim the same MAC instead of guessing', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-2pf-8vf')
-    const ports = dump()
-    ports.port['pci/0000:03:00.1/4096'] = {...ports.port['pci/0000:03:00.1/4096'], function: {hw_addr: HOST_PF0}}
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
+    const provider = await initialisedVariant('dpu-2pf-8vf', (ports) => {
+      ports['pci/0000:03:00.1/4096'] = {...ports['pci/0000:03:00.1/4096'], function: {hw_addr: HOST_PF0}}
+    })
     expect(plug(provider, lportOptions(HOST_PF0, '1'))).toEqual({
       ok: false,
       reason: `pf-mac ${HOST_PF0} matches 2 PF representors: c1pf0 (pci/0000:03:00.0/4096), c1pf1 (pci/0000:03:00.1/4096); refusing to guess`,
@@ -146,17 +155,14 @@ describe('representor provider with scalable functions on a DPU', () => {
   })
 
   it('counts an SF whose devlink reports no function state as not active', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-sf')
-    const ports = dump()
-    delete ports.port[`${SF_PORT}/229376`]?.function
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
+    const provider = await initialisedVariant('dpu-sf', (ports) => {
+      delete ports[`${SF_PORT}/229376`]?.function
+    })
     const result = plug(provider, sfLportOptions(HOST_PF0, '88'))
     expect(!result.ok && result.reason).toMatch(/is not active \(function state not reported, opstate not reported\); activate it on the DPU with: devlink port function set pci\/0000:03:00\.0\/229376 state active$/)
   })
 
   it('waits for udev to rename an SF representor still under its kernel name, and plugs it once renamed', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-sf')
     const renaming = await initialised('dpu-sf')
     expect(plug(renaming, sfLportOptions(HOST_PF0, '90'))).toEqual({
       ok: false,
@@ -164,10 +170,9 @@ describe('representor provider with scalable functions on a DPU', () => {
     })
     expect((await renaming.inventory()).find((item) => item.netdev === 'eth7')?.details.state).toBe('awaiting rename (c1pf0sf90)')
 
-    const ports = dump()
-    ports.port[`${SF_PORT}/229378`] = {...ports.port[`${SF_PORT}/229378`], netdev: 'en3f0c1pf0sf90'}
-    const renamed = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await renamed.init?.()
+    const renamed = await initialisedVariant('dpu-sf', (ports) => {
+      ports[`${SF_PORT}/229378`] = {...ports[`${SF_PORT}/229378`], netdev: 'en3f0c1pf0sf90'}
+    })
     expect(plug(renamed, sfLportOptions(HOST_PF0, '90'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf90'}})
   })
 
@@ -180,21 +185,10 @@ describe('representor provider with scalable functions on a DPU', () => {
     expect(plug(provider, lportOptions(HOST_PF0, '0'))).toEqual({ok: false, reason: `no VF representor for pf-mac ${HOST_PF0} vf 0 (that PF has no VF representors)`})
   })
 
-  it('finds an SF\'s netdev through sysfs phys_port_name (c<controller>pf<N>sf<M>) when devlink does not name it', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-sf')
-    const ports = dump()
-    delete ports.port['pci/0000:03:00.1/229376']?.netdev
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
-    expect(plug(provider, sfLportOptions(HOST_PF1, '88'))).toMatchObject({ok: true, value: {name: 'en3f1c1pf1sf88'}})
-  })
-
   it('refuses when devlink reports one sfnum twice under one PF instead of guessing', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-sf')
-    const ports = dump()
-    ports.port[`${SF_PORT}/229377`] = {...ports.port[`${SF_PORT}/229376`], netdev: 'en3f0c1pf0sf89'}
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
+    const provider = await initialisedVariant('dpu-sf', (ports) => {
+      ports[`${SF_PORT}/229377`] = {...ports[`${SF_PORT}/229376`], netdev: 'en3f0c1pf0sf89'}
+    })
     expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toEqual({
       ok: false,
       reason: `pf-mac ${HOST_PF0} sf 88 matches 2 SF representors: en3f0c1pf0sf88 (${SF_PORT}/229376), en3f0c1pf0sf89 (${SF_PORT}/229377); refusing to guess`,
@@ -263,11 +257,9 @@ describe('representor provider on a kernel without function hw_addr', () => {
   })
 
   it('uses that file only for the host PF, not for the NIC\'s own PF on controller 0', async () => {
-    const {dump, sysfsRoot} = scenario('no-hw-addr')
-    const ports = dump()
-    ports.port['pci/0000:03:00.0/4095'] = {type: 'eth', netdev: 'pf0', flavour: 'pcipf', controller: 0, pfnum: 0, splittable: false}
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
+    const provider = await initialisedVariant('no-hw-addr', (ports) => {
+      ports['pci/0000:03:00.0/4095'] = {type: 'eth', netdev: 'pf0', flavour: 'pcipf', controller: 0, pfnum: 0, splittable: false}
+    })
     expect(plug(provider, lportOptions('0c:42:a1:00:00:a1'))).toMatchObject({ok: true, value: {name: 'pf0hpf'}})
     const ownPf = (await provider.inventory()).find((item) => item.netdev === 'pf0')
     expect(ownPf?.details['pf-mac']).toBeUndefined()
