@@ -146,6 +146,19 @@ describe('representor provider with scalable functions on a DPU', () => {
     })
   })
 
+  it('sees the SF activated on the next refresh, which reports the change so a watcher plans again', async () => {
+    const {dump, devlinkJson, sysfsRoot} = scenario('dpu-sf')
+    const activated = dump()
+    activated.port[`${SF_PORT}/229377`] = {...activated.port[`${SF_PORT}/229377`], function: {hw_addr: '0c:42:a1:00:20:59', state: 'active', opstate: 'attached'}}
+    const source = {current: devlinkJson}
+    const provider = createRepresentorProvider({devlinkJson: async () => source.current, sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, sfLportOptions(HOST_PF0, '89')).ok).toBe(false)
+    source.current = JSON.stringify(activated)
+    expect(await provider.refresh?.()).toBe(true)
+    expect(plug(provider, sfLportOptions(HOST_PF0, '89'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf89'}})
+  })
+
   it('keeps an SF that is active but not attached pending until a driver on the host binds it', async () => {
     const provider = await initialised('dpu-sf')
     expect(plug(provider, sfLportOptions(HOST_PF0, '91'))).toEqual({
