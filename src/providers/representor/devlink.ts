@@ -24,7 +24,7 @@ export interface DevlinkPort {
   sfnum?: number
   /** The function's MAC (normalised), absent when the kernel reports none or all zeros. */
   hwAddr?: string
-  /** function.state (active, inactive) and function.opstate (attached, detached), when the kernel reports them. */
+  /** An SF's function.state (active, inactive) and function.opstate (attached, detached), when the kernel reports them. */
   functionState?: string
   functionOpstate?: string
 }
@@ -246,8 +246,9 @@ export function parseDevlinkPortDump(text: string): ParsedDevlinkDump {
       vfnum: flavour === 'pcivf' ? reader.requiredInteger('vfnum') : undefined,
       sfnum: flavour === 'pcisf' ? reader.requiredInteger('sfnum') : undefined,
       hwAddr: flavour === 'physical' ? undefined : reader.hwAddr(),
-      functionState: flavour === 'physical' ? undefined : reader.functionWord('state'),
-      functionOpstate: flavour === 'physical' ? undefined : reader.functionWord('opstate'),
+      // Read for SFs only, which are plugged by them; PFs and VFs are plugged whatever devlink says.
+      functionState: flavour === 'pcisf' ? reader.functionWord('state') : undefined,
+      functionOpstate: flavour === 'pcisf' ? reader.functionWord('opstate') : undefined,
     })
   }
 
