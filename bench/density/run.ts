@@ -10,9 +10,9 @@
  *     ovsdb-server's own time for the same transaction, sent by a client already connected,
  *     and against the process start (`ovn-vif-ctl --version`); the one-shot's plugging all in
  *     one transaction is checked from the local DB's own records;
- *   - `status` against `ovs-vsctl show`, once ovn-controller has claimed every port.
- * ovs-vswitchd and ovn-controller are stopped while the plugging is measured (adding 4,000 dummy
- * ports takes ovs-vswitchd minutes on two shared cores), and started again for status.
+ *   - `status` against `ovs-vsctl show`, with the 4,000 plugged.
+ * ovs-vswitchd and ovn-controller are stopped throughout (adding 4,000 dummy ports takes
+ * ovs-vswitchd minutes per round on two shared cores): status reads the 4,000 unclaimed.
  *   - the watcher's RSS once it has plugged all 4,000 from none (and its peak).
  * Targets: table build <= 50 ms; one-shot <= 1.5x the server's time plus process start;
  * watcher RSS <= 100 MB. Each figure is the median of --runs runs (default 3). Prints a table
@@ -36,7 +36,7 @@ import {IFACE_ID, OVN_PLUGGED} from '../../src/reconcile/model.js'
 import type {PlanAction} from '../../src/reconcile/plan.js'
 import {Reconciler} from '../../src/reconcile/reconciler.js'
 import {run} from '../../src/sandbox/daemon.js'
-import {killSandboxDaemon, restartSandboxDaemon, type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+import {killSandboxDaemon, type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {generateSfDump} from '../../test/helpers/sf-dump.js'
 import {readCommits} from '../reconcile/commit-log.js'
 
@@ -108,29 +108,27 @@ interface Bench {
 
 const representorSource = (bench: Bench) => ['--devlink-json', bench.dumpFile, '--sysfs-root', bench.sysfsRoot]
 
-/** What a one-shot reconcile would do now, planned in this process as the CLI plans it (a dry-run pass). */
-async function planNow(bench: Bench): Promise<{actions: PlanAction[]; bridgeUuid: string}> {
-  const hv1 = bench.sandbox.chassis[0]!
+/** A dry-run Reconciler of hv1, as the CLI opens it, with the representor provider reading the dump; closed after `use`. */
+async function withDryRunReconciler<T>(bench: Bench, use: (reconciler: Reconciler) => Promise<T>): Promise<T> {
   const providers = await loadProviders({only: ['representor'], representor: {devlinkJson: dump.json, sysfsRoot: bench.sysfsRoot}})
-  const settings = {nbDb: bench.sandbox.nbDb, sbDbFlag: bench.sandbox.sbDb, ovsDb: hv1.db, timeoutMs: WAIT_MS, leaderOnly: false}
-  const planner = await Reconciler.open({settings, providers, replace: true, dryRun: true, watch: false})
+  const settings = {nbDb: bench.sandbox.nbDb, sbDbFlag: bench.sandbox.sbDb, ovsDb: bench.sandbox.chassis[0]!.db, timeoutMs: WAIT_MS, leaderOnly: false}
+  const reconciler = await Reconciler.open({settings, providers, replace: true, dryRun: true, watch: false})
   try {
-    await planner.whenComplete(settings.timeoutMs)
-    const {plan} = await planner.pass()
-    return {actions: plan.actions, bridgeUuid: planner.view().bridgeUuid}
+    await reconciler.whenComplete(settings.timeoutMs)
+    return await use(reconciler)
   } finally {
-    await Promise.all([planner.close(), providers.destroy()])
+    await Promise.all([reconciler.close(), providers.destroy()])
   }
 }
 
-/** Unplugs every plugged interface in one transaction, as a pass would, and lets the daemons catch up. */
-async function unplugAll(bench: Bench): Promise<void> {
-  const hv1 = bench.sandbox.chassis[0]!
-  const providers = await loadProviders({only: ['representor'], representor: {devlinkJson: dump.json, sysfsRoot: bench.sysfsRoot}})
-  const settings = {nbDb: bench.sandbox.nbDb, sbDbFlag: bench.sandbox.sbDb, ovsDb: hv1.db, timeoutMs: WAIT_MS, leaderOnly: false}
-  const reader = await Reconciler.open({settings, providers, replace: true, dryRun: true, watch: false})
-  try {
-    await reader.whenComplete(settings.timeoutMs)
+/** What a one-shot reconcile would do now, planned in this process as the CLI plans it (a dry-run pass). */
+function planNow(bench: Bench): Promise<{actions: PlanAction[]; bridgeUuid: string}> {
+  return withDryRunReconciler(bench, async (planner) => ({actions: (await planner.pass()).plan.actions, bridgeUuid: planner.view().bridgeUuid}))
+}
+
+/** Unplugs every plugged interface in one transaction, as a pass would. */
+function unplugAll(bench: Bench): Promise<void> {
+  return withDryRunReconciler(bench, async (reader) => {
     const view = reader.view()
     const removals: PlanAction[] = view.interfaces
       .filter((iface) => iface.externalIds[OVN_PLUGGED] !== undefined)
@@ -138,9 +136,7 @@ async function unplugAll(bench: Bench): Promise<void> {
     const tx = bench.ovs.transaction()
     addPlanToTransaction(tx, removals, {bridgeUuid: view.bridgeUuid})
     await tx.commit()
-  } finally {
-    await Promise.all([reader.close(), providers.destroy()])
-  }
+  })
 }
 
 async function pluggedCount(db: string): Promise<number> {
@@ -264,8 +260,9 @@ try {
   nb = await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: WAIT_MS})
   const bench: Bench = {sandbox, ovs, dumpFile, sysfsRoot}
   // ovs-vswitchd adds the 4,000 dummy ports one by one, minutes on two shared cores, and ovn-controller
-  // then claims them: both are stopped while the plugging is measured (the local server then only
-  // stores the rows, for the one-shot and for the server alone), and started again for status.
+  // then claims them: both are stopped, so the local server only stores the rows, for the one-shot
+  // and for the server alone. (Started again with 4,000 ports, ovs-vswitchd did not finish its
+  // start within 10 minutes here, so status is timed on the unclaimed chassis.)
   for (const daemon of DATAPATH_DAEMONS) await killSandboxDaemon(sandbox, `${hv1.name}/${daemon}`)
   await requestSfs(nb, sandbox.nbDb)
   for (let round = 1; round <= RUNS; round++) {
@@ -281,13 +278,7 @@ try {
     if (round < RUNS) await unplugAll(bench)
   }
 
-  // The watcher left all 4,000 plugged: status once ovn-controller has claimed every one.
-  for (const daemon of DATAPATH_DAEMONS) await restartSandboxDaemon(sandbox, `${hv1.name}/${daemon}`)
-  await until('ovn-controller to claim every SF lport', async () => {
-    const out = await run('ovn-sbctl', [`--db=${sandbox.sbDb}`, '--bare', '--columns=logical_port', 'find', 'Port_Binding', 'chassis!=[]'], {timeoutMs: WAIT_MS})
-    return out.split('\n').filter(Boolean).length >= LPORTS
-  })
-  await run('ovn-nbctl', [`--db=${sandbox.nbDb}`, '--timeout=600', '--wait=hv', 'sync'], {timeoutMs: WAIT_MS})
+  // The watcher left all 4,000 plugged: status on that chassis (not claimed: ovn-controller is stopped).
   for (let round = 0; round < RUNS; round++) {
     status.push(await timeProgram(process.execPath, [cli, 'status', '--db', hv1.db, ...representorSource(bench)]))
     vsctlShow.push(await timeProgram('ovs-vsctl', [`--db=${hv1.db}`, 'show']))
