@@ -8,7 +8,6 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {readCommits} from '../../../bench/reconcile/commit-log.js'
-import {groupBy} from '../../../src/lib/group.js'
 import {OvsdbClient, type Row} from '../../../src/ovsdb/index.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
@@ -68,7 +67,7 @@ describe('SF representors at density: 2 PFs x 2,000 host SFs, 4,000 lports on on
   /** Creates the lports (no options yet) in one NB transaction, on switches of SWITCH_SIZE. */
   async function createLports(sfs: readonly GeneratedSf[]): Promise<void> {
     const tx = nb.transaction()
-    for (const [name, members] of groupBy(sfs, switchOf)) {
+    for (const [name, members] of Map.groupBy(sfs, switchOf)) {
       tx.insert('Logical_Switch', {name, ports: members.map((sf) => tx.insert('Logical_Switch_Port', {name: lportOf(sf)}))})
     }
 
