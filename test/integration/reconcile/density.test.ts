@@ -3,7 +3,7 @@
  * 2,000 host SFs each, 4,000 lports requested on one chassis. The netdevs do not exist; the
  * dummy datapath takes the rows all the same.
  */
-import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -15,7 +15,7 @@ import {runCli} from '../../helpers/cli.js'
 import {DevlinkStandIn} from '../../helpers/devlink-stand-in.js'
 import {eventually, listRows} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
-import {TEST_SANDBOX_ROOT, useSandbox} from '../../helpers/sandbox.js'
+import {makeTestDir, useSandbox} from '../../helpers/sandbox.js'
 import {type GeneratedSf, generateSfDump, sfNetdev} from '../../helpers/sf-dump.js'
 
 /** ovn-controller 23.03 claims ports much faster spread over switches of 100 than on one switch. */
@@ -51,8 +51,7 @@ describe('SF representors at density: 2 PFs x 2,000 host SFs, 4,000 lports on on
   let plugged: PluggedInterface[] = []
 
   beforeAll(async () => {
-    await mkdir(TEST_SANDBOX_ROOT, {recursive: true})
-    work = await mkdtemp(path.join(TEST_SANDBOX_ROOT, 'density-'))
+    work = await makeTestDir('density-')
     dumpFile = path.join(work, 'devlink.json')
     await writeFile(dumpFile, dump.json)
     // The netdevs do not exist: an empty sysfs, so nothing of this machine's /sys is read.
