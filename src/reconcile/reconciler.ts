@@ -112,6 +112,8 @@ function monitorBindings(sb: OvsdbClient, selection: BindingSelection): Promise<
 }
 
 export interface PassResult {
+  /** The view the plan was made from: what status would classify at that moment. */
+  view: ReconcileView
   plan: Plan
   /** False when the plan was not applied: dry run, incomplete view, or lock not held. */
   applied: boolean
@@ -126,6 +128,8 @@ export interface ReconcilerEvents {
   status: [message: string]
   /** A database connection was lost (up false) or is back, e.g. for status --watch. */
   connection: [database: string, up: boolean]
+  /** A pass's transaction met a concurrent change: the pass re-plans and tries again. */
+  conflict: []
 }
 
 /**
@@ -347,7 +351,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       // Without a Chassis row nothing can be requested here yet: that is not a converged chassis.
       const converged = view.chassisUuid !== undefined && plan.actions.length === 0 && !plan.entries.some(isUnsettled)
       if (plan.actions.length === 0 || this.options.dryRun || !view.complete || !this.holdsLock) {
-        return {plan, applied: false, converged}
+        return {view, plan, applied: false, converged}
       }
 
       const tx = this.ovs.transaction()
@@ -356,11 +360,12 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       try {
         await tx.commit()
         notifyProviders(plan, this.options.providers)
-        return {plan, applied: true, converged: !plan.entries.some(isUnsettled)}
+        return {view, plan, applied: true, converged: !plan.entries.some(isUnsettled)}
       } catch (error) {
         // Someone changed what we read (a failed wait guard, or an interface created meanwhile
         // with a name we wanted): catch up with that change, then re-plan.
         if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw this.refusedOr(error)
+        this.emit('conflict')
         if (this.bridgeMonitor.isPaused) await this.bridgeMonitor.resume()
         else await this.nextChange(1000)
       }
