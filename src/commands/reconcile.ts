@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {chassisFlags} from '../lib/chassis-flags.js'
@@ -13,7 +13,9 @@ import {describeFailedProviders, type FailedProvider, failedProviders} from '../
 import {vifPlugTypesIn} from '../reconcile/model.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
-import {watchAndReconcile} from '../reconcile/watch.js'
+import {DEFAULT_LIMITS, formatListenAddress, type ListenAddress, MetricsServer, parseListenAddress} from '../metrics/server.js'
+import {WatcherMetrics} from '../metrics/watcher.js'
+import {type PassObserver, watchAndReconcile} from '../reconcile/watch.js'
 import {WatcherStateFile, watcherStateDir} from '../reconcile/watch-state.js'
 
 /** With --watch: the pause after a failed pass, doubled after each further failure up to MAX_RETRY_MS. */
@@ -29,6 +31,8 @@ export interface ReconcileResult {
   failedProviders: FailedProvider[]
   entries: ReportedEntry[]
 }
+
+type ReconcileFlags = Interfaces.InferredFlags<typeof Reconcile.flags>
 
 export default class Reconcile extends BaseCommand {
   static override summary = 'Plug and unplug VIF plug requests on this chassis, as ovn-controller\'s vif-plug module does.'
@@ -70,12 +74,29 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     'log-format': Flags.string({description: 'With --watch: how to log each action (--json means json).', options: ['text', 'json'], default: 'text'}),
     'batch-ms': Flags.integer({description: 'With --watch: start a pass at most once per this many milliseconds; changes in between are handled together.', default: 20, min: 0, hidden: true}),
     'retry-init-ms': Flags.integer({description: 'With --watch: how often to retry a provider whose init failed.', default: 10_000, min: 10, hidden: true}),
+    'metrics-address': Flags.string({
+      description: 'With --watch: serve Prometheus metrics (/metrics) and a health check (/healthz) on [HOST:]PORT; a bare port is on 127.0.0.1, an IPv6 host is in brackets ([::1]:9476).',
+      dependsOn: ['watch'],
+      helpValue: '[HOST:]PORT',
+    }),
+    'metrics-headers-timeout-ms': Flags.integer({description: 'With --metrics-address: cut off a client that has not sent its request headers in this time.', default: 10_000, min: 10, hidden: true}),
   }
 
   async run(): Promise<ReconcileResult | undefined> {
     const {flags, metadata} = await this.parse(Reconcile)
     const logFormat = this.logFormat(flags, !metadata.flags['log-format']?.setFromDefault)
+    const metricsAddress = flags['metrics-address'] === undefined ? undefined : parseListenAddress(flags['metrics-address'])
     if (flags.watch) favourMemoryOverSpeed()
+    // Bound before anything else: a port in use fails the start (exit 4) before any database is touched.
+    const metrics = metricsAddress && (await this.serveMetrics(metricsAddress, logFormat, flags['metrics-headers-timeout-ms']))
+    try {
+      return await this.reconcile(flags, logFormat, metrics?.watcher)
+    } finally {
+      await metrics?.server.close()
+    }
+  }
+
+  private async reconcile(flags: ReconcileFlags, logFormat: LogFormat, metrics: WatcherMetrics | undefined): Promise<ReconcileResult | undefined> {
     const settings = connectionSettings(flags)
     const providers = await loadProviders(providerRegistryOptions(flags))
     const reconciler = await Reconciler.open({
@@ -91,7 +112,13 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     try {
       this.warnForeignChassis(reconciler)
       if (flags.watch) {
-        await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
+        const detach = metrics?.attach(reconciler, providers)
+        try {
+          await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']}, metrics)
+        } finally {
+          detach?.()
+        }
+
         return undefined
       }
 
@@ -123,6 +150,20 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     }
   }
 
+  private async serveMetrics(address: ListenAddress, format: LogFormat, headersTimeoutMs: number): Promise<{watcher: WatcherMetrics; server: MetricsServer}> {
+    const watcher = await WatcherMetrics.create({version: this.config.version})
+    const server = await MetricsServer.start(
+      address,
+      {
+        metrics: async () => ({contentType: watcher.registry.contentType, body: await watcher.registry.metrics()}),
+        health: () => watcher.health(),
+      },
+      {...DEFAULT_LIMITS, headersTimeoutMs},
+    )
+    this.emit(formatLogLine(format, {level: 'info', message: `serving metrics on http://${formatListenAddress(server.address)}/metrics and /healthz`}))
+    return {watcher, server}
+  }
+
   /** --watch logs in --log-format, json with --json; a one-shot reconcile prints a report and has no log to format. */
   private logFormat(flags: {watch: boolean; 'log-format': string}, given: boolean): LogFormat {
     if (!flags.watch && given) throw new UsageError('--log-format applies to --watch, whose log it formats; a one-shot reconcile prints a report: use --json for JSON')
@@ -145,6 +186,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     providers: Awaited<ReturnType<typeof loadProviders>>,
     format: LogFormat,
     timing: {batchMs: number; retryInitMs: number},
+    observer?: PassObserver,
   ): Promise<void> {
     const log = (line: Parameters<typeof formatLogLine>[1]) => this.emit(formatLogLine(format, line))
     log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
@@ -164,6 +206,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
           signal,
           log,
           publish: (state) => void stateFile.write(state),
+          ...(observer ? {observer} : {}),
         })
         log({level: 'info', message: 'stopped'})
       })
