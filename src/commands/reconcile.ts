@@ -48,12 +48,15 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
 
 --watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to. A failed pass is retried after 1 s, then after pauses that double up to 60 s; the error is logged once (again only if it changes), and \`status\` and \`doctor\` report it, from the state the watcher keeps in ovn-vif-ctl-reconcile.PID.json next to the local DB's socket. It logs each action on stdout, one line each: --log-format text, or json for JSON lines ({time, level, message} or {time, level, lport, result, interface?, reason, settled}); --watch --json is --watch --log-format json. A one-shot reconcile prints its report instead: --json for JSON, and --log-format is refused.
 
+--watch --metrics-address [HOST:]PORT serves Prometheus metrics on /metrics (the plug states as status classifies them, passes, actions, connections, the lock; docs/metrics.md) and /healthz (200 while the views are complete and the lock is held or awaited, else 503 with the reason). A bare port listens on 127.0.0.1; [::1]:PORT on IPv6. A malformed address is exit 2; one in use or not bindable here is exit 4 at start.
+
 A local DB that refuses writes (a read-only backup server, or a full disk) is exit 4, at start or for a one-shot.`
 
   static override examples = [
     {description: 'Reconcile once and show what was done', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Show the plan without writing anything', command: '<%= config.bin %> <%= command.id %> --dry-run'},
     {description: 'Keep reconciling, logging JSON lines (as the systemd unit does)', command: '<%= config.bin %> <%= command.id %> --watch --log-format json'},
+    {description: 'Keep reconciling, with Prometheus metrics on 127.0.0.1:9476', command: '<%= config.bin %> <%= command.id %> --watch --metrics-address 9476'},
     {description: 'Keep ovn-controller\'s refusal to replace a port whose VF changed', command: '<%= config.bin %> <%= command.id %> --no-replace'},
   ]
 
