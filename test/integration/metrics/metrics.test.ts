@@ -54,7 +54,7 @@ describe('metrics of reconcile --watch and status -f prometheus, against real se
       })
     } catch (error) {
       const shown = last.filter((sample) => sample.name.startsWith('ovn_vif_ctl_') && !sample.name.includes('duration'))
-      throw new Error(`${(error as Error).message}; last scrape:\n${shown.map((sample) => `${sample.name}${JSON.stringify(sample.labels)} ${sample.value}`).join('\n')}`)
+      throw new Error(`${(error as Error).message}; last scrape:\n${shown.map((sample) => `${sample.name}${JSON.stringify(sample.labels)} ${sample.value}`).join('\n')}`, {cause: error})
     }
   }
   const lports = (samples: Sample[], state: string) => sampleValue(samples, 'ovn_vif_ctl_lports', {state})
