@@ -1,3 +1,4 @@
+import {connect, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
@@ -6,6 +7,7 @@ import {runCli} from '../../helpers/cli.js'
 import {metricsPortOf, parseSamples, promtool, type Sample, sampleValue, scrape} from '../../helpers/metrics.js'
 import {eventually, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {CliProcess} from '../../helpers/process.js'
+import {seededRandom} from '../../helpers/prng.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
 const FAMILIES = [
@@ -24,6 +26,22 @@ const FAMILIES = [
   'process_resident_memory_bytes',
   'nodejs_heap_size_used_bytes',
 ]
+
+/** What a raw client got before the server closed its connection. */
+interface Closed {
+  received: string
+}
+
+function rawClient(port: number, send?: string | Buffer): {socket: Socket; closed: Promise<Closed>} {
+  const socket = connect({host: '127.0.0.1', port})
+  let received = ''
+  socket.setEncoding('latin1')
+  socket.on('data', (chunk: string) => (received += chunk))
+  // A connection the server drops at once may be reset rather than closed: both are a close.
+  socket.on('error', () => {})
+  if (send !== undefined) socket.write(send)
+  return {socket, closed: new Promise((resolve) => socket.on('close', () => resolve({received})))}
+}
 
 describe('metrics of reconcile --watch and status -f prometheus, against real servers', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
@@ -177,5 +195,42 @@ describe('metrics of reconcile --watch and status -f prometheus, against real se
     const ipv6 = await runCli(['reconcile', '--watch', '--db', hv1().db, '--metrics-address', '[2001:db8::1]:9476'])
     expect(ipv6.exitCode).toBe(4)
     expect(ipv6.stderr).toContain('cannot serve metrics on [2001:db8::1]:9476: no interface of this host has that address')
+  })
+
+  const okPasses = async (port: number) => sampleValue(await samplesOf(port), 'ovn_vif_ctl_passes_total', {result: 'ok'})!
+
+  it('closes slowloris, oversized-header, garbage and surplus connections, and keeps serving and reconciling', async () => {
+    const {port} = await startWatcher(['--metrics-headers-timeout-ms', '500'])
+    await requestPort('h1')
+    await waitForPluggedInterfaces(hv1().db, 'h', ['h1'])
+
+    // Slowloris: headers begun and never finished.
+    const slow = rawClient(port, 'GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
+    // A 1 MB header.
+    const big = rawClient(port, `GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(1024 * 1024)}\r\n\r\n`)
+    // Bytes that are no HTTP at all.
+    const random = seededRandom(21)
+    const garbage = rawClient(port, Buffer.from(Array.from({length: 4096}, () => Math.floor(random() * 256))))
+    // A thousand connections that say nothing.
+    const flood = Array.from({length: 1000}, () => rawClient(port))
+
+    // While they hang on, passes go on: a port requested now is plugged.
+    await requestPort('h2')
+    await waitForPluggedInterfaces(hv1().db, 'h', ['h1', 'h2'])
+
+    expect((await big.closed).received).toMatch(/^HTTP\/1\.1 431 /)
+    expect((await garbage.closed).received).toMatch(/^HTTP\/1\.1 400 /)
+    expect((await slow.closed).received).not.toMatch(/^HTTP\/1\.1 200 /)
+    const flooded = await Promise.all(flood.map((client) => client.closed))
+    expect(flooded.filter(({received}) => /^HTTP\/1\.1 200 /.test(received))).toEqual([])
+
+    // Every hostile connection is gone; the server still answers, and passes still happen.
+    const before = await okPasses(port)
+    expect((await scrape(port, '/healthz')).status).toBe(200)
+    await nbctl('lsp-del', 'h1')
+    await waitForPluggedInterfaces(hv1().db, 'h', ['h2'])
+    expect(await okPasses(port)).toBeGreaterThan(before)
+    await nbctl('lsp-del', 'h2')
+    await waitForPluggedInterfaces(hv1().db, 'h', [])
   })
 })
