@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {loadPromClient, PlugStateGauges, renderPlugState} from '../../../src/metrics/plug-state.js'
 import {countStates} from '../../../src/status/classify.js'
 import {STATES, type StatusRow, type StatusState} from '../../../src/status/model.js'
+import {checkSelection} from '../../../src/status/render.js'
 
 const row = (lport: string, state: StatusState, reason = `${state} because`, chassis?: string): StatusRow => ({lport, state, reason, ...(chassis ? {chassis} : {})})
 
@@ -82,5 +83,15 @@ describe('plug-state gauges: status classification -> metrics', () => {
     plugState.update(lports.map((lport) => row(lport, 'plugged')))
     expect(await series(registry, 'ovn_vif_ctl_lport_problem')).toEqual([])
     expect((await series(registry, 'ovn_vif_ctl_lports')).find(({labels}) => labels.state === 'plugged')?.value).toBe(1000)
+  })
+})
+
+describe('status -f prometheus: what it refuses', () => {
+  it('refuses a selection, which would make counts that mean something else, naming each', () => {
+    expect(() => checkSelection({format: 'prometheus', allChassis: false})).not.toThrow()
+    expect(() => checkSelection({format: 'prometheus', allChassis: true})).not.toThrow()
+    expect(() => checkSelection({format: 'prometheus', states: ['pending'], columns: ['lport'], allChassis: false})).toThrow('-f prometheus exports the counts of every port, once (for node_exporter\'s textfile collector): drop --columns, --state;')
+    expect(() => checkSelection({format: 'prometheus', lports: ['vm1'], watch: true, allChassis: false})).toThrow(/drop the named ports, --watch; reconcile --watch --metrics-address serves them live$/)
+    expect(() => checkSelection({format: 'csv', lports: ['vm1'], watch: true, allChassis: false})).not.toThrow()
   })
 })
