@@ -28,24 +28,29 @@ export class PlugStateGauges {
   private readonly lports: Gauge
   private readonly problems: Gauge
 
-  /** `byChassis` (status --all-chassis) adds a chassis label, the requested chassis ('' for none). */
+  /**
+   * `byChassis` (status --all-chassis) adds a chassis label, the requested chassis ('' for none).
+   * `collect`, called before either gauge is read, may call update() to classify only when scraped.
+   */
   constructor(
     client: PromClient,
     registry: Registry,
     private readonly byChassis: boolean,
+    collect?: () => void,
   ) {
     const chassis = byChassis ? ['chassis'] : []
+    const common = {registers: [registry], ...(collect ? {collect} : {})}
     this.lports = new client.Gauge({
       name: `${METRIC_PREFIX}lports`,
       help: 'Logical ports by plug state, as ovn-vif-ctl status classifies them.',
       labelNames: [...chassis, 'state'],
-      registers: [registry],
+      ...common,
     })
     this.problems = new client.Gauge({
       name: `${METRIC_PREFIX}lport_problem`,
       help: 'One series, of value 1, per logical port that is pending, in conflict or orphaned; the reason is status\'s.',
       labelNames: [...chassis, 'lport', 'state', 'reason'],
-      registers: [registry],
+      ...common,
     })
   }
 

@@ -42,6 +42,8 @@ export class WatcherMetrics implements PassObserver {
   /** Database label -> since when its connection is lost. */
   private readonly down = new Map<string, string>()
   private viewsComplete = false
+  /** The last pass's result, until a scrape classifies it: classifying once per scrape, not per pass, costs the watcher less. */
+  private unclassified: PassResult | undefined
 
   static async create(build: {version: string}): Promise<WatcherMetrics> {
     const client = await loadPromClient()
@@ -56,7 +58,7 @@ export class WatcherMetrics implements PassObserver {
     const registers = [registry]
     const gauge = (name: string, help: string, labelNames: string[] = [], collect?: () => void) =>
       new client.Gauge({name: `${METRIC_PREFIX}${name}`, help, labelNames, registers, ...(collect ? {collect} : {})})
-    this.plugState = new PlugStateGauges(client, registry, false)
+    this.plugState = new PlugStateGauges(client, registry, false, () => this.classifyLatest())
     this.passes = new client.Counter({name: `${METRIC_PREFIX}passes_total`, help: 'Reconcile passes by result; conflict_retry counts each transaction re-planned after a concurrent change.', labelNames: ['result'], registers})
     this.actions = new client.Counter({name: `${METRIC_PREFIX}actions_total`, help: 'Interfaces created, updated, replaced and removed on the integration bridge.', labelNames: ['action'], registers})
     this.duration = new client.Histogram({name: `${METRIC_PREFIX}pass_duration_seconds`, help: 'How long each pass took, failed ones included.', buckets: PASS_DURATION_BUCKETS, registers})
@@ -103,7 +105,7 @@ export class WatcherMetrics implements PassObserver {
     this.passes.inc({result: 'ok'})
     if (result.applied) for (const action of result.plan.actions) this.actions.inc({action: ACTION_LABELS[action.kind]})
     this.setViewsComplete(result.view.complete)
-    this.plugState.update(this.classify(result))
+    this.unclassified = result
     this.lastPass.set(Date.now() / 1000)
   }
 
@@ -112,10 +114,13 @@ export class WatcherMetrics implements PassObserver {
     this.passes.inc({result: 'failed'})
   }
 
-  /** Status's rows for the pass's own view and plan: the same states `status` shows at that moment. */
-  private classify({view, plan}: PassResult) {
+  /** Sets the plug-state gauges to status's rows for the last pass's own view and plan: the states `status` showed at that moment. */
+  private classifyLatest(): void {
+    if (!this.unclassified) return
+    const {view, plan} = this.unclassified
+    this.unclassified = undefined
     const here = view.chassisUuid === undefined ? [] : [{uuid: view.chassisUuid, name: view.chassis.name, hostname: view.chassis.hostname ?? ''}]
-    return classifyLocal({chassisName: this.reconciler?.chassis ?? view.chassis.name, view, plan: plan.entries, chassis: here, inventory: new Map()})
+    this.plugState.update(classifyLocal({chassisName: this.reconciler?.chassis ?? view.chassis.name, view, plan: plan.entries, chassis: here, inventory: new Map()}))
   }
 
   private setViewsComplete(complete: boolean): void {

@@ -81,6 +81,18 @@ describe('WatcherMetrics', () => {
     expect(await value(metrics.registry, 'ovn_vif_ctl_lport_problem', {lport: 'p1'})).toBeUndefined()
   })
 
+  it('shows the states of the last pass when scraped after several passes', async () => {
+    const {metrics} = await started()
+    metrics.passed(pass(view()), 0.001)
+    expect(await value(metrics.registry, 'ovn_vif_ctl_lports', {state: 'orphaned'})).toBe(1)
+    const withoutOrphan = view()
+    metrics.passed(pass({...withoutOrphan, interfaces: withoutOrphan.interfaces.filter((iface) => iface.name !== 'x')}), 0.001)
+    metrics.passed(pass({...withoutOrphan, bindings: [], interfaces: []}), 0.001)
+    expect(await value(metrics.registry, 'ovn_vif_ctl_lports', {state: 'orphaned'})).toBe(0)
+    expect(await value(metrics.registry, 'ovn_vif_ctl_lports', {state: 'pending'})).toBe(0)
+    expect(await value(metrics.registry, 'ovn_vif_ctl_lport_problem', {lport: 'x'})).toBeUndefined()
+  })
+
   it('counts passes by result, actions only when applied, and durations in the histogram', async () => {
     const {metrics, reconciler} = await started()
     const before = Date.now() / 1000
