@@ -5,7 +5,8 @@
  *       existing in the local OVS DB, K times without clients and K times while clients keep
  *       attacking the endpoint from another process (attack.mjs: slowloris, 1 MB headers, garbage bytes, bursts of 1,000
  *       connections); the watcher's own pass durations (ovn_vif_ctl_pass_duration_seconds) over
- *       each phase; its RSS before and after the attack;
+ *       each phase, and its event-loop delay (prom-client's nodejs_eventloop_lag_*); its RSS
+ *       before and after the attack;
  *   (b) churn: N lports flapping between pending and plugged (options:vif-plug-type switched
  *       between dummy and a type no provider serves) for a while: the watcher's RSS and the
  *       number of ovn_vif_ctl_lport_problem series after each flip, and once all are plugged.
@@ -59,9 +60,15 @@ const watcher = new CliProcess(['reconcile', '--watch', '--db', db, '--log-forma
 try {
   const port = await metricsPortOf(watcher)
   await nbctl('ls-add', 'bench')
+  // prom-client restarts its event-loop delay histogram at each scrape: each phase's figures are its own.
   const passTimes = async () => {
     const samples = parseSamples((await scrape(port)).body)
-    return {sum: sampleValue(samples, 'ovn_vif_ctl_pass_duration_seconds_sum')!, count: sampleValue(samples, 'ovn_vif_ctl_pass_duration_seconds_count')!}
+    return {
+      sum: sampleValue(samples, 'ovn_vif_ctl_pass_duration_seconds_sum')!,
+      count: sampleValue(samples, 'ovn_vif_ctl_pass_duration_seconds_count')!,
+      lagP99: sampleValue(samples, 'nodejs_eventloop_lag_p99_seconds')!,
+      lagMax: sampleValue(samples, 'nodejs_eventloop_lag_max_seconds')!,
+    }
   }
 
   /** Request one port, time until it is plugged, then delete it and wait until it is gone. */
@@ -92,6 +99,8 @@ try {
   const meanPass = (from: {sum: number; count: number}, to: {sum: number; count: number}) => `${(((to.sum - from.sum) / (to.count - from.count)) * 1000).toFixed(1)} ms over ${to.count - from.count} passes`
   console.log(`(a) plug time, ${TRIALS} trials: median ${median(quiet).toFixed(0)} ms, max ${Math.max(...quiet).toFixed(0)} ms quiet; median ${median(attacked).toFixed(0)} ms, max ${Math.max(...attacked).toFixed(0)} ms under attack`)
   console.log(`    mean pass: ${meanPass(quietBefore, quietAfter)} quiet; ${meanPass(quietAfter, attackedAfter)} under attack`)
+  const lag = (phase: {lagP99: number; lagMax: number}) => `p99 ${(phase.lagP99 * 1000).toFixed(1)} ms, max ${(phase.lagMax * 1000).toFixed(1)} ms`
+  console.log(`    the watcher's event-loop delay: ${lag(quietAfter)} quiet; ${lag(attackedAfter)} under attack`)
   console.log(`    watcher RSS: ${mb(memoryBefore.rss)} before the attack, ${mb(memoryAfter.rss)} after (peak ${mb(memoryAfter.peak)})`)
 
   // (b) churn.
