@@ -87,41 +87,54 @@ export async function readAlertingRules(): Promise<AlertingRule[]> {
   return document.groups.flatMap((group) => group.rules)
 }
 
-/** Every PromQL expression of the Grafana dashboard: its panels' targets and its variables' `label_values` selectors. */
-export async function readDashboardExpressions(): Promise<string[]> {
-  const dashboard = JSON.parse(await readFile(DASHBOARD_FILE, 'utf8')) as {
-    panels: Array<{targets?: Array<{expr: string}>}>
-    templating: {list: Array<{type: string; query?: {query: string}}>}
-  }
+export interface DashboardVariable {
+  type: string
+  name: string
+  allValue?: string
+  query?: string | {query: string}
+}
+
+export interface Dashboard {
+  panels: Array<{id: number; type: string; title: string; gridPos: {x: number; y: number; w: number; h: number}; targets?: Array<{refId: string; expr: string}>}>
+  templating: {list: DashboardVariable[]}
+}
+
+export async function readDashboard(): Promise<Dashboard> {
+  return JSON.parse(await readFile(DASHBOARD_FILE, 'utf8')) as Dashboard
+}
+
+/** Values Prometheus accepts for the variables Grafana itself defines. */
+const GRAFANA_BUILTIN_VARIABLES: Readonly<Record<string, string>> = {__rate_interval: '5m', __range: '1d'}
+
+/**
+ * Every PromQL expression of the dashboard, its panels' targets and its variables'
+ * `label_values` selectors, as Prometheus receives them with every value selected: each
+ * variable replaced by its "All" value, Grafana's own by a duration. An unknown variable throws.
+ */
+export function dashboardExpressions(dashboard: Dashboard): string[] {
+  const values = new Map<string, string>(Object.entries(GRAFANA_BUILTIN_VARIABLES))
+  for (const variable of dashboard.templating.list) if (variable.allValue !== undefined) values.set(variable.name, variable.allValue)
+  const substitute = (expr: string) =>
+    expr.replaceAll(/\$\{?(\w+)\}?/g, (_, name: string) => {
+      const value = values.get(name)
+      if (value === undefined) throw new Error(`expression ${expr} uses $${name}, which is not a variable of the dashboard with an "All" value`)
+      return value
+    })
   const targets = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr))
-  const variables = dashboard.templating.list.flatMap((variable) => {
+  const selectors = dashboard.templating.list.flatMap((variable) => {
     if (variable.type !== 'query') return []
-    const selector = /^label_values\((.+),\s*\w+\)$/.exec(variable.query?.query ?? '')?.[1]
-    if (selector === undefined) throw new Error(`variable query ${JSON.stringify(variable.query)} is not label_values(SELECTOR, LABEL)`)
+    const query = typeof variable.query === 'string' ? variable.query : variable.query?.query
+    const selector = /^label_values\((.+),\s*\w+\)$/.exec(query ?? '')?.[1]
+    if (selector === undefined) throw new Error(`variable ${variable.name}: query ${JSON.stringify(query)} is not label_values(SELECTOR, LABEL)`)
     return [selector]
   })
-  return [...targets, ...variables]
+  return [...targets, ...selectors].map(substitute)
 }
 
 /** The metric families the alert rules and the dashboard read, each once. */
 export async function familiesInUse(): Promise<string[]> {
-  const expressions = [...(await readAlertingRules()).map((rule) => rule.expr), ...(await readDashboardExpressions()).map(withSampleVariables)]
+  const expressions = [...(await readAlertingRules()).map((rule) => rule.expr), ...dashboardExpressions(await readDashboard())]
   return [...new Set(expressions.flatMap((expr) => selectedMetricNames(expr)).map((name) => familyOf(name) ?? name))]
-}
-
-/**
- * The dashboard's expressions with Grafana's variables replaced by values Prometheus accepts
- * (every variable of the dashboard must have one here, else the expression would not parse).
- */
-const SAMPLE_VARIABLE_VALUES: Readonly<Record<string, string>> = {
-  job: '.*',
-  instance: '.*',
-  chassis: '.*',
-  __rate_interval: '5m',
-}
-
-export function withSampleVariables(expr: string): string {
-  return expr.replaceAll(/\$\{?(\w+)\}?/g, (variable, name: string) => SAMPLE_VARIABLE_VALUES[name] ?? variable)
 }
 
 /** Runs Debian's promtool (package prometheus, installed by scripts/install-ovn.sh) to its end. */

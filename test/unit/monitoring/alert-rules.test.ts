@@ -77,7 +77,10 @@ describe('promtool test rules (contrib/prometheus/tests)', () => {
     }
   })
 
-  it('passes every test file', async () => {
+  // promtool evaluates every rule at every step of every case: seconds of work, not milliseconds.
+  const PROMTOOL_TEST_TIMEOUT_MS = 60_000
+
+  it('passes every test file', {timeout: PROMTOOL_TEST_TIMEOUT_MS}, async () => {
     const result = await promtool(['test', 'rules', ...files.map((name) => path.join(RULE_TESTS_DIR, name))])
     expect(result.stdout + result.stderr).not.toContain('FAILED')
     expect(result.stdout.match(/^ {2}SUCCESS$/gm)).toHaveLength(files.length)
@@ -95,7 +98,7 @@ describe('promtool test rules (contrib/prometheus/tests)', () => {
       await rm(work, {recursive: true, force: true})
     })
 
-    it('fails every file', async () => {
+    it('fails every file', {timeout: PROMTOOL_TEST_TIMEOUT_MS}, async () => {
       const turned = await Promise.all(
         files.map(async (name) => {
           const document = parseYaml(await readFile(path.join(RULE_TESTS_DIR, name), 'utf8')) as RuleTestFile
