@@ -3,12 +3,14 @@
  * real promtool, the rule file read as data, the metric names a PromQL expression selects, and
  * the metric families those files may name.
  */
-import {readFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {parser as promqlParser} from '@prometheus-io/lezer-promql'
-import {parse as parseYaml} from 'yaml'
+import GithubSlugger from 'github-slugger'
+import {parse as parseYaml, stringify as stringifyYaml} from 'yaml'
 
 import {type CliResult, runProgram} from './cli.js'
 
@@ -47,6 +49,9 @@ const OTHER_FAMILIES: Readonly<Record<string, 'gauge'>> = {
 }
 
 const FAMILIES = {...OVN_VIF_CTL_FAMILIES, ...OTHER_FAMILIES}
+
+/** Every family the exporter defines, and those the rules and dashboard may read besides. */
+export const KNOWN_FAMILIES: readonly string[] = Object.keys(FAMILIES)
 const HISTOGRAM_SAMPLE_SUFFIXES = ['_bucket', '_sum', '_count']
 
 /** The family a sample name belongs to (a histogram's `_bucket`, `_sum`, `_count` to the histogram), if it is a known one. */
@@ -135,6 +140,30 @@ export function dashboardExpressions(dashboard: Dashboard): string[] {
 export async function familiesInUse(): Promise<string[]> {
   const expressions = [...(await readAlertingRules()).map((rule) => rule.expr), ...dashboardExpressions(await readDashboard())]
   return [...new Set(expressions.flatMap((expr) => selectedMetricNames(expr)).map((name) => familyOf(name) ?? name))]
+}
+
+/**
+ * Parses each expression with Prometheus's own parser. promtool has no command for a bare
+ * expression: each becomes a recording rule of a generated file for `promtool check rules`.
+ */
+export async function checkExpressions(expressions: readonly string[]): Promise<{exitCode: number; output: string}> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-promql-'))
+  try {
+    const file = path.join(work, 'expressions.rules.yml')
+    const rules = expressions.map((expr, index) => ({record: `expression:${index}`, expr}))
+    await writeFile(file, stringifyYaml({groups: [{name: 'expressions', rules}]}))
+    const result = await promtool(['check', 'rules', file])
+    return {exitCode: result.exitCode, output: result.stdout + result.stderr}
+  } finally {
+    await rm(work, {recursive: true, force: true})
+  }
+}
+
+/** The anchors GitHub gives the headings of a Markdown file. */
+export async function markdownAnchors(file: string): Promise<string[]> {
+  const slugger = new GithubSlugger()
+  const text = (await readFile(file, 'utf8')).replaceAll(/^```[\s\S]*?^```/gm, '')
+  return [...text.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => slugger.slug(heading!))
 }
 
 /** Runs Debian's promtool (package prometheus, installed by scripts/install-ovn.sh) to its end. */

@@ -2,11 +2,10 @@ import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import GithubSlugger from 'github-slugger'
 import {parse as parseYaml, stringify as stringifyYaml} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {familyOf, promtool, readAlertingRules, ROOT, RULE_TESTS_DIR, RULES_FILE, selectedMetricNames, type AlertingRule} from '../../helpers/prometheus.js'
+import {familyOf, markdownAnchors, promtool, readAlertingRules, ROOT, RULE_TESTS_DIR, RULES_FILE, selectedMetricNames, type AlertingRule} from '../../helpers/prometheus.js'
 
 interface RuleTestFile {
   rule_files: string[]
@@ -46,9 +45,7 @@ describe('contrib/prometheus/ovn-vif-ctl.rules.yml', () => {
   })
 
   it('points every runbook_url at a heading of docs/troubleshooting.md', async () => {
-    const page = await readFile(path.join(ROOT, 'docs', 'troubleshooting.md'), 'utf8')
-    const slugger = new GithubSlugger()
-    const anchors = [...page.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => `docs/troubleshooting.md#${slugger.slug(heading!)}`)
+    const anchors = (await markdownAnchors(path.join(ROOT, 'docs', 'troubleshooting.md'))).map((anchor) => `docs/troubleshooting.md#${anchor}`)
     for (const rule of rules) expect(anchors, rule.alert).toContain(rule.annotations?.runbook_url)
   })
 

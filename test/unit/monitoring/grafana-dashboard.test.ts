@@ -1,12 +1,10 @@
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
+import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {Ajv2020} from 'ajv/dist/2020.js'
-import {stringify as stringifyYaml} from 'yaml'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
-import {type Dashboard, dashboardExpressions, familyOf, promtool, readDashboard, ROOT, selectedMetricNames} from '../../helpers/prometheus.js'
+import {checkExpressions, type Dashboard, dashboardExpressions, familyOf, readDashboard, ROOT, selectedMetricNames} from '../../helpers/prometheus.js'
 
 const SCHEMA_FILE = path.join(ROOT, 'test', 'fixtures', 'grafana', 'dashboard.schema.json')
 const GRID_COLUMNS = 24
@@ -14,14 +12,9 @@ const GRID_COLUMNS = 24
 describe('contrib/grafana/ovn-vif-ctl.json', () => {
   let dashboard: Dashboard
   let validate: ReturnType<Ajv2020['compile']>
-  let work: string
   beforeAll(async () => {
     dashboard = await readDashboard()
     validate = new Ajv2020({allErrors: true, strict: true}).compile(JSON.parse(await readFile(SCHEMA_FILE, 'utf8')))
-    work = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-dashboard-'))
-  })
-  afterAll(async () => {
-    await rm(work, {recursive: true, force: true})
   })
 
   describe('against the schema of the dashboard subset it uses (test/fixtures/grafana)', () => {
@@ -71,26 +64,16 @@ describe('contrib/grafana/ovn-vif-ctl.json', () => {
     expect(names.filter((name) => familyOf(name) === undefined)).toEqual([])
   })
 
-  // promtool has no command that parses a bare expression: each becomes a recording rule of a
-  // generated file, which `promtool check rules` parses with Prometheus's own parser.
-  async function checkAsRules(expressions: string[]): Promise<{exitCode: number; output: string}> {
-    const file = path.join(work, `expressions-${expressions.length}.rules.yml`)
-    const rules = expressions.map((expr, index) => ({record: `dashboard:expression_${index}`, expr}))
-    await writeFile(file, stringifyYaml({groups: [{name: 'dashboard', rules}]}))
-    const result = await promtool(['check', 'rules', file])
-    return {exitCode: result.exitCode, output: result.stdout + result.stderr}
-  }
-
   it('has only expressions that Prometheus parses', async () => {
     const expressions = dashboardExpressions(dashboard)
-    const result = await checkAsRules(expressions)
+    const result = await checkExpressions(expressions)
     expect(result.output).toContain(`SUCCESS: ${expressions.length} rules found`)
     expect(result.exitCode).toBe(0)
   })
 
   it('would be caught with an expression that does not parse', async () => {
     const [first] = dashboardExpressions(dashboard)
-    const result = await checkAsRules([first!, `sum by (state (${first})`])
+    const result = await checkExpressions([first!, `sum by (state (${first})`])
     expect(result.output).toMatch(/parse error/)
     expect(result.exitCode).not.toBe(0)
   })
