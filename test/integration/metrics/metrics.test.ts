@@ -6,22 +6,14 @@ import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sand
 import {runCli} from '../../helpers/cli.js'
 import {metricsPortOf, parseSamples, promtool, type Sample, sampleValue, scrape} from '../../helpers/metrics.js'
 import {eventually, waitForPluggedInterfaces} from '../../helpers/ovs.js'
+import {OVN_VIF_CTL_FAMILIES} from '../../helpers/prometheus.js'
 import {CliProcess} from '../../helpers/process.js'
 import {seededRandom} from '../../helpers/prng.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
 const FAMILIES = [
-  'ovn_vif_ctl_lports',
-  'ovn_vif_ctl_lport_problem',
-  'ovn_vif_ctl_actions_total',
-  'ovn_vif_ctl_passes_total',
-  'ovn_vif_ctl_pass_duration_seconds',
-  'ovn_vif_ctl_db_connected',
-  'ovn_vif_ctl_lock_held',
-  'ovn_vif_ctl_views_complete',
-  'ovn_vif_ctl_last_pass_timestamp_seconds',
-  'ovn_vif_ctl_provider_ready',
-  'ovn_vif_ctl_build_info',
+  ...Object.keys(OVN_VIF_CTL_FAMILIES),
+  // prom-client's default process metrics, a few of them.
   'process_cpu_seconds_total',
   'process_resident_memory_bytes',
   'nodejs_heap_size_used_bytes',

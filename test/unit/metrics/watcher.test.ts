@@ -10,6 +10,7 @@ import type {BindingView, ReconcileView} from '../../../src/reconcile/model.js'
 import {planReconcile} from '../../../src/reconcile/plan.js'
 import type {PassResult, Reconciler} from '../../../src/reconcile/reconciler.js'
 import {classifyLocal, countStates} from '../../../src/status/classify.js'
+import {OVN_VIF_CTL_FAMILIES} from '../../helpers/prometheus.js'
 import {pluggedInterface} from '../../helpers/views.js'
 
 const HERE = 'uuid-hv1'
@@ -68,6 +69,12 @@ async function started(): Promise<{metrics: WatcherMetrics; reconciler: FakeReco
 }
 
 describe('WatcherMetrics', () => {
+  it('defines exactly the families the issue fixes for dashboards and alerts, with their types, besides prom-client defaults', async () => {
+    const metrics = await WatcherMetrics.create({version: '1.2.3'})
+    const ours = (await metrics.registry.getMetricsAsJSON()).filter((family) => family.name.startsWith('ovn_vif_ctl_'))
+    expect(Object.fromEntries(ours.map((family) => [family.name, String(family.type)]))).toEqual(OVN_VIF_CTL_FAMILIES)
+  })
+
   it('counts each state exactly as status classifies the same view and plan', async () => {
     const {metrics} = await started()
     const result = pass(view())
