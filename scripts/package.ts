@@ -90,8 +90,10 @@ async function stageCommon(tree: string): Promise<string> {
   await copyFile(path.join(ROOT, 'scripts', 'package', 'launcher.sh'), path.join(lib, 'bin', NAME))
   await chmod(path.join(lib, 'bin', NAME), 0o755)
   await copyFile(path.join(ROOT, 'bin', 'run.js'), path.join(lib, 'bin', 'run.js'))
-  // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts).
-  await copyFile(path.join(ROOT, 'dist', `${NAME}.js`), path.join(lib, 'dist', `${NAME}.js`))
+  // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts):
+  // its two entry points and the chunks they share.
+  for (const file of ['oclif-entry.js', `${NAME}.js`]) await copyFile(path.join(ROOT, 'dist', file), path.join(lib, 'dist', file))
+  await exec('cp', ['-r', path.join(ROOT, 'dist', 'chunks'), path.join(lib, 'dist', 'chunks')])
   await copyFile(path.join(ROOT, 'oclif.manifest.json'), path.join(lib, 'oclif.manifest.json'))
   // What oclif and `--version` read: no scripts, no dependency lists.
   const {name, version, description, license, type, engines, oclif} = manifest

@@ -98,6 +98,7 @@ describe('the .deb packages', () => {
       'usr/lib/ovn-vif-ctl/bin/node',
       'usr/lib/ovn-vif-ctl/bin/ovn-vif-ctl',
       'usr/lib/ovn-vif-ctl/bin/run.js',
+      'usr/lib/ovn-vif-ctl/dist/oclif-entry.js',
       'usr/lib/ovn-vif-ctl/dist/ovn-vif-ctl.js',
       'usr/lib/ovn-vif-ctl/package.json',
       'usr/lib/ovn-vif-ctl/oclif.manifest.json',
