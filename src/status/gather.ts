@@ -5,6 +5,7 @@ import {connectDatabase, databaseError} from '../lib/database.js'
 import {isUsageError} from '../lib/errors.js'
 import {settleAll} from '../lib/settle.js'
 import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Row, ZERO_UUID} from '../ovsdb/index.js'
+import {cardSerialOf, OVN_CMS_OPTIONS} from '../ovn/cms-options.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, failedProviders, type InventoryRow} from '../providers/report.js'
 import {IFACE_ID, OVN_PLUGGED, type ReconcileView} from '../reconcile/model.js'
@@ -47,7 +48,7 @@ const LSP_REQUEST: MonitorRequests = {Logical_Switch_Port: {columns: LSP_COLUMNS
 const NOT_YET_BOUND: Condition = ['up', '==', undefined]
 // Only VIFs can ask to be plugged: router, localnet and other ports stay on the server.
 const SB_REQUEST: MonitorRequests = {
-  Chassis: {columns: ['name', 'hostname']},
+  Chassis: {columns: ['name', 'hostname', 'other_config']},
   Port_Binding: {columns: [...SB_COLUMNS.Port_Binding], where: [['type', '==', '']]},
 }
 
@@ -79,7 +80,7 @@ function logicalPortInfo(row: Row): LogicalPortInfo {
 }
 
 function chassisInfo(row: Row): ChassisInfo {
-  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string}
+  return {uuid: row._uuid, name: row.name as string, hostname: row.hostname as string, cardSerial: cardSerialOf((row.other_config as Record<string, string> | undefined)?.[OVN_CMS_OPTIONS])}
 }
 
 async function monitor(client: OvsdbClient, requests: MonitorRequests): Promise<Monitor> {

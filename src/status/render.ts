@@ -20,6 +20,7 @@ const COLUMNS: Readonly<Record<string, (row: StatusRow) => string>> = {
   lport: (row) => row.lport,
   state: (row) => row.state,
   chassis: (row) => row.chassis ?? '',
+  'card-serial': (row) => row.cardSerial ?? '',
   'claimed-by': (row) => row.claimedBy ?? '',
   up: (row) => (row.up === undefined ? '' : String(row.up)),
   type: (row) => row.type ?? '',
@@ -41,7 +42,7 @@ const LOCAL_ONLY_STATES: readonly StatusState[] = ['orphaned', 'conflict']
 /** The table's columns when --columns is not given: what fits a terminal. */
 export const DEFAULT_COLUMNS: Readonly<Record<StatusReport['mode'], readonly string[]>> = {
   local: ['lport', 'state', 'chassis', 'type', 'interface', 'ofport', 'up', 'reason'],
-  'all-chassis': ['lport', 'state', 'chassis', 'claimed-by', 'up', 'type', 'reason'],
+  'all-chassis': ['lport', 'state', 'chassis', 'card-serial', 'claimed-by', 'up', 'type', 'reason'],
 }
 
 /** CSV's columns when --columns is not given: every column the mode can fill, for scripts and spreadsheets. */
@@ -172,6 +173,7 @@ function jsonRow(row: StatusRow): Record<string, unknown> {
     state: row.state,
     reason: row.reason,
     chassis: row.chassis ?? null,
+    cardSerial: row.cardSerial ?? null,
     claimedBy: row.claimedBy ?? null,
     up: row.up ?? null,
     type: row.type ?? null,
