@@ -12,11 +12,12 @@ import {STATES, type StatusRow, type StatusState} from '../status/model.js'
 export type PromClient = typeof import('prom-client')
 
 /**
- * prom-client is loaded on demand: the CLI is one bundle, and every other command's start-up
- * should not pay for evaluating it.
+ * prom-client is loaded on demand: every other command's start-up should not pay for
+ * evaluating it. It is CommonJS: Node gives its exports as the namespace's `default` (and also
+ * as named exports, which the bundle's chunk does not), so `default` is read.
  */
-export function loadPromClient(): Promise<PromClient> {
-  return import('prom-client')
+export async function loadPromClient(): Promise<PromClient> {
+  return (await import('prom-client')).default
 }
 
 export const METRIC_PREFIX = 'ovn_vif_ctl_'
