@@ -1,8 +1,10 @@
 /**
- * Bundles the CLI's entry module (dist/ovn-vif-ctl.js, as tsc wrote it) with everything it
- * imports, oclif included, into that same file: see src/ovn-vif-ctl.ts for why. Run by
- * `npm run build` after tsc; the other files tsc wrote stay, for anyone importing the library
- * modules (src/ovsdb) directly.
+ * Bundles the CLI (dist/ovn-vif-ctl.js, as tsc wrote it) with everything it imports, oclif
+ * included, in place of tsc's output: see src/ovn-vif-ctl.ts for why. Two entry points share
+ * their code through chunks in dist/chunks: dist/oclif-entry.js, all bin/run.js imports to
+ * start oclif and answer help from the manifest, and dist/ovn-vif-ctl.js, the commands, which
+ * oclif imports only to run one. Run by `npm run build` after tsc; the other files tsc wrote
+ * stay, for anyone importing the library modules (src/ovsdb) directly.
  */
 import {rm} from 'node:fs/promises'
 import path from 'node:path'
@@ -11,13 +13,17 @@ import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const entry = path.join(root, 'dist', 'ovn-vif-ctl.js')
+const dist = path.join(root, 'dist')
+const entries = ['oclif-entry.js', 'ovn-vif-ctl.js'].map((file) => path.join(dist, file))
 
 await build({
-  entryPoints: [entry],
-  outfile: entry,
+  entryPoints: entries,
+  outdir: dist,
+  outbase: dist,
   allowOverwrite: true,
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node22',
@@ -27,5 +33,5 @@ await build({
   external: ['typescript'],
   logLevel: 'warning',
 })
-// tsc's source map describes the file this one replaced.
-await rm(`${entry}.map`, {force: true})
+// tsc's source maps describe the files these replaced.
+for (const entry of entries) await rm(`${entry}.map`, {force: true})

@@ -2,23 +2,25 @@
 # Installs the Debian packages that the sandbox and the tests run (openvswitch-switch ovn-central
 # ovn-host, openssl for the TLS tests, groff-base to render the man page, zsh to check its
 # completion script, systemd and man-db for systemd-analyze verify of the unit and its man page,
-# libatomic1 for the official Node.js binaries) when any of them is missing.
+# libatomic1 for the official Node.js binaries, prometheus for promtool and the Prometheus server
+# the metrics tests run) when any of them is missing.
 # With --packaging, also what `npm run package` and its tests need: binutils (readelf),
-# bash-completion, qemu-user-static and the arm64 C libraries it runs the arm64 runtime with.
+# bash-completion, qemu-user-static and the arm64 C libraries it runs the arm64 runtime with,
+# python3-debian (Debian's own parser of the DEP-5 copyright file).
 # As root it installs them without starting the system services; otherwise it prints the exact
 # command to run and fails.
 set -euo pipefail
 
-packages=(openvswitch-switch ovn-central ovn-host openssl groff-base zsh systemd man-db libatomic1)
-needed=(ovsdb-server ovsdb-tool ovsdb-client ovs-vsctl ovs-vswitchd ovn-nbctl ovn-sbctl ovn-northd ovn-controller openssl groff zsh systemd-analyze man)
+packages=(openvswitch-switch ovn-central ovn-host openssl groff-base zsh systemd man-db libatomic1 prometheus)
+needed=(ovsdb-server ovsdb-tool ovsdb-client ovs-vsctl ovs-vswitchd ovn-nbctl ovn-sbctl ovn-northd ovn-controller openssl groff zsh systemd-analyze man promtool prometheus)
 libraries=(libatomic.so.1)
 files=()
 arm64=0
 if [ "${1:-}" = --packaging ]; then
   arm64=1
-  packages+=(binutils bash-completion qemu-user-static libc6:arm64 libstdc++6:arm64 libatomic1:arm64)
+  packages+=(binutils bash-completion qemu-user-static libc6:arm64 libstdc++6:arm64 libatomic1:arm64 python3-debian)
   needed+=(readelf dpkg-deb qemu-aarch64-static)
-  files+=(/usr/share/bash-completion/bash_completion /lib/ld-linux-aarch64.so.1 /usr/lib/aarch64-linux-gnu/libstdc++.so.6 /usr/lib/aarch64-linux-gnu/libatomic.so.1)
+  files+=(/usr/share/bash-completion/bash_completion /lib/ld-linux-aarch64.so.1 /usr/lib/aarch64-linux-gnu/libstdc++.so.6 /usr/lib/aarch64-linux-gnu/libatomic.so.1 /usr/lib/python3/dist-packages/debian/copyright.py)
 fi
 
 missing=()

@@ -18,6 +18,8 @@ import {parseArgs, promisify} from 'node:util'
 import {gzipSync} from 'node:zlib'
 
 import {ensureRuntime, readPins, ROOT, type RuntimeArch} from './runtimes.js'
+import {type BundledPackage, debianCopyright} from './package/copyright.js'
+import {field} from './package/deb822.js'
 import {computeDepends, readElfLinkage} from './package/depends.js'
 
 const exec = promisify(execFile)
@@ -52,6 +54,8 @@ const ARCHES: ReadonlyArray<{deb: string; node: RuntimeArch; elfMachine: string}
 ]
 
 const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as Manifest
+// Debian policy 5.6.2: the Maintainer field (and the changelog's trailer) is a name and an e-mail address.
+const AUTHOR_NAME = authorName(manifest.author)
 const runtimeVersion = (await readPins()).embedded
 const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? (await exec('git', ['log', '-1', '--format=%ct'], {cwd: ROOT})).stdout.trim())
 if (!Number.isInteger(epoch) || epoch <= 0) throw new Error(`SOURCE_DATE_EPOCH must be seconds since 1970, not ${process.env.SOURCE_DATE_EPOCH}`)
@@ -73,7 +77,7 @@ async function buildArch(arch: (typeof ARCHES)[number]): Promise<string[]> {
   await exec('cp', ['-a', common, tree])
   await copyFile(runtime.node, path.join(tree, LIB, 'bin', 'node'))
   await chmod(path.join(tree, LIB, 'bin', 'node'), 0o755)
-  await appendRuntimeCopyright(tree, runtime.version, path.join(runtime.dir, 'LICENSE'))
+  await writeCopyright(tree, {version: runtime.version, licenseFile: path.join(runtime.dir, 'LICENSE')})
 
   const deb = path.join(OUT, `${NAME}_${manifest.version}_${arch.deb}.deb`)
   await buildDeb(tree, arch.deb, await computeDepends(linkage, arch.deb), deb)
@@ -90,8 +94,10 @@ async function stageCommon(tree: string): Promise<string> {
   await copyFile(path.join(ROOT, 'scripts', 'package', 'launcher.sh'), path.join(lib, 'bin', NAME))
   await chmod(path.join(lib, 'bin', NAME), 0o755)
   await copyFile(path.join(ROOT, 'bin', 'run.js'), path.join(lib, 'bin', 'run.js'))
-  // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts).
-  await copyFile(path.join(ROOT, 'dist', `${NAME}.js`), path.join(lib, 'dist', `${NAME}.js`))
+  // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts):
+  // its two entry points and the chunks they share.
+  for (const file of ['oclif-entry.js', `${NAME}.js`]) await copyFile(path.join(ROOT, 'dist', file), path.join(lib, 'dist', file))
+  await exec('cp', ['-r', path.join(ROOT, 'dist', 'chunks'), path.join(lib, 'dist', 'chunks')])
   await copyFile(path.join(ROOT, 'oclif.manifest.json'), path.join(lib, 'oclif.manifest.json'))
   // What oclif and `--version` read: no scripts, no dependency lists.
   const {name, version, description, license, type, engines, oclif} = manifest
@@ -121,9 +127,15 @@ async function stageCommon(tree: string): Promise<string> {
 
   const doc = path.join(tree, 'usr', 'share', 'doc', NAME)
   await mkdir(doc, {recursive: true})
-  await writeFile(path.join(doc, 'copyright'), await projectCopyright())
   await writeFile(path.join(doc, 'changelog.Debian.gz'), gzip(Buffer.from(changelog())))
   return tree
+}
+
+/** The name in package.json's "author", which must also give the e-mail address a Maintainer field needs. */
+function authorName(author: string): string {
+  const name = /^(?<name>[^<>]+?) <[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>$/.exec(author)?.groups?.name
+  if (!name) throw new Error(`package.json "author" must be "Name <e-mail>", as a .deb's Maintainer field: not ${JSON.stringify(author)}`)
+  return name
 }
 
 /** gzip -9n: no name, no time stamp in the header. */
@@ -136,37 +148,27 @@ function changelog(): string {
   return `${NAME} (${manifest.version}) unstable; urgency=medium\n\n  * Release ${manifest.version}, with Node.js ${runtimeVersion}.\n\n -- ${manifest.author}  ${date}\n`
 }
 
-/** The machine-readable copyright: ours, then each bundled npm package with its licence text. */
-async function projectCopyright(): Promise<string> {
-  const sections = [
-    `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: ${NAME}\n`,
-    `Files: *\nCopyright: ${manifest.author}\nLicense: ${manifest.license}\n On Debian systems, the full text of the Apache License, Version 2.0 is in\n /usr/share/common-licenses/Apache-2.0.\n`,
-  ]
+/** The bundled npm packages (the production dependencies, once each), with their licence files. */
+async function bundledPackages(): Promise<BundledPackage[]> {
   const {stdout} = await exec('npm', ['ls', '--omit=dev', '--all', '--parseable'], {cwd: ROOT})
-  const packages = stdout.split('\n').filter((dir) => dir && dir !== ROOT).sort()
-  for (const dir of packages) {
+  const packages = new Map<string, BundledPackage>()
+  for (const dir of stdout.split('\n').filter((entry) => entry && entry !== ROOT)) {
     const {name, version, license} = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {name: string; version: string; license?: string}
+    if (!license) throw new Error(`${dir}: package.json states no licence`)
     const licenseFile = (await readdir(dir)).filter((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file)).sort()[0]
-    const text = licenseFile ? await readFile(path.join(dir, licenseFile), 'utf8') : `${license ?? 'UNKNOWN'}: the package ships no licence file.`
-    sections.push(`Files: ${LIB}/dist/${NAME}.js\nComment: bundles the npm package ${name} ${version}\nLicense: ${license ?? 'UNKNOWN'}\n${debianText(text)}\n`)
+    packages.set(`${name}@${version}`, {name, version, license, ...(licenseFile ? {licenseText: await readFile(path.join(dir, licenseFile), 'utf8')} : {})})
   }
 
-  return sections.join('\n')
+  return [...packages.values()].sort((a, b) => (a.name === b.name ? (a.version < b.version ? -1 : 1) : a.name < b.name ? -1 : 1))
 }
 
-async function appendRuntimeCopyright(tree: string, version: string, licenseFile: string): Promise<void> {
-  const file = path.join(tree, 'usr', 'share', 'doc', NAME, 'copyright')
-  const runtime = `Files: ${LIB}/bin/node\nComment: the official Node.js ${version} binary, from the npm registry\nLicense: Node.js\n${debianText(await readFile(licenseFile, 'utf8'))}\n`
-  await writeFile(file, `${await readFile(file, 'utf8')}\n${runtime}`)
-}
-
-/** A text as a field's continuation lines: each indented by one space, empty lines as " .". */
-function debianText(text: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) => (line.trim() === '' ? ' .' : ` ${line.trimEnd()}`))
-    .join('\n')
+async function writeCopyright(tree: string, runtime: {version: string; licenseFile: string}): Promise<void> {
+  const text = debianCopyright({
+    upstream: {name: NAME, contact: manifest.author, holder: AUTHOR_NAME, license: manifest.license},
+    bundle: {files: `${LIB}/dist/*`, packages: await bundledPackages()},
+    runtime: {files: `${LIB}/bin/node`, version: runtime.version, licenseText: await readFile(runtime.licenseFile, 'utf8')},
+  })
+  await writeFile(path.join(tree, 'usr', 'share', 'doc', NAME, 'copyright'), text)
 }
 
 /** Every path under a tree, sorted, directories before what they hold. */
@@ -217,19 +219,18 @@ async function buildDeb(tree: string, architecture: string, depends: string, deb
   }
 
   const fields = [
-    `Package: ${NAME}`,
-    `Version: ${manifest.version}`,
-    `Architecture: ${architecture}`,
-    `Maintainer: ${manifest.author}`,
-    `Installed-Size: ${await installedSizeKiB(tree)}`,
-    `Depends: ${depends}`,
-    'Recommends: openvswitch-switch, ovn-host',
-    'Section: net',
-    'Priority: optional',
-    `Description: ${manifest.description}`,
-    debianText(DESCRIPTION),
+    field('Package', NAME),
+    field('Version', manifest.version),
+    field('Architecture', architecture),
+    field('Maintainer', manifest.author),
+    field('Installed-Size', String(await installedSizeKiB(tree))),
+    field('Depends', depends),
+    field('Recommends', 'openvswitch-switch, ovn-host'),
+    field('Section', 'net'),
+    field('Priority', 'optional'),
+    field('Description', `${manifest.description}\n${DESCRIPTION}`),
   ]
-  await writeFile(path.join(control, 'control'), `${fields.join('\n')}\n`)
+  await writeFile(path.join(control, 'control'), fields.join(''))
   await writeFile(path.join(control, 'conffiles'), CONFFILES.map((file) => `${file}\n`).join(''))
   await writeFile(path.join(control, 'md5sums'), md5sums.join(''))
   for (const script of ['postinst', 'prerm', 'postrm']) {

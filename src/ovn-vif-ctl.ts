@@ -1,8 +1,9 @@
 /**
- * The whole CLI as one module. oclif finds the commands and the hook here (the "explicit"
- * strategy in package.json), and `npm run build` bundles this module with oclif and the other
- * dependencies into one file (scripts/bundle.ts): every command pays for its start-up, which
- * must stay close to `node -e 0`, and loading hundreds of small modules one by one would not.
+ * The commands as one module. oclif finds the commands and the hook here (the "explicit"
+ * strategy in package.json) and imports it only to run one, and `npm run build` bundles it
+ * with oclif and the other dependencies (scripts/bundle.ts): every command pays for its
+ * start-up, which must stay close to `node -e 0`, and loading hundreds of small modules one by
+ * one would not.
  * A command file that is not listed here is not a command: test/unit/cli/entry.test.ts checks.
  */
 import type {Command} from '@oclif/core'
@@ -26,7 +27,6 @@ import SandboxStop from './commands/sandbox/stop.js'
 import Status from './commands/status.js'
 import Unplug from './commands/unplug.js'
 
-export {execute, settings} from '@oclif/core'
 export {default as commandNotFound} from './hooks/command-not-found.js'
 
 export const COMMANDS: Record<string, Command.Class> = {

@@ -3,7 +3,7 @@
  * and `ovn-vif-ctl status --help` from the linux-x64 tarball (the same tree as the .deb),
  * against that tarball's `node -e 0`. Targets: --version <= 1.2x, status --help <= 2x.
  * Each command runs RUNS times, interleaved, after WARMUP unmeasured rounds (the page cache);
- * prints the medians, the ratios, and the spread (min-max).
+ * prints the medians, the spread (min-max), the mean CPU time (user + sys) and both ratios.
  *
  * With --compile-cache, also `status --help` with Node's module compile cache
  * (NODE_COMPILE_CACHE) in a directory of its own, warmed by the warm-up rounds.
@@ -16,6 +16,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {childrenCpuSeconds, type Measured, printRows, summarise} from '../timing.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const {values} = parseArgs({options: {runs: {type: 'string', default: '21'}, 'compile-cache': {type: 'boolean', default: false}}})
@@ -41,25 +43,22 @@ try {
     cases.push({name: 'status --help, compile cache', file: cli, args: ['status', '--help'], env: {...env, NODE_COMPILE_CACHE: path.join(work, 'compile-cache')}})
   }
 
-  const times = new Map(cases.map((entry) => [entry.name, [] as number[]]))
+  const measured = new Map<string, Measured>(cases.map((entry) => [entry.name, {wallMs: [], cpuMs: 0}]))
   for (let round = 0; round < WARMUP + RUNS; round++) {
     for (const entry of cases) {
+      const cpuBefore = await childrenCpuSeconds()
       const started = process.hrtime.bigint()
       execFileSync(entry.file, entry.args, {env: entry.env, stdio: ['ignore', 'ignore', 'inherit']})
       const ms = Number(process.hrtime.bigint() - started) / 1e6
-      if (round >= WARMUP) times.get(entry.name)!.push(ms)
+      if (round < WARMUP) continue
+      measured.get(entry.name)!.wallMs.push(ms)
+      measured.get(entry.name)!.cpuMs += ((await childrenCpuSeconds()) - cpuBefore) * 1000
     }
   }
 
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  const base = median(times.get('node -e 0')!)
   const runtime = execFileSync(node, ['--version'], {encoding: 'utf8'}).trim()
-  console.log(`packaged ovn-vif-ctl ${version} on its Node.js ${runtime}; ${RUNS} interleaved runs each, medians (min-max); ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`)
-  for (const [name, values] of times) {
-    const sorted = [...values].sort((a, b) => a - b)
-    const ratio = median(values) / base
-    console.log(`${name.padEnd(30)} ${median(values).toFixed(1).padStart(7)} ms  (${sorted[0]!.toFixed(1)}-${sorted.at(-1)!.toFixed(1)})  ${ratio.toFixed(2)}x node -e 0`)
-  }
+  console.log(`packaged ovn-vif-ctl ${version} on its Node.js ${runtime}; ${RUNS} interleaved runs each; ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`)
+  printRows(summarise(measured, 'node -e 0'))
 } finally {
   await rm(work, {recursive: true, force: true})
 }

@@ -1,8 +1,7 @@
 import {type CardSerialReport, cardSerials, describeCard, serialsSeen} from '../dpu/card-serial.js'
 import {type ConnectionSettings, localOvsRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase} from '../lib/database.js'
-import {UserError, ValidationError} from '../lib/errors.js'
-import {ExitCode} from '../lib/exit-codes.js'
+import {ValidationError} from '../lib/errors.js'
 import {waitUntil} from '../plug/wait.js'
 import {CARD_SERIAL_NUMBER, cardSerialOf, cardSerialProblem, OVN_CMS_OPTIONS, withCmsOption} from '../ovn/cms-options.js'
 import {type ChassisIdentity, chassisIdentity, COLUMNS, decodeChassis, type SouthboundTables} from '../ovn/rows.js'
@@ -20,15 +19,15 @@ export interface ChosenSerial {
 
 /**
  * The serial to set: SERIAL when given (well-formed, and one of the NICs' when any could be
- * read), else the one NIC's. Refusals are one line: a malformed SERIAL is a usage error (exit 2),
- * the rest validation errors (exit 3); nothing is written either way.
+ * read), else the one NIC's. Every refusal is one line and a rejected value (exit 3, as for
+ * plug --card-serial-number): nothing is written.
  */
 export function chooseSerial(requested: string | undefined, nics: CardSerialReport): ChosenSerial {
   const serials = cardSerials(nics)
   const listed = nics.cards.filter((card) => card.serial !== undefined).map(describeCard).join(', ')
   if (requested !== undefined) {
     const problem = cardSerialProblem(requested)
-    if (problem) throw new UserError(`SERIAL ${JSON.stringify(requested)} ${problem}: give the serial as the NIC reports it (ovn-vif-ctl chassis show)`, ExitCode.Usage)
+    if (problem) throw new ValidationError(`SERIAL ${JSON.stringify(requested)} ${problem}: give the serial as the NIC reports it (ovn-vif-ctl chassis show); nothing written`)
     if (serials.length === 0) return {serial: requested, unchecked: `no NIC serial could be read here, so ${requested} is set unchecked (${nicReasons(nics).join('; ')})`}
     if (!serialsSeen(nics).has(requested)) throw new ValidationError(`SERIAL ${requested} is not the serial of a NIC here (${listed}); nothing written`)
     return {serial: requested}

@@ -19,6 +19,8 @@ export default class Doctor extends BaseCommand {
   Chassis row        the Southbound DB has a Chassis named after the system-id
   ovn-controller     runs (its pidfile next to the DB socket, in $OVN_RUNDIR or $OVS_RUNDIR, else a process using this local DB; not running is a failure) and its Chassis_Private nb_cfg catches up with SB_Global within --controller-wait
   card serial        the NIC's serial (devlink dev info, else the PCI VPD's SN) is the card-serial-number of external_ids:ovn-cms-options and of the Chassis row, where OpenStack Neutron finds a DPU's chassis; warns when none is set, informs (never fails) when no NIC serial can be read
+  ovn-controller version  the release of ovn-controller (its --version, else the Chassis row's other_config:ovn-version) and the known behaviours of its own vif-plug in that release; informs, never fails
+  coexistence        the VIF plug providers built into the ovn-controller binary (Debian's and Ubuntu's carry representor): informs that both it and reconcile plug the types loaded here too, and that they converge; never fails
   Northbound DB      answers (optional on a chassis: a warning, never a failure)
   ovn-northd         an ovn-northd holds its lock on the Southbound DB (not running is a failure) and, with the Northbound DB, NB_Global.sb_cfg catches up with nb_cfg within --northd-wait
   provider TYPE      each VIF plug provider initialised (a failure is a warning while no port requested here uses it)
@@ -44,6 +46,7 @@ Exit status: 0 every check passed (info included); 1 a warning, or a failure of 
     ...representorSourceFlags,
     ...cardSerialSourceFlags,
     'controller-wait': Flags.integer({description: 'Seconds ovn-controller may take to catch up with the Southbound nb_cfg.', default: 3, min: 0}),
+    'ovn-controller-binary': Flags.string({description: 'The ovn-controller binary the version and coexistence checks read (default: ovn-controller on PATH).', hidden: true}),
     'northd-wait': Flags.integer({description: 'Seconds ovn-northd may take to bring the Southbound DB up to the Northbound nb_cfg.', default: 3, min: 0}),
     color: Flags.boolean({description: 'Colour the results on a terminal; --no-color never does.', default: true, allowNo: true}),
   }
@@ -53,7 +56,7 @@ Exit status: 0 every check passed (info included); 1 a warning, or a failure of 
     const providers = await loadProviders(providerRegistryOptions(flags))
     try {
       const settings = connectionSettings(flags)
-      const {chassis, checks} = await runDoctor({settings, providers, controllerWaitMs: flags['controller-wait'] * 1000, northdWaitMs: flags['northd-wait'] * 1000, cardSerialSources: cardSerialSources(flags)})
+      const {chassis, checks} = await runDoctor({settings, providers, controllerWaitMs: flags['controller-wait'] * 1000, northdWaitMs: flags['northd-wait'] * 1000, cardSerialSources: cardSerialSources(flags), controllerBinary: flags['ovn-controller-binary']})
       const exitCode = doctorExitCode(checks)
       if (!this.jsonEnabled()) {
         const which = chassis === undefined ? `chassis unknown: no external_ids:system-id read from ${settings.ovsDb}` : `chassis ${chassis} (external_ids:system-id in ${settings.ovsDb})`

@@ -42,7 +42,7 @@ export default class Plug extends BaseCommand {
 
 Everything is checked before anything is written: the ports exist (close names are suggested), the type has a provider, the provider's options are valid and complete, the MTU, and the chassis is registered. --card-serial-number (or a card-serial-number column) names the chassis as Neutron does for a remote-managed port: the one Southbound Chassis whose ovn-cms-options has card-serial-number=SERIAL, whose hostname requested-chassis gets; no such chassis, or two, is refused naming the serials registered, or both chassis. A port that is up on another chassis is moved only with --force. Asking for what is already there changes nothing and says so.
 
-Ports that ask one chassis for one netdev (equal identifying provider options: the same PF MAC and VF, or the PF itself), two of the request or one of the request and one already requested there, get a warning line on stderr (and in "warnings" with --json), and are written all the same: only one of them can be plugged, and reconcile reports the others in conflict.
+Ports that ask one chassis for one netdev (equal identifying provider options: the same PF MAC and VF or SF, or the PF itself), two of the request or one of the request and one already requested there, get a warning line on stderr (and in "warnings" with --json), and are written all the same: only one of them can be plugged, and reconcile reports the others in conflict.
 
 Exit status: 0 done; 2 usage error; 3 rejected by validation (nothing written); 4 a database could not be reached, or --wait timed out (then the requests were written, and the ports still pending are named); 130 Ctrl-C (SIGINT) during --wait, after the write (said so, with the ports still pending).
 
@@ -54,6 +54,7 @@ and an error is {error: {message, exitCode, kind}}.`
 
   static override examples = [
     {description: 'Plug VF 3 of the host PF 0c:42:a1:00:00:01 on chassis dpu1, with MTU 9000', command: '<%= config.bin %> <%= command.id %> vm1 --chassis dpu1 --type representor --pf-mac 0c:42:a1:00:00:01 --vf-num 3 --mtu 9000'},
+    {description: 'Plug SF 88 (devlink sfnum) of that host PF instead; --vf-num and --sf-num are never given together', command: '<%= config.bin %> <%= command.id %> ct1 --chassis dpu1 --type representor --pf-mac 0c:42:a1:00:00:01 --sf-num 88'},
     {description: 'Show what would change, writing nothing', command: '<%= config.bin %> <%= command.id %> vm1 --chassis dpu2 --type representor --pf-mac 0c:42:a1:00:00:01 --vf-num 3 --dry-run'},
     {description: 'Several ports at once, waiting until each is claimed and up', command: '<%= config.bin %> <%= command.id %> vm1 vm2 --chassis hv1 --type dummy --wait plugged --timeout 60'},
     {description: 'A batch from a file, in one transaction (one bad line rejects all)', command: '<%= config.bin %> <%= command.id %> --from-file ports.csv --wait hv'},

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {chassisFlags} from '../lib/chassis-flags.js'
@@ -12,7 +12,9 @@ import {loadProviders} from '../providers/registry.js'
 import {describeFailedProviders, type FailedProvider, failedProviders, failuresConcerning} from '../providers/report.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
-import {watchAndReconcile} from '../reconcile/watch.js'
+import {DEFAULT_LIMITS, formatListenAddress, type ListenAddress, MetricsServer, parseListenAddress} from '../metrics/server.js'
+import {WatcherMetrics} from '../metrics/watcher.js'
+import {type PassObserver, watchAndReconcile} from '../reconcile/watch.js'
 import {WatcherStateFile, watcherStateDir} from '../reconcile/watch-state.js'
 import {vifPlugTypesIn} from '../ovn/local-view.js'
 
@@ -30,6 +32,8 @@ export interface ReconcileResult {
   entries: ReportedEntry[]
 }
 
+type ReconcileFlags = Interfaces.InferredFlags<typeof Reconcile.flags>
+
 export default class Reconcile extends BaseCommand {
   static override summary = 'Plug and unplug VIF plug requests on this chassis, as ovn-controller\'s vif-plug module does.'
   static override description = `Reads the Southbound Port_Bindings requested for this chassis that carry options:vif-plug-type, asks the provider which netdev to use, and creates, updates, replaces or removes the Port/Interface rows on the integration bridge of the local Open_vSwitch DB (external_ids iface-id and ovn-plugged), in one guarded transaction.
@@ -44,12 +48,15 @@ One-shot exit status: 0 when every requested port is plugged as requested, 1 whe
 
 --watch keeps reconciling until SIGTERM or SIGINT (which let the transaction in flight finish, then exit 0). It holds the OVSDB lock "ovn_vif_ctl_reconcile" on the local DB, so a second watcher waits; it survives restarts of every server it talks to. A failed pass is retried after 1 s, then after pauses that double up to 60 s; the error is logged once (again only if it changes), and \`status\` and \`doctor\` report it, from the state the watcher keeps in ovn-vif-ctl-reconcile.PID.json next to the local DB's socket. It logs each action on stdout, one line each: --log-format text, or json for JSON lines ({time, level, message} or {time, level, lport, result, interface?, reason, settled}); --watch --json is --watch --log-format json. A one-shot reconcile prints its report instead: --json for JSON, and --log-format is refused.
 
+--watch --metrics-address [HOST:]PORT serves Prometheus metrics on /metrics (the plug states as status classifies them, passes, actions, connections, the lock; docs/metrics.md) and /healthz (200 while the views are complete and the lock is held or awaited, else 503 with the reason). A bare port listens on 127.0.0.1; [::1]:PORT on IPv6. A malformed address is exit 2; one in use or not bindable here is exit 4 at start.
+
 A local DB that refuses writes (a read-only backup server, or a full disk) is exit 4, at start or for a one-shot.`
 
   static override examples = [
     {description: 'Reconcile once and show what was done', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Show the plan without writing anything', command: '<%= config.bin %> <%= command.id %> --dry-run'},
     {description: 'Keep reconciling, logging JSON lines (as the systemd unit does)', command: '<%= config.bin %> <%= command.id %> --watch --log-format json'},
+    {description: 'Keep reconciling, with Prometheus metrics on 127.0.0.1:9476', command: '<%= config.bin %> <%= command.id %> --watch --metrics-address 9476'},
     {description: 'Keep ovn-controller\'s refusal to replace a port whose VF changed', command: '<%= config.bin %> <%= command.id %> --no-replace'},
   ]
 
@@ -70,12 +77,29 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     'log-format': Flags.string({description: 'With --watch: how to log each action (--json means json).', options: ['text', 'json'], default: 'text'}),
     'batch-ms': Flags.integer({description: 'With --watch: start a pass at most once per this many milliseconds; changes in between are handled together.', default: 20, min: 0, hidden: true}),
     'retry-init-ms': Flags.integer({description: 'With --watch: how often to retry a provider whose init failed.', default: 10_000, min: 10, hidden: true}),
+    'metrics-address': Flags.string({
+      description: 'With --watch: serve Prometheus metrics (/metrics) and a health check (/healthz) on [HOST:]PORT; a bare port is on 127.0.0.1, an IPv6 host is in brackets ([::1]:9476).',
+      dependsOn: ['watch'],
+      helpValue: '[HOST:]PORT',
+    }),
+    'metrics-headers-timeout-ms': Flags.integer({description: 'With --metrics-address: cut off a client that has not sent its request headers in this time.', default: 10_000, min: 10, hidden: true}),
   }
 
   async run(): Promise<ReconcileResult | undefined> {
     const {flags, metadata} = await this.parse(Reconcile)
     const logFormat = this.logFormat(flags, !metadata.flags['log-format']?.setFromDefault)
+    const metricsAddress = flags['metrics-address'] === undefined ? undefined : parseListenAddress(flags['metrics-address'])
     if (flags.watch) favourMemoryOverSpeed()
+    // Bound before anything else: a port in use fails the start (exit 4) before any database is touched.
+    const metrics = metricsAddress && (await this.serveMetrics(metricsAddress, logFormat, flags['metrics-headers-timeout-ms']))
+    try {
+      return await this.reconcile(flags, logFormat, metrics?.watcher)
+    } finally {
+      await metrics?.server.close()
+    }
+  }
+
+  private async reconcile(flags: ReconcileFlags, logFormat: LogFormat, metrics: WatcherMetrics | undefined): Promise<ReconcileResult | undefined> {
     const settings = connectionSettings(flags)
     const providers = await loadProviders(providerRegistryOptions(flags))
     const reconciler = await Reconciler.open({
@@ -86,12 +110,20 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
       replace: flags.replace,
       dryRun: flags['dry-run'],
       watch: flags.watch,
+      // Status's states need each interface's ofport and error: the metrics count them.
+      ...(metrics ? {interfaceState: true} : {}),
     })
     let closing: Promise<void> | undefined
     try {
       this.warnForeignChassis(reconciler)
       if (flags.watch) {
-        await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']})
+        const detach = metrics?.attach(reconciler, providers)
+        try {
+          await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']}, metrics)
+        } finally {
+          detach?.()
+        }
+
         return undefined
       }
 
@@ -123,6 +155,20 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     }
   }
 
+  private async serveMetrics(address: ListenAddress, format: LogFormat, headersTimeoutMs: number): Promise<{watcher: WatcherMetrics; server: MetricsServer}> {
+    const watcher = await WatcherMetrics.create({version: this.config.version})
+    const server = await MetricsServer.start(
+      address,
+      {
+        metrics: async () => ({contentType: watcher.registry.contentType, body: await watcher.registry.metrics()}),
+        health: () => watcher.health(),
+      },
+      {...DEFAULT_LIMITS, headersTimeoutMs},
+    )
+    this.emit(formatLogLine(format, {level: 'info', message: `serving metrics on http://${formatListenAddress(server.address)}/metrics and /healthz`}))
+    return {watcher, server}
+  }
+
   /** --watch logs in --log-format, json with --json; a one-shot reconcile prints a report and has no log to format. */
   private logFormat(flags: {watch: boolean; 'log-format': string}, given: boolean): LogFormat {
     if (!flags.watch && given) throw new UsageError('--log-format applies to --watch, whose log it formats; a one-shot reconcile prints a report: use --json for JSON')
@@ -145,6 +191,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     providers: Awaited<ReturnType<typeof loadProviders>>,
     format: LogFormat,
     timing: {batchMs: number; retryInitMs: number},
+    observer?: PassObserver,
   ): Promise<void> {
     const log = (line: Parameters<typeof formatLogLine>[1]) => this.emit(formatLogLine(format, line))
     log({level: 'info', message: `reconciling chassis ${reconciler.chassis} on ${reconciler.integrationBridge}`})
@@ -164,6 +211,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
           signal,
           log,
           publish: (state) => void stateFile.write(state),
+          ...(observer ? {observer} : {}),
         })
         log({level: 'info', message: 'stopped'})
       })

@@ -11,6 +11,7 @@ import {providerFlags, providerRegistryOptions, representorSourceFlags} from '..
 import {loadProviders, ProviderRegistry} from '../providers/registry.js'
 import {describeFailedProviders} from '../providers/report.js'
 import {countByChassis, countStates, isHealthy} from '../status/classify.js'
+import {renderPlugState} from '../metrics/plug-state.js'
 import {StatusSource} from '../status/gather.js'
 import {type DataHealth, STATES, type StatusReport, type StatusState} from '../status/model.js'
 import {checkSelection, colourFor, COLUMN_NAMES, DEFAULT_COLUMNS, DEFAULT_CSV_COLUMNS, failuresConcerningRows, FORMATS, jsonReport, parseColumns, renderCsv, renderTable, type StatusFormat, watchHeader} from '../status/render.js'
@@ -32,7 +33,7 @@ States:
   conflict    a port not maintained by OVN carries the lport's iface-id, or the plugged netdev is not the one the provider resolves now
   additional  requested-chassis lists this chassis after another (a live migration): OVN plugs the port on the first only; healthy
 
-Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off; a value wider than 48 columns is cut with … except in the last column), csv (a header line, then one line per row, by default every column the mode can fill), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json is -f json, also with --watch). --columns picks and orders the columns of table and csv; with json it is refused, as are --all-chassis with a column (interface, ofport, error, netdev) or state (orphaned, conflict) only local mode knows.
+Formats (docs/status.md): table (colour per state on a terminal; NO_COLOR and --no-color turn it off; a value wider than 48 columns is cut with … except in the last column), csv (a header line, then one line per row, by default every column the mode can fill), json (an object: mode, chassis, systemId, counts, byChassis with --all-chassis, rows with every field, null when unknown; --json is -f json, also with --watch). prometheus (the gauges ovn_vif_ctl_lports{state} and ovn_vif_ctl_lport_problem{lport,state,reason} of docs/metrics.md, with a chassis label under --all-chassis, in the text format node_exporter's textfile collector reads; exit 0 whenever they were read, whatever the states; every port, so --state, --columns, named ports and --watch are refused). --columns picks and orders the columns of table and csv; with json it is refused, as are --all-chassis with a column (interface, ofport, error, netdev) or state (orphaned, conflict) only local mode knows.
 
 Exit status: 0 when every port shown is plugged (or additional), 1 when any is pending, orphaned or in conflict, 2 for bad flags (an unknown column, a filter that cannot apply), 3 for a named port that is not requested here or --chassis naming another chassis, 4 when a database cannot be reached. --watch redraws on every change until SIGINT or SIGTERM, then exits 0; with json, one document per line.`
 
@@ -43,6 +44,10 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
     {description: 'Every chassis, from any host that reaches the central databases', command: '<%= config.bin %> <%= command.id %> --all-chassis --nb-db tcp:10.0.0.1:6641 --sb-db tcp:10.0.0.1:6642'},
     {description: 'Chosen columns as CSV', command: '<%= config.bin %> <%= command.id %> -f csv --columns lport,state,interface,netdev'},
     {description: 'Keep redrawing as things change', command: '<%= config.bin %> <%= command.id %> --watch'},
+    {
+      description: 'Every chassis\'s plug states for node_exporter\'s textfile collector, replaced atomically',
+      command: '<%= config.bin %> <%= command.id %> --all-chassis -f prometheus > /var/lib/prometheus/node-exporter/ovn-vif-ctl.prom.tmp && mv /var/lib/prometheus/node-exporter/ovn-vif-ctl.prom.tmp /var/lib/prometheus/node-exporter/ovn-vif-ctl.prom',
+    },
   ]
 
   static override strict = false
@@ -74,7 +79,7 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
     // --json is -f json, also for --watch (one document per line); another -f contradicts it.
     if (this.jsonEnabled() && !metadata.flags.format?.setFromDefault && flags.format !== 'json') throw new UsageError(`--json prints JSON: drop -f ${flags.format} or --json`)
     const format = (this.jsonEnabled() ? 'json' : flags.format) as StatusFormat
-    checkSelection({format, columns, states, allChassis: flags['all-chassis']})
+    checkSelection({format, columns, states, allChassis: flags['all-chassis'], lports, watch: flags.watch})
     const settings = connectionSettings(flags)
     // --all-chassis never asks a provider anything: do not run devlink for nothing.
     const providers = flags['all-chassis'] ? new ProviderRegistry([]) : await loadProviders(providerRegistryOptions(flags))
@@ -108,6 +113,12 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
         if (!flags['all-chassis']) await this.warnWatcherFailing(settings.ovsDb)
         // The table says it in its summary; JSON in failedProviders.
         if (format === 'csv') for (const line of describeFailedProviders(failuresConcerningRows(report))) this.warnLine(line)
+
+        // The states are in the metrics: a scrape job (cron, a systemd timer) fails only when they could not be read.
+        if (format === 'prometheus') {
+          this.emit((await renderPlugState(report.rows, {byChassis: flags['all-chassis']})).trimEnd())
+          return undefined
+        }
 
         if (!isHealthy(report.rows) || !source.chassisRegistered) process.exitCode = ExitCode.NotConverged
         if (this.jsonEnabled()) return jsonReport(report)

@@ -22,7 +22,7 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<keyof typeof ExitCode, string>>
   NotConverged: 'ran, but something is pending, orphaned or in conflict',
   Usage: 'usage error: unknown command or flag, missing argument, a flag value outside its choices or of the wrong form, a filter that cannot apply',
   Validation: 'validation error: the request or a value in it (port, chassis, type, option, MTU, file line) was rejected, nothing was written',
-  Connection: 'a database or daemon could not be reached or refused the request, or a wait timed out',
+  Connection: 'a database or daemon could not be reached or refused the request, a wait timed out, or the --metrics-address could not be bound',
   MissingDependency: 'a required program or package is missing',
   Internal: 'internal error (a bug: please report it)',
   Interrupted: 'interrupted by SIGINT (Ctrl-C) while waiting; what was already written is said',

@@ -21,7 +21,7 @@ export interface LocalChassisOptions {
   allowForeignChassis?: boolean
   /** Keep the connections up through server restarts (reconcile --watch, status --watch). */
   reconnect: boolean
-  /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status. */
+  /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status and the watcher's metrics. */
   interfaceState?: boolean
   /**
    * Called once the Southbound connection is up, before the slow reads finish, so a reader that

@@ -7,7 +7,7 @@
 
 import type {ColumnName, Condition, OvsdbClient, RowBase} from '../ovsdb/index.js'
 import {type ChassisNames} from './chassis.js'
-import {OVN_CMS_OPTIONS} from './cms-options.js'
+import {cardSerialOf, OVN_CMS_OPTIONS} from './cms-options.js'
 import {DEFAULT_INTEGRATION_BRIDGE, OVN_BRIDGE, OVN_REMOTE, SYSTEM_ID} from './keys.js'
 
 type StringMap = Record<string, string>
@@ -166,12 +166,16 @@ export interface Chassis extends ChassisNames {
   hostname: string
   /** other_config:ovn-cms-options, where a DPU's card-serial-number is registered. */
   cmsOptions?: string
+  /** The card-serial-number of its ovn-cms-options, if any. */
+  cardSerial?: string
 }
 
 export function decodeChassis(row: ChassisRow): Chassis {
   const chassis: Chassis = {uuid: row._uuid, name: row.name, hostname: row.hostname}
   const cmsOptions = row.other_config[OVN_CMS_OPTIONS]
   if (cmsOptions !== undefined) chassis.cmsOptions = cmsOptions
+  const cardSerial = cardSerialOf(cmsOptions)
+  if (cardSerial !== undefined) chassis.cardSerial = cardSerial
   return chassis
 }
 

@@ -165,6 +165,15 @@ function checkType(type: string | undefined, providers: ProviderSpecs, settings:
   return type
 }
 
+/** Refuses options that name one thing two ways (OptionSpec.excludes), e.g. a VF and an SF of one PF. */
+function checkExclusions(providerOptions: Readonly<Record<string, string>>, specs: readonly OptionSpec[] | undefined): void {
+  for (const spec of specs ?? []) {
+    if (!(spec.key in providerOptions)) continue
+    const other = specs?.find((candidate) => spec.excludes?.includes(candidate.key) && candidate.key in providerOptions)
+    if (other) throw new ValidationError(`${spec.flag} and ${other.flag} cannot be given together: give one of them`)
+  }
+}
+
 function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: ValidationSettings): PlugEntry {
   if (entry.lsp === '') throw new ValidationError('no logical switch port given: name one (an LSP argument, or an lsp column)')
   const target = checkTarget(entry.chassis, entry.cardSerial)
@@ -182,6 +191,7 @@ function validateEntry(entry: RawPlugEntry, providers: ProviderSpecs, settings: 
     providerOptions[key] ??= value
   }
 
+  checkExclusions(providerOptions, specs)
   const missing = (specs ?? []).filter((spec) => spec.required && !(spec.key in providerOptions))
   if (missing.length > 0) {
     const names = missing.map((spec) => `${spec.flag} (--${spec.flag}, or a ${spec.flag} column)`).join(', ')

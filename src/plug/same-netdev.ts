@@ -22,9 +22,13 @@ function netdevIdentity(claim: NetdevClaim, providers: ProviderSpecs): {key: str
   if (specs.length === 0) return undefined
   const parts = specs.map((spec) => {
     const value = claim.options[spec.key]
-    return value === undefined ? {key: '', label: `no ${spec.flag}`} : {key: spec.identity!(value), label: `${spec.flag} ${value}`}
+    if (value !== undefined) return {key: spec.identity!(value), label: `${spec.flag} ${value}`}
+    // An absent option is worth naming only when nothing given stands in its place (no vf-num is the PF; no sf-num beside a vf-num says nothing).
+    const replaced = spec.excludes?.some((key) => claim.options[key] !== undefined)
+    return {key: '', label: replaced ? undefined : `no ${spec.flag}`}
   })
-  return {key: JSON.stringify([claim.type, ...parts.map((part) => part.key)]), label: `${claim.type} netdev (${parts.map((part) => part.label).join(', ')})`}
+  const labels = parts.flatMap((part) => (part.label === undefined ? [] : [part.label]))
+  return {key: JSON.stringify([claim.type, ...parts.map((part) => part.key)]), label: `${claim.type} netdev (${labels.join(', ')})`}
 }
 
 function listed(names: readonly string[]): string {

@@ -83,13 +83,16 @@ function providerProblem(candidate: unknown): string | undefined {
   for (const [index, spec] of provider.optionSpecs.entries()) {
     const where = `optionSpecs[${index}]`
     if (!isRecord(spec)) return `${where} is ${describeValue(spec)}; expected an object`
-    const {key, flag, description, required, check, identity} = spec
+    const {key, flag, description, required, check, identity, excludes} = spec
     if (typeof key !== 'string' || !key.startsWith(prefix) || key === prefix) return `${where}.key is ${describeValue(key)}; expected "${prefix}<name>"`
     if (typeof flag !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(flag)) return `${where}.flag is ${describeValue(flag)}; expected a flag name without dashes, such as "pf-mac"`
     if (typeof description !== 'string') return `${where}.description is ${describeValue(description)}; expected a string`
     if (typeof required !== 'boolean') return `${where}.required is ${describeValue(required)}; expected true or false`
     if (typeof check !== 'function') return `${where}.check is ${describeValue(check)}; expected a function`
     if (identity !== undefined && typeof identity !== 'function') return `${where}.identity is ${describeValue(identity)}; expected a function, or leave it out`
+    if (excludes !== undefined && !(Array.isArray(excludes) && excludes.every((excluded) => typeof excluded === 'string'))) {
+      return `${where}.excludes is ${describeValue(excludes)}; expected an array of option keys, or leave it out`
+    }
   }
 
   return undefined

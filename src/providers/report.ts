@@ -104,11 +104,23 @@ export async function collectInventory(
   return rows
 }
 
-/** netdev, then every detail key in the order providers first report them; provider first when rows mix providers. */
+/** What `providers inventory --flavour` takes: the representor flavours, by devlink's pci<flavour> without the prefix. */
+export const REPRESENTOR_FLAVOURS = ['pf', 'vf', 'sf'] as const
+
+/** The rows whose flavour detail is devlink's pci<flavour> (pcipf, pcivf, pcisf). */
+export function ofFlavour(rows: readonly InventoryRow[], flavour: string): InventoryRow[] {
+  return rows.filter((row) => row.details.flavour === `pci${flavour}`)
+}
+
+/**
+ * netdev, then every detail key in the order providers first report them, but for keys no row has
+ * a value for (an sf column among VFs only); provider first when rows mix providers.
+ */
 export function inventoryColumns(rows: readonly InventoryRow[], withProvider: boolean): string[] {
   const detailKeys = new Set<string>()
   for (const row of rows) for (const key of Object.keys(row.details)) detailKeys.add(key)
-  return [...(withProvider ? ['provider'] : []), 'netdev', ...detailKeys]
+  const filled = [...detailKeys].filter((key) => rows.some((row) => row.details[key] !== undefined))
+  return [...(withProvider ? ['provider'] : []), 'netdev', ...filled]
 }
 
 function cell(row: InventoryRow, column: string): string {

@@ -48,11 +48,17 @@ export interface OptionSpec {
   /** Returns undefined when the value is acceptable, else a one-line reason naming what is wrong. */
   check(value: string): string | undefined
   /**
-   * Present when the option helps name the netdev (pf-mac and vf-num do; an sf-num would): two
+   * Present when the option helps name the netdev (pf-mac, vf-num and sf-num do): two
    * ports asking one chassis for equal identifying options ask for one netdev, and plug warns.
    * Returns the (checked) value in a form in which two spellings of one netdev compare equal.
    */
   identity?(value: string): string
+  /**
+   * Keys of this provider's other options that cannot be given with this one (the
+   * representor's vf-num and sf-num each name a function of the PF): plug refuses a request
+   * that has both. Optional; declare it on both options.
+   */
+  excludes?: readonly string[]
 }
 
 /** One thing the provider could plug, as `status`, `doctor` and `providers inventory` show it. */

@@ -37,9 +37,13 @@ export interface ReconcilerOptions {
    * back its own commit, since decoding the update of a large commit costs more than the commit.
    */
   watch: boolean
+  /** Also follow each interface's ofport and error, for the watcher's metrics. */
+  interfaceState?: boolean
 }
 
 export interface PassResult {
+  /** The view the plan was made from: what status would classify at that moment. */
+  view: LocalChassisView
   plan: Plan
   /** False when the plan was not applied: dry run, incomplete view, or lock not held. */
   applied: boolean
@@ -54,6 +58,8 @@ export interface ReconcilerEvents {
   status: [message: string]
   /** A database connection was lost (up false) or is back, e.g. for the watcher's metrics. */
   connection: [database: string, up: boolean]
+  /** A pass's transaction met a concurrent change: the pass re-plans and tries again. */
+  conflict: []
 }
 
 /**
@@ -77,6 +83,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       ...(options.chassis === undefined ? {} : {chassis: options.chassis}),
       ...(options.allowForeignChassis === undefined ? {} : {allowForeignChassis: options.allowForeignChassis}),
       reconnect: options.watch,
+      ...(options.interfaceState ? {interfaceState: true} : {}),
     })
     const reconciler = new Reconciler(options, local)
     try {
@@ -177,7 +184,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       // Without a Chassis row nothing can be requested here yet: that is not a converged chassis.
       const converged = view.chassisUuid !== undefined && plan.actions.length === 0 && !plan.entries.some(isUnsettled)
       if (plan.actions.length === 0 || this.options.dryRun || !view.complete || !this.holdsLock) {
-        return {plan, applied: false, converged}
+        return {view, plan, applied: false, converged}
       }
 
       const tx = this.local.ovs.transaction()
@@ -186,11 +193,12 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       try {
         await tx.commit()
         notifyProviders(plan, this.options.providers)
-        return {plan, applied: true, converged: !plan.entries.some(isUnsettled)}
+        return {view, plan, applied: true, converged: !plan.entries.some(isUnsettled)}
       } catch (error) {
         // Someone changed what we read (a failed wait guard, or an interface created meanwhile
         // with a name we wanted): catch up with that change, then re-plan.
         if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw this.refusedOr(error)
+        this.emit('conflict')
         if (!(await this.local.resumeBridge())) await this.local.nextChange(1000)
       }
     }

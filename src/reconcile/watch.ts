@@ -1,8 +1,14 @@
 import {WriteRefusedError} from '../lib/write-refusal.js'
 import {describeProviderFailure, type ProviderFailure, type ProviderRegistry} from '../providers/registry.js'
-import type {Reconciler} from './reconciler.js'
+import type {PassResult, Reconciler} from './reconciler.js'
 import {reportEntries, type ReportedEntry} from './report.js'
 import {backoffMs, type PassFailure, type WatcherState} from './watch-state.js'
+
+/** Told of every pass the watcher runs, e.g. to export metrics; must not throw. */
+export interface PassObserver {
+  passed(result: PassResult, durationSeconds: number): void
+  failed(error: unknown, durationSeconds: number): void
+}
 
 export interface WatchOptions {
   /** Passes start at most this often: changes arriving within this window of the last pass's start wait for the next one. */
@@ -17,6 +23,7 @@ export interface WatchOptions {
   log(line: {level: 'info' | 'warn' | 'error'; message: string} & Partial<ReportedEntry>): void
   /** Called with the watcher's state at start and whenever it changes (the lock, failing passes). */
   publish?(state: WatcherState): void
+  observer?: PassObserver
 }
 
 const seconds = (ms: number) => `${ms / 1000} s`
@@ -27,122 +34,25 @@ const seconds = (ms: number) => `${ms / 1000} s`
  * Resolves after the pass in flight (if any) has finished.
  */
 export async function watchAndReconcile(reconciler: Reconciler, providers: ProviderRegistry, options: WatchOptions): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  let again = false
-  let lastPassStarted = Number.NEGATIVE_INFINITY
-  /** The last pass threw: the next waits (a pause that grows with each failure) rather than following at once. */
-  let failed = false
-  /** Set while passes fail. */
-  let failing: PassFailure | undefined
-  /** What was last reported per lport, so a steady state is not logged on every pass. */
-  const lastReported = new Map<string, string>()
-  const startedAt = new Date().toISOString()
-  const publish = () =>
-    options.publish?.({
-      pid: process.pid,
-      chassis: reconciler.chassis,
-      db: reconciler.localDb,
-      startedAt,
-      lock: reconciler.lockHeld ? 'held' : 'waiting',
-      ...(failing ? {failing} : {}),
-    })
+  const loop = new PassLoop(reconciler, options)
+  const stopFollowing = followChanges(reconciler, providers, options, () => loop.schedule())
+  loop.schedule(0)
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve()
+    else options.signal.addEventListener('abort', () => resolve(), {once: true})
+  })
+  stopFollowing()
+  // Let the transaction in flight finish: a pass is never cut in half.
+  await loop.stop()
+}
 
-  /** Says once what is wrong (again only when the error changes) and when the next try is. */
-  const onFailure = (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error)
-    // A refused write is published as what is wrong; its fix is in the log line and in doctor's.
-    const problem = error instanceof WriteRefusedError ? error.problem : message
-    const attempts = (failing?.attempts ?? 0) + 1
-    const pauseMs = backoffMs(attempts, options.retryMs, options.maxRetryMs)
-    if (failing?.message !== problem) {
-      options.log({
-        level: 'error',
-        message: `pass failed: ${message}; retrying in ${seconds(pauseMs)}, then ever less often, at least every ${seconds(options.maxRetryMs)}; not logged again unless the error changes`,
-      })
-    }
-
-    const now = Date.now()
-    failing = {
-      kind: error instanceof WriteRefusedError ? error.refusal.kind : 'error',
-      message: problem,
-      since: failing?.since ?? new Date(now).toISOString(),
-      attempts,
-      nextAttemptAt: new Date(now + pauseMs).toISOString(),
-    }
-    failed = true
-    publish()
-    return pauseMs
-  }
-
-  let pauseMs = 0
-
-  const runPass = async (): Promise<void> => {
-    try {
-      const result = await reconciler.pass()
-      for (const entry of reportEntries(result.plan.entries, result.applied)) {
-        const key = `${entry.interface ?? ''}|${entry.result}|${entry.reason}`
-        if (entry.result === 'unchanged' || lastReported.get(entry.lport) === key) continue
-        lastReported.set(entry.lport, key)
-        options.log({level: entry.settled ? 'info' : 'warn', message: entry.reason, ...entry})
-      }
-
-      const planned = new Set(result.plan.entries.map((entry) => entry.lport))
-      for (const lport of lastReported.keys()) {
-        if (!planned.has(lport)) lastReported.delete(lport)
-      }
-
-      if (failing) {
-        options.log({level: 'info', message: `passes work again, after ${failing.attempts} failed since ${failing.since}`})
-        failing = undefined
-        publish()
-      }
-    } catch (error) {
-      pauseMs = onFailure(error)
-    }
-  }
-
-  const drain = async (): Promise<void> => {
-    do {
-      again = false
-      lastPassStarted = performance.now()
-      await runPass()
-    } while (again && !failed && !options.signal.aborted)
-    running = undefined
-    if (failed) {
-      failed = false
-      schedule(pauseMs)
-    }
-  }
-
-  /**
-   * After a quiet spell a change starts a pass at once (on the next turn of the event loop, so
-   * all the row changes of one database update are in it); changes during a pass, or soon after
-   * one started, are gathered into the next.
-   */
-  function schedule(delayMs = Math.max(0, lastPassStarted + options.batchMs - performance.now())): void {
-    if (options.signal.aborted) return
-    if (running) {
-      again = true
-      return
-    }
-
-    if (timer) return
-    timer = setTimeout(() => {
-      timer = undefined
-      running = drain()
-    }, delayMs)
-  }
-
+/**
+ * Subscribes `schedule` to every change that may alter the plan (databases, providers, a
+ * provider's init recovering) and logs the lock and provider failures; returns the unsubscriber.
+ */
+function followChanges(reconciler: Reconciler, providers: ProviderRegistry, options: WatchOptions, schedule: () => void): () => void {
   const onChange = () => schedule()
-  // A status message may be a change of the lock.
-  const onStatus = (message: string) => {
-    options.log({level: 'info', message})
-    publish()
-  }
   reconciler.on('changed', onChange)
-  reconciler.on('status', onStatus)
-  onStatus(reconciler.lockStatus())
   const unsubscribers = providers.entries.flatMap((entry) => (entry.provider.onChange ? [entry.provider.onChange(onChange)] : []))
   const failureWarning = (type: string, failure: ProviderFailure) =>
     options.log({level: 'warn', message: `${describeProviderFailure(type, failure)}; its ports stay pending and its interfaces are not unplugged; retrying every ${options.retryInitMs} ms`})
@@ -160,18 +70,153 @@ export async function watchAndReconcile(reconciler: Reconciler, providers: Provi
     })
   }, options.retryInitMs)
   initRetry.unref()
-  schedule(0)
 
-  await new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve()
-    else options.signal.addEventListener('abort', () => resolve(), {once: true})
-  })
-  clearTimeout(timer)
-  clearInterval(initRetry)
-  reconciler.off('changed', onChange)
-  reconciler.off('status', onStatus)
-  stopFailureWarnings()
-  for (const unsubscribe of unsubscribers) unsubscribe()
-  // Let the transaction in flight finish: a pass is never cut in half.
-  await running
+  return () => {
+    clearInterval(initRetry)
+    reconciler.off('changed', onChange)
+    stopFailureWarnings()
+    for (const unsubscribe of unsubscribers) unsubscribe()
+  }
+}
+
+/** Runs passes one at a time, batches what changes meanwhile, and backs off while passes fail. */
+class PassLoop {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | undefined
+  private again = false
+  private lastPassStarted = Number.NEGATIVE_INFINITY
+  /** The last pass threw: the next waits (a pause that grows with each failure) rather than following at once. */
+  private failed = false
+  private pauseMs = 0
+  /** Set while passes fail. */
+  private failing: PassFailure | undefined
+  /** What was last reported per lport, so a steady state is not logged on every pass. */
+  private readonly lastReported = new Map<string, string>()
+  private readonly startedAt = new Date().toISOString()
+  private readonly onStatus = (message: string) => {
+    this.options.log({level: 'info', message})
+    this.publish()
+  }
+
+  constructor(
+    private readonly reconciler: Reconciler,
+    private readonly options: WatchOptions,
+  ) {
+    // A status message may be a change of the lock.
+    reconciler.on('status', this.onStatus)
+    this.onStatus(reconciler.lockStatus())
+  }
+
+  /** Starts nothing more; resolves once the pass in flight has finished. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer)
+    this.reconciler.off('status', this.onStatus)
+    await this.running
+  }
+
+  /**
+   * After a quiet spell a change starts a pass at once (on the next turn of the event loop, so
+   * all the row changes of one database update are in it); changes during a pass, or soon after
+   * one started, are gathered into the next.
+   */
+  schedule(delayMs = Math.max(0, this.lastPassStarted + this.options.batchMs - performance.now())): void {
+    if (this.options.signal.aborted) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+
+    if (this.timer) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.running = this.drain()
+    }, delayMs)
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false
+      this.lastPassStarted = performance.now()
+      await this.runPass()
+    } while (this.again && !this.failed && !this.options.signal.aborted)
+    this.running = undefined
+    if (this.failed) {
+      this.failed = false
+      this.schedule(this.pauseMs)
+    }
+  }
+
+  private async runPass(): Promise<void> {
+    const started = performance.now()
+    const elapsed = () => (performance.now() - started) / 1000
+    let result: PassResult
+    try {
+      result = await this.reconciler.pass()
+    } catch (error) {
+      this.options.observer?.failed(error, elapsed())
+      this.pauseMs = this.onFailure(error)
+      return
+    }
+
+    this.options.observer?.passed(result, elapsed())
+    this.logChanges(result)
+    if (this.failing) {
+      this.options.log({level: 'info', message: `passes work again, after ${this.failing.attempts} failed since ${this.failing.since}`})
+      this.failing = undefined
+      this.publish()
+    }
+  }
+
+  /** Logs each lport whose reported outcome changed since the last pass. */
+  private logChanges(result: PassResult): void {
+    for (const entry of reportEntries(result.plan.entries, result.applied)) {
+      const key = `${entry.interface ?? ''}|${entry.result}|${entry.reason}`
+      if (entry.result === 'unchanged' || this.lastReported.get(entry.lport) === key) continue
+      this.lastReported.set(entry.lport, key)
+      this.options.log({level: entry.settled ? 'info' : 'warn', message: entry.reason, ...entry})
+    }
+
+    const planned = new Set(result.plan.entries.map((entry) => entry.lport))
+    for (const lport of this.lastReported.keys()) {
+      if (!planned.has(lport)) this.lastReported.delete(lport)
+    }
+  }
+
+  /** Says once what is wrong (again only when the error changes); returns the pause before the next try. */
+  private onFailure(error: unknown): number {
+    const message = error instanceof Error ? error.message : String(error)
+    // A refused write is published as what is wrong; its fix is in the log line and in doctor's.
+    const problem = error instanceof WriteRefusedError ? error.problem : message
+    const attempts = (this.failing?.attempts ?? 0) + 1
+    const pauseMs = backoffMs(attempts, this.options.retryMs, this.options.maxRetryMs)
+    if (this.failing?.message !== problem) {
+      this.options.log({
+        level: 'error',
+        message: `pass failed: ${message}; retrying in ${seconds(pauseMs)}, then ever less often, at least every ${seconds(this.options.maxRetryMs)}; not logged again unless the error changes`,
+      })
+    }
+
+    const now = Date.now()
+    this.failing = {
+      kind: error instanceof WriteRefusedError ? error.refusal.kind : 'error',
+      message: problem,
+      since: this.failing?.since ?? new Date(now).toISOString(),
+      attempts,
+      nextAttemptAt: new Date(now + pauseMs).toISOString(),
+    }
+    this.failed = true
+    this.publish()
+    return pauseMs
+  }
+
+  private publish(): void {
+    this.options.publish?.({
+      pid: process.pid,
+      chassis: this.reconciler.chassis,
+      db: this.reconciler.localDb,
+      startedAt: this.startedAt,
+      lock: this.reconciler.lockHeld ? 'held' : 'waiting',
+      ...(this.failing ? {failing: this.failing} : {}),
+    })
+  }
 }

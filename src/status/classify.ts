@@ -1,6 +1,7 @@
 import {type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
 import {IFACE_ID, OVN_PLUGGED, providerOptionsOf, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
 import type {LocalChassisView} from '../ovn/local-view.js'
+import {resemblance} from '../ovn/resembling-chassis.js'
 import type {Chassis, LogicalSwitchPort, OvsInterface, PortBinding} from '../ovn/rows.js'
 import type {InventoryRow} from '../providers/report.js'
 import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
@@ -42,9 +43,10 @@ type PortFields = Omit<StatusRow, 'state' | 'reason'>
  */
 function describePort(lport: string, options: Readonly<Record<string, string>>, binding: PortBinding | undefined, chassisByUuid: ReadonlyMap<string, Chassis>): PortFields {
   const fields: PortFields = {lport}
-  const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)?.name
-  const chassis = requested ?? (requestedChassisList(options).join(',') || undefined)
+  const requested = binding?.requestedChassis === undefined ? undefined : chassisByUuid.get(binding.requestedChassis)
+  const chassis = requested?.name ?? (requestedChassisList(options).join(',') || undefined)
   if (chassis !== undefined) fields.chassis = chassis
+  if (requested?.cardSerial !== undefined) fields.cardSerial = requested.cardSerial
   if (binding?.chassis !== undefined) fields.claimedBy = chassisByUuid.get(binding.chassis)?.name ?? binding.chassis
   if (binding?.up !== undefined) fields.up = binding.up
   const type = options[VIF_PLUG_TYPE]
@@ -223,7 +225,9 @@ function centralState(port: PortRequest, binding: PortBinding | undefined, row: 
   if (requestedChassisList(port.options).length === 0) return {state: 'pending', reason: `no options:${REQUESTED_CHASSIS}: no chassis will plug it`}
   if (!binding) return {state: 'pending', reason: 'not in the Southbound DB yet: is ovn-northd running?'}
   if (binding.requestedChassis === undefined || !chassisByUuid.has(binding.requestedChassis)) {
-    return {state: 'pending', reason: `requested chassis ${row.chassis} is unknown in the Southbound DB: is ovn-controller running there?`}
+    const resembles = requestedChassisList(port.options).flatMap((entry) => resemblance(entry, [...chassisByUuid.values()]) ?? [])
+    const why = resembles.length > 0 ? resembles.join('; ') : 'is ovn-controller running there?'
+    return {state: 'pending', reason: `requested chassis ${row.chassis} is unknown in the Southbound DB: ${why}`}
   }
 
   if (binding.chassis === undefined) return {state: 'pending', reason: `not claimed yet: not plugged on ${row.chassis}, or its ovn-controller has not bound it`}

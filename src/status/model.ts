@@ -15,6 +15,8 @@ export interface StatusRow {
   reason: string
   /** The requested chassis (its Chassis name when SB knows it, else as options:requested-chassis says). */
   chassis?: string
+  /** The card-serial-number in the requested chassis's ovn-cms-options, as Neutron finds a DPU's chassis by it. */
+  cardSerial?: string
   /** The chassis that claimed the Port_Binding. */
   claimedBy?: string
   /** Port_Binding.up. */

@@ -5,14 +5,22 @@ import {displayWidth, fitRow} from '../lib/text-width.js'
 import {csvField, describeFailedProviders, type FailedProvider, failuresConcerning} from '../providers/report.js'
 import {type DataHealth, type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
-export const FORMATS = ['table', 'json', 'csv'] as const
+export const FORMATS = ['table', 'json', 'csv', 'prometheus'] as const
 export type StatusFormat = (typeof FORMATS)[number]
+
+/** -f prometheus exports the gauges of every port, once: a selection would make counts that mean something else. */
+function checkPrometheusSelection({columns, states, lports, watch}: {columns?: readonly string[] | undefined; states?: readonly StatusState[] | undefined; lports: readonly string[]; watch: boolean}): void {
+  const selection = [columns && '--columns', states && '--state', lports.length > 0 && 'the named ports', watch && '--watch'].filter(Boolean)
+  if (selection.length === 0) return
+  throw new UsageError(`-f prometheus exports the counts of every port, once (for node_exporter's textfile collector): drop ${selection.join(', ')}; reconcile --watch --metrics-address serves them live`)
+}
 
 /** Column name (as --columns and the CSV header spell it) -> the row's value as text. */
 const COLUMNS: Readonly<Record<string, (row: StatusRow) => string>> = {
   lport: (row) => row.lport,
   state: (row) => row.state,
   chassis: (row) => row.chassis ?? '',
+  'card-serial': (row) => row.cardSerial ?? '',
   'claimed-by': (row) => row.claimedBy ?? '',
   up: (row) => (row.up === undefined ? '' : String(row.up)),
   type: (row) => row.type ?? '',
@@ -34,7 +42,7 @@ const LOCAL_ONLY_STATES: readonly StatusState[] = ['orphaned', 'conflict']
 /** The table's columns when --columns is not given: what fits a terminal. */
 export const DEFAULT_COLUMNS: Readonly<Record<StatusReport['mode'], readonly string[]>> = {
   local: ['lport', 'state', 'chassis', 'type', 'interface', 'ofport', 'up', 'reason'],
-  'all-chassis': ['lport', 'state', 'chassis', 'claimed-by', 'up', 'type', 'reason'],
+  'all-chassis': ['lport', 'state', 'chassis', 'card-serial', 'claimed-by', 'up', 'type', 'reason'],
 }
 
 /** CSV's columns when --columns is not given: every column the mode can fill, for scripts and spreadsheets. */
@@ -54,8 +62,16 @@ export function parseColumns(values: readonly string[]): string[] {
  * Refuses a selection that cannot apply rather than ignoring it: --columns with JSON (which has
  * every field), and with --all-chassis the columns and states only local mode can know.
  */
-export function checkSelection({format, columns, states, allChassis}: {format: StatusFormat; columns?: readonly string[]; states?: readonly StatusState[]; allChassis: boolean}): void {
+export function checkSelection({
+  format,
+  columns,
+  states,
+  allChassis,
+  lports = [],
+  watch = false,
+}: {format: StatusFormat; columns?: readonly string[]; states?: readonly StatusState[]; allChassis: boolean; lports?: readonly string[]; watch?: boolean}): void {
   if (columns && format === 'json') throw new UsageError('--columns picks the columns of table and csv; JSON always has every field: drop --columns, or use -f csv')
+  if (format === 'prometheus') checkPrometheusSelection({columns, states, lports, watch})
   if (!allChassis) return
   const localColumns = (columns ?? []).filter((column) => LOCAL_ONLY_COLUMNS.includes(column))
   if (localColumns.length > 0) {
@@ -153,6 +169,7 @@ function jsonRow(row: StatusRow): Record<string, unknown> {
     state: row.state,
     reason: row.reason,
     chassis: row.chassis ?? null,
+    cardSerial: row.cardSerial ?? null,
     claimedBy: row.claimedBy ?? null,
     up: row.up ?? null,
     type: row.type ?? null,

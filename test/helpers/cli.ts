@@ -22,10 +22,13 @@ export function runProgram(
     execFile(
       file,
       args,
-      {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000},
+      // Far above any output a test reads: beyond maxBuffer, execFile kills the child, which reads as exit 1.
+      {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024},
       (error, stdout, stderr) => {
         const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        resolve({stdout, stderr, exitCode})
+        // A program that could not be started (ENOENT, EACCES) says so in stderr, as a shell would.
+        const spawnError = error && typeof error.code === 'string' ? `${error.message}\n` : ''
+        resolve({stdout, stderr: spawnError + stderr, exitCode})
       },
     )
   })

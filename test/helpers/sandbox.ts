@@ -1,4 +1,4 @@
-import {mkdtemp} from 'node:fs/promises'
+import {mkdir, mkdtemp} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll} from 'vitest'
@@ -12,6 +12,12 @@ import {type Sandbox, type SandboxOptions, startSandbox, stopSandbox} from '../.
  */
 export const TEST_SANDBOX_ROOT = path.join(os.tmpdir(), 'ovn-vif-ctl-tests', process.env.OVN_VIF_CTL_TEST_RUN ?? `pid-${process.pid}`)
 
+/** A new directory of this test run's own (below TEST_SANDBOX_ROOT), named from prefix. */
+export async function makeTestDir(prefix: string): Promise<string> {
+  await mkdir(TEST_SANDBOX_ROOT, {recursive: true})
+  return mkdtemp(path.join(TEST_SANDBOX_ROOT, prefix))
+}
+
 /**
  * Starts a sandbox of real OVN servers for the calling test file and always stops it, also
  * when a test fails or times out. Returns a getter, valid once beforeAll has run.
@@ -19,10 +25,7 @@ export const TEST_SANDBOX_ROOT = path.join(os.tmpdir(), 'ovn-vif-ctl-tests', pro
 export function useSandbox(options: Omit<SandboxOptions, 'dir'> = {}): () => Sandbox {
   let sandbox: Sandbox | undefined
   beforeAll(async () => {
-    const {mkdir} = await import('node:fs/promises')
-    await mkdir(TEST_SANDBOX_ROOT, {recursive: true})
-    const dir = await mkdtemp(path.join(TEST_SANDBOX_ROOT, 's-'))
-    sandbox = await startSandbox({...options, dir})
+    sandbox = await startSandbox({...options, dir: await makeTestDir('s-')})
   }, 60_000)
   afterAll(async () => {
     if (sandbox) await stopSandbox(sandbox.dir)

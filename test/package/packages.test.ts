@@ -19,6 +19,7 @@ import {readPins, ROOT} from '../../scripts/runtimes.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {sandboxEnv} from '../../src/sandbox/sandbox.js'
 import {runProgram} from '../helpers/cli.js'
+import {dep5Problems} from '../helpers/dep5.js'
 import {eventually} from '../helpers/ovs.js'
 import {useSandbox} from '../helpers/sandbox.js'
 
@@ -91,6 +92,8 @@ describe('the .deb packages', () => {
     expect(await field(file, 'Depends')).toMatch(/^(?:[a-z0-9.+-]+ \(>= [0-9.]+\)(?:, |$))+$/)
     expect(Number(await field(file, 'Installed-Size'))).toBeGreaterThan(100_000)
     expect(await field(file, 'Description')).toMatch(/^Operator toolkit for OVN VIF plugging/)
+    // Debian policy 5.6.2: a name and an e-mail address (a role address at a reserved domain: README, Install).
+    expect(await field(file, 'Maintainer')).toBe('ovn-vif-ctl developers <maintainers@ovn-vif-ctl.invalid>')
 
     const paths = await debPaths(file)
     for (const expected of [
@@ -98,6 +101,7 @@ describe('the .deb packages', () => {
       'usr/lib/ovn-vif-ctl/bin/node',
       'usr/lib/ovn-vif-ctl/bin/ovn-vif-ctl',
       'usr/lib/ovn-vif-ctl/bin/run.js',
+      'usr/lib/ovn-vif-ctl/dist/oclif-entry.js',
       'usr/lib/ovn-vif-ctl/dist/ovn-vif-ctl.js',
       'usr/lib/ovn-vif-ctl/package.json',
       'usr/lib/ovn-vif-ctl/oclif.manifest.json',
@@ -133,6 +137,23 @@ describe('the .deb packages', () => {
       await rm(dir, {recursive: true, force: true})
     }
   }, 240_000)
+})
+
+describe('the copyright file', () => {
+  it('is strict DEP-5, by our reader and by Debian\'s own (python3-debian)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-copyright-'))
+    try {
+      await exec('dpkg-deb', ['--extract', deb('amd64'), dir])
+      const file = path.join(dir, 'usr', 'share', 'doc', 'ovn-vif-ctl', 'copyright')
+      expect(dep5Problems(await readFile(file, 'utf8'))).toEqual([])
+      const check = `import sys\nfrom debian import copyright\nwith open(sys.argv[1]) as f: c = copyright.Copyright(f, strict=True)\nprint(' '.join(p.files[0] for p in c.all_files_paragraphs()))`
+      const parsed = await outcome('/usr/bin/python3', ['-W', 'error', '-c', check, file])
+      expect(parsed.stderr).toBe('')
+      expect(parsed.stdout).toBe('* usr/lib/ovn-vif-ctl/dist/* usr/lib/ovn-vif-ctl/bin/node\n')
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
 })
 
 describe('reproducibility', () => {

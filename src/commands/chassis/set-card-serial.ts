@@ -14,7 +14,7 @@ Without SERIAL, the serial read from this machine's one NIC is used (devlink dev
 
 The write is one transaction guarded by a wait on external_ids as read: if another writer changes them between the read and the write, nothing is written, the row is read again and the write retried (${SET_ATTEMPTS} attempts in all).
 
-Exit status: 0 set (or already set); 2 usage error, or a malformed SERIAL (empty, or with a comma, '=', white space, control or non-ASCII characters); 3 refused (no NIC serial and no SERIAL, several NICs and no SERIAL, the NIC's own serial malformed, a SERIAL no NIC here reports, the row kept changing under the write, no system-id for --wait sb): nothing written; 4 a database could not be reached, or --wait sb timed out (the option *was* written).
+Exit status: 0 set (or already set); 2 usage error; 3 refused (a malformed SERIAL: empty, or with a comma, '=', white space, control or non-ASCII characters, as plug --card-serial-number refuses it; no NIC serial and no SERIAL, several NICs and no SERIAL, the NIC's own serial malformed, a SERIAL no NIC here reports, the row kept changing under the write, no system-id for --wait sb): nothing written; 4 a database could not be reached, or --wait sb timed out (the option *was* written).
 
 With --json: {serial, before, after, changed, written, systemId, dryRun, waited: "none"|"sb"}.`
 

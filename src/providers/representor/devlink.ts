@@ -5,7 +5,7 @@ import {UnreachableError, MissingDependencyError, ValidationError} from '../../l
 import {isZeroMac, normalizeMac} from './mac.js'
 
 /** The devlink port flavours a representor lookup uses; every other flavour is skipped. */
-export type DevlinkFlavour = 'physical' | 'pcipf' | 'pcivf'
+export type DevlinkFlavour = 'physical' | 'pcipf' | 'pcivf' | 'pcisf'
 
 export interface DevlinkPort {
   /** The dump's key, e.g. pci/0000:03:00.0/4097. */
@@ -20,8 +20,13 @@ export interface DevlinkPort {
   external: boolean
   pfnum?: number
   vfnum?: number
+  /** devlink's sfnum, a u32 (flavour pcisf only). */
+  sfnum?: number
   /** The function's MAC (normalised), absent when the kernel reports none or all zeros. */
   hwAddr?: string
+  /** An SF's function.state (active, inactive) and function.opstate (attached, detached), when the kernel reports them. */
+  functionState?: string
+  functionOpstate?: string
 }
 
 export interface ParsedDevlinkDump {
@@ -36,7 +41,7 @@ export const MAX_DEVLINK_DUMP_BYTES = 16 * 1024 * 1024
 const DEVLINK_ARGS = ['-j', 'port', 'show'] as const
 const MONITOR_ARGS = ['-j', 'monitor', 'port'] as const
 const DEVLINK_TIMEOUT_MS = 10_000
-const SUPPORTED_FLAVOURS = new Set<string>(['physical', 'pcipf', 'pcivf'])
+const SUPPORTED_FLAVOURS = new Set<string>(['physical', 'pcipf', 'pcivf', 'pcisf'])
 const PORT_KEY = /^([^/]+\/[^/]+)\/(\d+)$/
 // The kernel's dev_valid_name: 1-15 bytes, no '/', ':' or white space, not '.' or '..'.
 const NETDEV_NAME = /^[^/:\s]+$/
@@ -156,15 +161,27 @@ class PortReader {
     return value
   }
 
-  hwAddr(): string | undefined {
+  private portFunction(): Record<string, unknown> | undefined {
     const portFunction = this.attributes.function
     if (portFunction === undefined) return undefined
     if (!isRecord(portFunction)) this.fail('"function" is not an object')
-    const value = portFunction.hw_addr
+    return portFunction
+  }
+
+  hwAddr(): string | undefined {
+    const value = this.portFunction()?.hw_addr
     if (value === undefined) return undefined
     const mac = typeof value === 'string' ? normalizeMac(value) : undefined
     if (!mac) this.fail(`"function.hw_addr" is ${JSON.stringify(value)}, expected a MAC address`)
     return isZeroMac(mac) ? undefined : mac
+  }
+
+  /** function.state or function.opstate: a lower-case word, as devlink prints it. */
+  functionWord(name: 'state' | 'opstate'): string | undefined {
+    const value = this.portFunction()?.[name]
+    if (value === undefined) return undefined
+    if (typeof value !== 'string' || !/^[a-z_]{1,32}$/.test(value)) this.fail(`"function.${name}" is ${JSON.stringify(value)}, expected a word such as active or attached`)
+    return value
   }
 
   external(): boolean {
@@ -212,7 +229,7 @@ export function parseDevlinkPortDump(text: string): ParsedDevlinkDump {
 
     const flavour = attributes.flavour
     if (typeof flavour !== 'string' || !SUPPORTED_FLAVOURS.has(flavour)) {
-      skipped.push(`skipping devlink port ${key}: flavour ${JSON.stringify(flavour ?? null)} is not physical, pcipf or pcivf`)
+      skipped.push(`skipping devlink port ${key}: flavour ${JSON.stringify(flavour ?? null)} is not physical, pcipf, pcivf or pcisf`)
       continue
     }
 
@@ -227,7 +244,11 @@ export function parseDevlinkPortDump(text: string): ParsedDevlinkDump {
       external: reader.external(),
       pfnum: flavour === 'physical' ? undefined : reader.requiredInteger('pfnum'),
       vfnum: flavour === 'pcivf' ? reader.requiredInteger('vfnum') : undefined,
+      sfnum: flavour === 'pcisf' ? reader.requiredInteger('sfnum') : undefined,
       hwAddr: flavour === 'physical' ? undefined : reader.hwAddr(),
+      // Read for SFs only, which are plugged by them; PFs and VFs are plugged whatever devlink says.
+      functionState: flavour === 'pcisf' ? reader.functionWord('state') : undefined,
+      functionOpstate: flavour === 'pcisf' ? reader.functionWord('opstate') : undefined,
     })
   }
 

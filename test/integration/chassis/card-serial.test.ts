@@ -94,11 +94,11 @@ describe('the card serial on a chassis, against real servers and a real ovn-cont
   })
 
   it.each<[string, string[], Parameters<typeof machine>[0], number, RegExp]>([
-    ['an empty SERIAL', [''], 'bluefield', 2, /^ovn-vif-ctl: SERIAL "" is empty: give the serial as the NIC reports it \(ovn-vif-ctl chassis show\)$/],
-    ['a SERIAL with a comma', ['MT1,MT2'], 'bluefield', 2, /^ovn-vif-ctl: SERIAL "MT1,MT2" contains a comma, which separates ovn-cms-options entries: /],
-    ["a SERIAL with '='", ['card-serial-number=MT1'], 'bluefield', 2, /^ovn-vif-ctl: SERIAL "card-serial-number=MT1" contains '=', /],
-    ['a SERIAL with a space', ['MT 1'], 'bluefield', 2, /^ovn-vif-ctl: SERIAL "MT 1" contains white space: /],
-    ['a SERIAL with a control character', ['MT\u00071'], 'bluefield', 2, /^ovn-vif-ctl: SERIAL "MT\\u00071" contains control or non-ASCII characters: /],
+    ['an empty SERIAL', [''], 'bluefield', 3, /^ovn-vif-ctl: SERIAL "" is empty: give the serial as the NIC reports it \(ovn-vif-ctl chassis show\); nothing written$/],
+    ['a SERIAL with a comma', ['MT1,MT2'], 'bluefield', 3, /^ovn-vif-ctl: SERIAL "MT1,MT2" contains a comma, which separates ovn-cms-options entries: /],
+    ["a SERIAL with '='", ['card-serial-number=MT1'], 'bluefield', 3, /^ovn-vif-ctl: SERIAL "card-serial-number=MT1" contains '=', /],
+    ['a SERIAL with a space', ['MT 1'], 'bluefield', 3, /^ovn-vif-ctl: SERIAL "MT 1" contains white space: /],
+    ['a SERIAL with a control character', ['MT\u00071'], 'bluefield', 3, /^ovn-vif-ctl: SERIAL "MT\\u00071" contains control or non-ASCII characters: /],
     ['a SERIAL no NIC here reports', ['MT0000X00000'], 'bluefield', 3, /^ovn-vif-ctl: SERIAL MT0000X00000 is not the serial of a NIC here \(MT2109X00123 \(0000:03:00\.0, 0000:03:00\.1\)\); nothing written$/],
     ['no SERIAL with two NICs', [], 'two-nics', 3, /^ovn-vif-ctl: this machine has 2 NICs, MT2109X00123 \(0000:03:00\.0, 0000:03:00\.1\), MT2232X01234 \(0000:81:00\.0, 0000:81:00\.1\): give the SERIAL of the one to set; nothing written$/],
     ['no SERIAL and a corrupt VPD', [], 'corrupt', 3, /^ovn-vif-ctl: no NIC serial could be read \(0000:03:00\.0: .*the RV checksum is wrong.*; 0000:03:00\.1: .*does not exist: the device exposes no VPD.*\): give SERIAL; nothing written$/],

@@ -278,12 +278,12 @@ describe('the command line: errors, --json, flags and ports, against real server
   describe('CSV, by default, has every column the mode can fill (docs/status.md)', () => {
     it('local mode: all of them', async () => {
       const result = await runCli(['status', ...local(), '-f', 'csv', 'vm1'])
-      expect(result.stdout.split('\n')[0]).toBe('lport,state,chassis,claimed-by,up,type,options,mtu,interface,ofport,error,netdev,reason')
+      expect(result.stdout.split('\n')[0]).toBe('lport,state,chassis,card-serial,claimed-by,up,type,options,mtu,interface,ofport,error,netdev,reason')
     })
 
     it('--all-chassis: all but the local ones', async () => {
       const result = await runCli(['status', '--all-chassis', ...central(), '-f', 'csv', 'vm1'])
-      expect(result.stdout.split('\n')[0]).toBe('lport,state,chassis,claimed-by,up,type,options,mtu,reason')
+      expect(result.stdout.split('\n')[0]).toBe('lport,state,chassis,card-serial,claimed-by,up,type,options,mtu,reason')
     })
   })
 

@@ -106,7 +106,7 @@ describe('shell completion', () => {
   it('completes the flags of the command on the line, and the values a flag lists, in bash', async () => {
     expect(await bashComplete(bash, 'ovn-vif-ctl reconcile --w')).toEqual(['--watch'])
     expect(await bashComplete(bash, 'ovn-vif-ctl plug vm1 --vf')).toEqual(['--vf-num'])
-    expect(await bashComplete(bash, 'ovn-vif-ctl status --format ')).toEqual(['table', 'json', 'csv'])
+    expect(await bashComplete(bash, 'ovn-vif-ctl status --format ')).toEqual(['table', 'json', 'csv', 'prometheus'])
     expect(await bashComplete(bash, 'ovn-vif-ctl reconcile --log-format=j')).toEqual(['json'])
     expect(await bashComplete(bash, 'ovn-vif-ctl plug vm1 --wait p')).toEqual(['plugged'])
   })

@@ -43,6 +43,20 @@ describe('help', () => {
       expect(stdout, id).toMatch(/^EXAMPLES\n/m)
     }
   })
+
+  it("answers a command's --help from the manifest, without loading the commands' module", async () => {
+    // Lists on stderr, at exit, every module the CLI's own files imported (the commands' module is dist/ovn-vif-ctl.js).
+    const recorder = `data:text/javascript,${encodeURIComponent(`
+      import {registerHooks} from 'node:module'
+      const loaded = []
+      registerHooks({resolve: (specifier, context, next) => { const resolved = next(specifier, context); loaded.push(resolved.url); return resolved }})
+      process.on('exit', () => process.stderr.write(loaded.filter((url) => url.includes('/dist/')).join('\\n') + '\\n'))
+    `)}`
+    const loadedBy = async (...args: string[]) => (await runCli(args, {env: {NODE_OPTIONS: `--import=${recorder}`}})).stderr.split('\n').filter(Boolean)
+    expect(await loadedBy('status', '--help')).not.toContainEqual(expect.stringMatching(/\/dist\/ovn-vif-ctl\.js$/))
+    // Running one loads it: the recorder sees the module when it is imported.
+    expect(await loadedBy('plug')).toContainEqual(expect.stringMatching(/\/dist\/ovn-vif-ctl\.js$/))
+  })
 })
 
 describe('the examples in --help', () => {

@@ -58,6 +58,8 @@ describe('doctor against real servers, breaking one thing at a time', () => {
       chassis: 'pass',
       'ovn-controller': 'pass',
       'card-serial': 'info',
+      'ovn-controller-version': 'info',
+      coexistence: 'pass',
       northbound: 'pass',
       northd: 'pass',
       'provider:dummy': 'pass',
@@ -98,6 +100,21 @@ describe('doctor against real servers, breaking one thing at a time', () => {
       result: 'warn',
       detail: 'failed to initialise: devlink not found: install the iproute2 package (apt-get install iproute2); 0 ports requested here use it',
     })
+  })
+
+  it("names the ovn-controller release and the providers built into it, as information that never fails", async () => {
+    const {checks} = await doctor({'--provider': 'dummy,representor'})
+    expect(checks['ovn-controller-version']).toMatchObject({
+      result: 'info',
+      detail: expect.stringMatching(/^23\.03\.1 \(from \/usr\/bin\/ovn-controller --version\): a plug may fail with .*identical values.*; it does not unplug for about 10 s after it starts .*; it refuses a VIF whose netdev changed/),
+    })
+    // Debian's 23.03 binary names vif-plug:representor:pf-mac: it carries the representor provider.
+    expect(checks.coexistence).toMatchObject({result: 'info', detail: expect.stringMatching(/^\/usr\/bin\/ovn-controller has the representor provider built in .*both plug ports of type representor; they converge/)})
+
+    const other = await doctor({'--ovn-controller-binary': '/bin/true'})
+    expect(other.checks['ovn-controller-version']).toEqual(expect.objectContaining({result: 'info', detail: expect.stringMatching(/^the ovn-controller version is unknown: \/bin\/true --version says "true \(GNU coreutils\)/)}))
+    expect(other.checks.coexistence).toMatchObject({result: 'pass', detail: '/bin/true has no VIF plug provider built in: it plugs none of the types loaded here'})
+    expect(other.exitCode).toBe(0)
   })
 
   it('warns about an orphan, fails a conflict and an interface with an OVS error', async () => {

@@ -170,6 +170,35 @@ describe('status against real servers', () => {
     expect(Object.keys(json.byChassis)).toEqual(['hv1', 'hv2'])
   })
 
+  it("--all-chassis shows each requested chassis's card serial, and says what a requested-chassis naming no chassis resembles", async () => {
+    const hv2 = sandbox().chassis[1]!
+    await run('ovs-vsctl', [`--db=${hv2.db}`, 'set', 'Open_vSwitch', '.', 'external_ids:ovn-cms-options="enable-chassis-as-gw,card-serial-number=MT2232X01234"'])
+    await run('ovn-sbctl', [`--db=${sandbox().sbDb}`, '--timeout=20', 'wait-until', 'Chassis', 'hv2', 'other_config:ovn-cms-options="enable-chassis-as-gw,card-serial-number=MT2232X01234"'])
+    await request('s-by-serial', {'requested-chassis': 'MT2232X01234', 'vif-plug-type': 'dummy'})
+    await request('s-upper', {'requested-chassis': 'HV2', 'vif-plug-type': 'dummy'})
+    await nbctl('--wait=sb', 'sync')
+    try {
+      const all = ['status', '--all-chassis', '--nb-db', sandbox().nbDb, '--sb-db', sandbox().sbDb]
+      const table = await runCli([...all, '--columns', 'lport,card-serial,reason'])
+      expect(table.stdout).toMatch(/^s-there +MT2232X01234 +not claimed yet: not plugged on hv2/m)
+      expect(table.stdout).toMatch(/^s-ok {2,}claimed by hv1 and up$/m)
+      const json = JSON.parse((await runCli([...all, '--json'])).stdout) as {rows: Row[]}
+      expect(byLport(json.rows)).toMatchObject({
+        's-there': {chassis: 'hv2', cardSerial: 'MT2232X01234'},
+        's-ok': {chassis: 'hv1', cardSerial: null},
+        's-by-serial': {
+          state: 'pending',
+          cardSerial: null,
+          reason: 'requested chassis MT2232X01234 is unknown in the Southbound DB: it is the card serial of chassis hv2; Neutron writes the hostname: requested-chassis=hv2',
+        },
+        's-upper': {state: 'pending', reason: 'requested chassis HV2 is unknown in the Southbound DB: it is chassis hv2 in another case; OVN compares names exactly'},
+      })
+    } finally {
+      await nbctl('lsp-del', 's-by-serial', '--', 'lsp-del', 's-upper')
+      await run('ovs-vsctl', [`--db=${hv2.db}`, 'remove', 'Open_vSwitch', '.', 'external_ids', 'ovn-cms-options'])
+    }
+  })
+
   it('--watch redraws on a change and exits 0 on SIGTERM', async () => {
     await request('s-watch', {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
     await nbctl('--wait=sb', 'sync')

@@ -20,4 +20,10 @@ describe('chooseSerial', () => {
       expect.objectContaining({exitCode: 3, message: 'the NIC\'s serial "MT 1,2" (0000:03:00.0) contains a comma, which separates ovn-cms-options entries, so it cannot be one entry of ovn-cms-options; nothing written'}),
     )
   })
+
+  it('refuses a malformed SERIAL as a rejected value (exit 3), as plug --card-serial-number does', () => {
+    expect(() => chooseSerial('MT1,MT2', report(card('MT1', '0000:03:00.0')))).toThrow(
+      expect.objectContaining({exitCode: 3, name: 'ValidationError', message: 'SERIAL "MT1,MT2" contains a comma, which separates ovn-cms-options entries: give the serial as the NIC reports it (ovn-vif-ctl chassis show); nothing written'}),
+    )
+  })
 })

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 /** Where the reasons `status` and `reconcile` print are written. */
-const REASON_SOURCES = ['src/reconcile/plan.ts', 'src/status/classify.ts', 'src/providers/representor/table.ts', 'src/providers/representor/index.ts', 'src/providers/registry.ts']
+const REASON_SOURCES = ['src/reconcile/plan.ts', 'src/status/classify.ts', 'src/providers/representor/table.ts', 'src/providers/representor/index.ts', 'src/providers/representor/table-source.ts', 'src/providers/registry.ts']
 /** Where the reasons a NIC's serial cannot be read are written (doctor's card-serial INFO, chassis show). */
 const CARD_SERIAL_REASON_SOURCES = ['src/dpu/vpd.ts', 'src/dpu/card-serial.ts']
 /** Reasons of ports that need nothing: the troubleshooting page has no row for them. */

@@ -9,9 +9,9 @@ const spec = (type: string, flag: string, required = false): OptionSpec => ({
 })
 
 describe('providerOptionFlags', () => {
-  it('generates --pf-mac and --vf-num from the built-in representor provider', () => {
+  it('generates --pf-mac, --vf-num and --sf-num from the built-in representor provider', () => {
     const flags = providerOptionFlags(builtinOptionSpecs(), [])
-    expect(Object.keys(flags).sort()).toEqual(['pf-mac', 'vf-num'])
+    expect(Object.keys(flags).sort()).toEqual(['pf-mac', 'sf-num', 'vf-num'])
     expect(flags['pf-mac']!.description).toMatch(/^--type representor \(required\): MAC address of the host PF/)
   })
 

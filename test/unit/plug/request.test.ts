@@ -91,9 +91,27 @@ describe('validatePlugEntries', () => {
     expect(rejectionOf([representorEntry({options: [{name: 'vf-num', value: '1'}]})])).toMatch(/^provider representor needs pf-mac \(--pf-mac, or a pf-mac column\): MAC address of the host PF/)
   })
 
+  it('refuses vf-num and sf-num together, from flags, a file line or a line and the command line\'s defaults', () => {
+    const both = [{name: 'pf-mac', value: PF_MAC}, {name: 'vf-num', value: '3'}, {name: 'sf-num', value: '88'}]
+    expect(rejectionOf([representorEntry({options: both})])).toBe('vf-num and sf-num cannot be given together: give one of them')
+    expect(rejectionOf([representorEntry({options: both, where: 'ports.csv line 2'})])).toBe('ports.csv line 2: vf-num and sf-num cannot be given together: give one of them')
+    const fromDefaults = withDefaults([{lsp: 'lsp1', options: [{name: 'sf-num', value: '88'}], where: 'ports.csv line 2'}], {chassis: 'hv1', type: 'representor', options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vf-num', value: '3'}]})
+    expect(rejectionOf(fromDefaults)).toBe('ports.csv line 2: vf-num and sf-num cannot be given together: give one of them')
+  })
+
+  it('takes sf-num by flag name or full key, and refuses a malformed one naming the key', () => {
+    const [request] = validatePlugEntries([representorEntry({options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vif-plug:representor:sf-num', value: '4294967295'}]})], providers, {force: false})
+    expect(request!.providerOptions).toEqual({'vif-plug:representor:pf-mac': PF_MAC, 'vif-plug:representor:sf-num': '4294967295'})
+    for (const bad of ['-1', '4294967296', '0x58', ' 88', '+88']) {
+      expect(rejectionOf([representorEntry({options: [{name: 'pf-mac', value: PF_MAC}, {name: 'sf-num', value: bad}]})])).toBe(
+        `sf-num "${bad}" is not an integer from 0 to 4294967295 (option vif-plug:representor:sf-num)`,
+      )
+    }
+  })
+
   it('rejects option names the provider does not list, suggesting close ones, unless forced', () => {
     expect(rejectionOf([representorEntry({options: [{name: 'pf-mac', value: PF_MAC}, {name: 'vfnum', value: '1'}]})])).toBe(
-      'provider representor has no option "vfnum" (did you mean "vf-num"?); its options: pf-mac, vf-num (--force sets it anyway)',
+      'provider representor has no option "vfnum" (did you mean "vf-num"?); its options: pf-mac, vf-num, sf-num (--force sets it anyway)',
     )
     expect(rejectionOf([{lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: [{name: 'x', value: '1'}]}])).toMatch(/it takes no options/)
     const [forced] = validatePlugEntries([{lsp: 'lsp1', chassis: 'hv1', type: 'dummy', options: [{name: 'x', value: '1'}]}], providers, {force: true})

@@ -52,6 +52,18 @@ describe('sameNetdevWarnings', () => {
     expect(warnings([representor('vm9', 'hv1', {vf: '4'}), representor('vm1', 'hv1', {vf: '3'})], [vm9])).toEqual([])
   })
 
+  it('warns of two ports asking for one SF of a PF, and tells an SF apart from the VF and the PF of the same numbers', () => {
+    const sf = (lsp: string, sfNum: string, pfMac = PF_MAC): PlugRequest => ({
+      lsp, chassis: 'hv1', type: 'representor', providerOptions: {'vif-plug:representor:pf-mac': pfMac, 'vif-plug:representor:sf-num': sfNum},
+    })
+    expect(warnings([sf('vm1', '88'), sf('vm2', '088'), sf('vm3', '88', '0c:42:a1:00:00:02'), representor('vm4', 'hv1', {vf: '88'}), representor('vm5', 'hv1')])).toEqual([
+      `vm1 and vm2 ask chassis hv1 for one representor netdev (pf-mac ${PF_MAC}, sf-num 88): only one can be plugged, and reconcile reports the others in conflict`,
+    ])
+    expect(warnings([representor('vm5', 'hv1'), representor('vm6', 'hv1')])).toEqual([
+      `vm5 and vm6 ask chassis hv1 for one representor netdev (pf-mac ${PF_MAC}, no vf-num, no sf-num): only one can be plugged, and reconcile reports the others in conflict`,
+    ])
+  })
+
   it('says nothing of ports already requested that share a netdev without a request among them', () => {
     const options = {'requested-chassis': 'hv1', 'vif-plug-type': 'representor', 'vif-plug:representor:pf-mac': PF_MAC}
     expect(warnings([representor('vm1', 'hv1', {vf: '1'})], [requested('vm8', options), requested('vm9', options)])).toEqual([])

@@ -77,6 +77,39 @@ describe('providers inventory', () => {
     })
   })
 
+  it('lists host SFs with their sf number, state and opstate, and keeps one flavour with --flavour', async () => {
+    const {stdout, exitCode} = await runCli('inventory', ['representor', ...recorded('dpu-sf'), '--flavour', 'sf', '-f', 'csv'])
+    expect(exitCode).toBe(0)
+    expect(stdout.trim().split('\n')).toEqual([
+      'netdev,flavour,controller,pf,sf,pf-mac,switch-id,devlink-port,state,opstate',
+      'en3f0c1pf0sf88,pcisf,1,0,88,0c:42:a1:00:00:01,0c42a1fffe000000,pci/0000:03:00.0/229376,ready,attached',
+      'en3f0c1pf0sf89,pcisf,1,0,89,0c:42:a1:00:00:01,0c42a1fffe000000,pci/0000:03:00.0/229377,inactive,detached',
+      'eth7,pcisf,1,0,90,0c:42:a1:00:00:01,0c42a1fffe000000,pci/0000:03:00.0/229378,awaiting rename (c1pf0sf90),attached',
+      'en3f0c1pf0sf91,pcisf,1,0,91,0c:42:a1:00:00:01,0c42a1fffe000000,pci/0000:03:00.0/229379,not attached,detached',
+      'en3f1c1pf1sf88,pcisf,1,1,88,0c:42:a1:00:00:02,0c42a1fffe000010,pci/0000:03:00.1/229376,ready,attached',
+    ])
+
+    const pfs = await runCli('inventory', ['representor', ...recorded('dpu-sf'), '--flavour', 'pf', '--json'])
+    expect((JSON.parse(pfs.stdout) as Array<{netdev: string}>).map((row) => row.netdev)).toEqual(['pf0', 'c1pf0', 'pf1', 'c1pf1'])
+    const vfs = await runCli('inventory', ['representor', ...recorded('dpu-2pf-8vf'), '--flavour', 'vf', '--json'])
+    expect((JSON.parse(vfs.stdout) as Array<{details: {flavour: string}}>).map((row) => row.details.flavour)).toEqual(Array(16).fill('pcivf'))
+    const none = await runCli('inventory', ['representor', ...recorded('dpu-2pf-8vf'), '--flavour', 'sf'])
+    expect(none.stdout).toBe('Nothing to list: no representor of flavour sf.\n')
+  })
+
+  it('shows the vf, sf and opstate columns only where some row has a value for them', async () => {
+    const all = await runCli('inventory', ['representor', ...recorded('dpu-sf'), '-f', 'csv'])
+    expect(all.stdout.split('\n')[0]).toBe('netdev,flavour,controller,pf,sf,pf-mac,switch-id,devlink-port,state,opstate')
+    const vfs = await runCli('inventory', ['representor', ...recorded('dpu-2pf-8vf'), '-f', 'csv'])
+    expect(vfs.stdout.split('\n')[0]).toBe('netdev,flavour,controller,pf,vf,pf-mac,switch-id,devlink-port,state')
+  })
+
+  it('refuses a flavour that is not pf, vf or sf as a usage error', async () => {
+    const {stderr, exitCode} = await runCli('inventory', ['representor', ...recorded('dpu-sf'), '--flavour', 'pcisf'])
+    expect(exitCode).toBe(ExitCode.Usage)
+    expect(stderr).toMatch(/Expected --flavour=pcisf to be one of: pf, vf, sf/)
+  })
+
   it('writes CSV with a header and one line per representor', async () => {
     const {stdout} = await runCli('inventory', ['representor', ...recorded('vf-renaming'), '-f', 'csv'])
     const lines = stdout.trim().split('\n')
@@ -140,6 +173,7 @@ describe('providers (list)', () => {
     expect(stdout).toContain('representor (built-in): ready')
     expect(stdout).toMatch(/vif-plug:representor:pf-mac\s*│\s*--pf-mac\s*│\s*required/)
     expect(stdout).toMatch(/vif-plug:representor:vf-num\s*│\s*--vf-num\s*│\s*optional/)
+    expect(stdout).toMatch(/vif-plug:representor:sf-num\s*│\s*--sf-num\s*│\s*optional/)
     expect(stdout).toContain(`flaky (${path.join(FIXTURES, 'modules', 'init-fails.mjs')}): init failed: no flaky NIC found`)
   })
 
@@ -155,6 +189,7 @@ describe('providers (list)', () => {
           options: [
             {key: 'vif-plug:representor:pf-mac', flag: 'pf-mac', required: true, description: expect.any(String)},
             {key: 'vif-plug:representor:vf-num', flag: 'vf-num', required: false, description: expect.any(String)},
+            {key: 'vif-plug:representor:sf-num', flag: 'sf-num', required: false, description: expect.any(String)},
           ],
         },
       ],

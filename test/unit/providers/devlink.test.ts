@@ -12,12 +12,11 @@ function portDump(attributes: Record<string, unknown>, key = 'pci/0000:03:00.0/4
 }
 
 describe('parseDevlinkPortDump', () => {
-  it('reads physical, pcipf and pcivf ports and skips other flavours with a note', () => {
+  it('reads physical, pcipf, pcivf and pcisf ports', () => {
     const {ports, skipped} = parseDevlinkPortDump(scenario('dpu-2pf-8vf').devlinkJson)
     const count = (flavour: string) => ports.filter((port) => port.flavour === flavour).length
-    expect([count('physical'), count('pcipf'), count('pcivf')]).toEqual([2, 4, 16])
-    expect(skipped).toHaveLength(2)
-    expect(skipped[0]).toMatch(/pci\/0000:03:00\.0\/229376: flavour "pcisf"/)
+    expect([count('physical'), count('pcipf'), count('pcivf'), count('pcisf')]).toEqual([2, 4, 16, 2])
+    expect(skipped).toEqual([])
     expect(ports.find((port) => port.netdev === 'c1pf0vf3')).toEqual({
       key: 'pci/0000:03:00.0/4100',
       device: 'pci/0000:03:00.0',
@@ -28,8 +27,36 @@ describe('parseDevlinkPortDump', () => {
       external: true,
       pfnum: 0,
       vfnum: 3,
+      sfnum: undefined,
       hwAddr: '0c:42:a1:00:10:03',
+      functionState: undefined,
+      functionOpstate: undefined,
     })
+  })
+
+  it('reads an SF port\'s sfnum (a u32), its own hw_addr and its function state and opstate', () => {
+    const sf = {flavour: 'pcisf', controller: 1, pfnum: 0, sfnum: 4_294_967_295, external: true, netdev: 'en3f0c1pf0sf1', function: {hw_addr: '0C:42:A1:00:20:01', state: 'inactive', opstate: 'detached'}}
+    expect(parseDevlinkPortDump(portDump(sf)).ports).toEqual([{
+      key: 'pci/0000:03:00.0/4097',
+      device: 'pci/0000:03:00.0',
+      flavour: 'pcisf',
+      netdev: 'en3f0c1pf0sf1',
+      port: undefined,
+      controller: 1,
+      external: true,
+      pfnum: 0,
+      vfnum: undefined,
+      sfnum: 4_294_967_295,
+      hwAddr: '0c:42:a1:00:20:01',
+      functionState: 'inactive',
+      functionOpstate: 'detached',
+    }])
+  })
+
+  it('skips other flavours with a note', () => {
+    const {ports, skipped} = parseDevlinkPortDump(portDump({flavour: 'virtual'}))
+    expect(ports).toEqual([])
+    expect(skipped).toEqual(['skipping devlink port pci/0000:03:00.0/4097: flavour "virtual" is not physical, pcipf, pcivf or pcisf'])
   })
 
   it('treats an all-zero function hw_addr as none, and a missing controller as the local host', () => {
@@ -50,14 +77,19 @@ describe('parseDevlinkPortDump', () => {
     ['a bad hw_addr', portDump({flavour: 'pcipf', pfnum: 0, function: {hw_addr: 'zz'}}), /"function.hw_addr" is "zz", expected a MAC address/],
     ['a netdev name that escapes sysfs', portDump({flavour: 'pcipf', pfnum: 0, netdev: '../../etc'}), /"netdev" is "..\/..\/etc", which is not a valid netdev name/],
     ['a netdev name over 15 bytes', portDump({flavour: 'pcipf', pfnum: 0, netdev: 'a-netdev-name-too-long'}), /not a valid netdev name/],
+    ['an SF without sfnum', portDump({flavour: 'pcisf', pfnum: 0, controller: 1}), /4097: "sfnum" is missing/],
+    ['a negative sfnum', portDump({flavour: 'pcisf', pfnum: 0, sfnum: -1}), /4097: "sfnum" is -1, expected a non-negative integer/],
+    ['an SF function state that is not a word', portDump({flavour: 'pcisf', pfnum: 0, sfnum: 1, function: {state: 1}}), /"function.state" is 1, expected a word such as active or attached/],
+    ['an SF function opstate that is not a word', portDump({flavour: 'pcisf', pfnum: 0, sfnum: 1, function: {opstate: 'at tached'}}), /"function.opstate" is "at tached"/],
     ['a textual external', portDump({flavour: 'pcivf', pfnum: 0, vfnum: 1, external: 'yes'}), /"external" is "yes", expected true or false/],
   ])('rejects %s with a ValidationError naming what is wrong', (_case, text, message) => {
     expect(() => parseDevlinkPortDump(text)).toThrow(ValidationError)
     expect(() => parseDevlinkPortDump(text)).toThrow(message)
   })
 
-  it('does not validate the attributes of flavours it skips', () => {
+  it('does not validate the attributes of flavours it skips, nor the function state of a VF, which nothing reads', () => {
     expect(parseDevlinkPortDump(portDump({flavour: 'virtual', pfnum: 'n/a', netdev: 42})).ports).toEqual([])
+    expect(parseDevlinkPortDump(portDump({flavour: 'pcivf', pfnum: 0, vfnum: 1, function: {state: 7}})).ports).toHaveLength(1)
   })
 
   it('refuses a dump larger than it will read, before parsing it', () => {

@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/providers')
 
 /** A recorded machine: its `devlink -j port show` output and its fake sysfs tree. */
-export function scenario(name: 'dpu-2pf-8vf' | 'local-switchdev' | 'no-hw-addr' | 'vf-renaming') {
+export function scenario(name: 'dpu-2pf-8vf' | 'dpu-sf' | 'local-switchdev' | 'no-hw-addr' | 'vf-renaming') {
   const dir = path.join(FIXTURES, 'representor', name)
   const devlinkFile = path.join(dir, 'devlink.json')
   return {
@@ -25,6 +25,11 @@ export function lportOptions(pfMac: string, vfNum?: string): Record<string, stri
     'vif-plug:representor:pf-mac': pfMac,
     ...(vfNum === undefined ? {} : {'vif-plug:representor:vf-num': vfNum}),
   }
+}
+
+/** The options of an lport asking for SF `sfNum` of the host PF `pfMac`. */
+export function sfLportOptions(pfMac: string, sfNum: string): Record<string, string> {
+  return {...lportOptions(pfMac), 'vif-plug:representor:sf-num': sfNum}
 }
 
 const fakeDevlinkDirs: string[] = []

@@ -152,6 +152,15 @@ describe('validateProvider', () => {
     const spec = {key: 'vif-plug:ok:a', flag: 'a', description: '', required: true, check: () => undefined, identity: 'a'}
     expect(() => validateProvider({...valid, optionSpecs: [spec]}, '"m.mjs"')).toThrow('provider module "m.mjs": optionSpecs[0].identity is string "a"; expected a function, or leave it out')
   })
+
+  it('takes excludes as a list of option keys, and rejects anything else', () => {
+    const spec = {key: 'vif-plug:ok:a', flag: 'a', description: '', required: false, check: () => undefined}
+    expect(validateProvider({...valid, optionSpecs: [{...spec, excludes: ['vif-plug:ok:b']}]}, '"m.mjs"').optionSpecs[0]!.excludes).toEqual(['vif-plug:ok:b'])
+    expect(() => validateProvider({...valid, optionSpecs: [{...spec, excludes: 'vif-plug:ok:b'}]}, '"m.mjs"')).toThrow(
+      'provider module "m.mjs": optionSpecs[0].excludes is string "vif-plug:ok:b"; expected an array of option keys, or leave it out',
+    )
+    expect(() => validateProvider({...valid, optionSpecs: [{...spec, excludes: [1]}]}, '"m.mjs"')).toThrow(/optionSpecs\[0\]\.excludes is an array; expected an array of option keys/)
+  })
 })
 
 describe('ProviderRegistry.retryFailedInits', () => {

@@ -8,13 +8,23 @@ import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {createRepresentorProvider, REPRESENTOR_OPTION_SPECS, type RepresentorOptions} from '../../../src/providers/representor/index.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
-import {fakeDevlink, lportOptions, removeFakeDevlinks, scenario} from './helpers.js'
+import {fakeDevlink, lportOptions, removeFakeDevlinks, scenario, sfLportOptions} from './helpers.js'
 
 type Scenario = Parameters<typeof scenario>[0]
 
 async function initialised(name: Scenario, options: RepresentorOptions = {}): Promise<VifPlugProvider> {
   const {devlinkJson, sysfsRoot} = scenario(name)
   const provider = createRepresentorProvider({devlinkJson, sysfsRoot, ...options})
+  await provider.init?.()
+  return provider
+}
+
+/** A provider initialised on a variant of a recorded scenario: `edit` changes the parsed dump's ports first. */
+async function initialisedVariant(name: Scenario, edit: (ports: Record<string, Record<string, unknown>>) => void): Promise<VifPlugProvider> {
+  const {dump, sysfsRoot} = scenario(name)
+  const parsed = dump()
+  edit(parsed.port)
+  const provider = createRepresentorProvider({devlinkJson: JSON.stringify(parsed), sysfsRoot})
   await provider.init?.()
   return provider
 }
@@ -88,25 +98,142 @@ describe('representor provider on a DPU (host functions on controller 1)', () =>
     })
   })
 
-  it('finds the netdev through sysfs phys_port_name when devlink does not name it', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-2pf-8vf')
-    const ports = dump()
-    delete ports.port['pci/0000:03:00.0/4100']?.netdev
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
-    expect(plug(provider, lportOptions(HOST_PF0, '3'))).toMatchObject({ok: true, value: {name: 'c1pf0vf3'}})
+  it.each([
+    ['a VF (c1pf0vf3)', 'dpu-2pf-8vf', 'pci/0000:03:00.0/4100', lportOptions(HOST_PF0, '3'), 'c1pf0vf3'],
+    ['an SF (c<controller>pf<N>sf<M>)', 'dpu-sf', 'pci/0000:03:00.1/229376', sfLportOptions(HOST_PF1, '88'), 'en3f1c1pf1sf88'],
+  ] as const)('finds the netdev of %s through sysfs phys_port_name when devlink does not name it', async (_case, name, port, options, netdev) => {
+    const provider = await initialisedVariant(name, (ports) => {
+      delete ports[port]?.netdev
+    })
+    expect(plug(provider, options)).toMatchObject({ok: true, value: {name: netdev}})
   })
 
   it('refuses when two PF representors claim the same MAC instead of guessing', async () => {
-    const {dump, sysfsRoot} = scenario('dpu-2pf-8vf')
-    const ports = dump()
-    ports.port['pci/0000:03:00.1/4096'] = {...ports.port['pci/0000:03:00.1/4096'], function: {hw_addr: HOST_PF0}}
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
+    const provider = await initialisedVariant('dpu-2pf-8vf', (ports) => {
+      ports['pci/0000:03:00.1/4096'] = {...ports['pci/0000:03:00.1/4096'], function: {hw_addr: HOST_PF0}}
+    })
     expect(plug(provider, lportOptions(HOST_PF0, '1'))).toEqual({
       ok: false,
       reason: `pf-mac ${HOST_PF0} matches 2 PF representors: c1pf0 (pci/0000:03:00.0/4096), c1pf1 (pci/0000:03:00.1/4096); refusing to guess`,
     })
+  })
+})
+
+describe('representor provider with scalable functions on a DPU', () => {
+  const SF_PORT = 'pci/0000:03:00.0'
+
+  it('plugs the host SF with that sfnum under the PF the pf-mac names, when both PFs have one', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toEqual({ok: true, value: {name: 'en3f0c1pf0sf88', type: '', options: {}}})
+    expect(plug(provider, sfLportOptions(HOST_PF1, '88'))).toEqual({ok: true, value: {name: 'en3f1c1pf1sf88', type: '', options: {}}})
+    expect(plug(provider, sfLportOptions('0C:42:A1:0:0:2', '0088'))).toMatchObject({ok: true, value: {name: 'en3f1c1pf1sf88'}})
+  })
+
+  it('never plugs the DPU\'s own (controller 0) SF of the same number for a host port', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf88'}})
+    expect(plug(provider, sfLportOptions('02:00:00:00:0a:00', '88'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac 02:00:00:00:0a:00 sf 88 is devlink port ${SF_PORT}/229375, a local SF of the DPU itself (controller 0, not external): it is never plugged for a host port`,
+    })
+  })
+
+  it('keeps an inactive SF pending, naming its state and the devlink command that activates it', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '89'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac ${HOST_PF0} sf 89 (devlink port ${SF_PORT}/229377) is not active (function state inactive, opstate detached); activate it on the DPU with: devlink port function set ${SF_PORT}/229377 state active`,
+    })
+  })
+
+  it('sees the SF activated on the next refresh, which reports the change so a watcher plans again', async () => {
+    const {dump, devlinkJson, sysfsRoot} = scenario('dpu-sf')
+    const activated = dump()
+    activated.port[`${SF_PORT}/229377`] = {...activated.port[`${SF_PORT}/229377`], function: {hw_addr: '0c:42:a1:00:20:59', state: 'active', opstate: 'attached'}}
+    const source = {current: devlinkJson}
+    const provider = createRepresentorProvider({devlinkJson: async () => source.current, sysfsRoot})
+    await provider.init?.()
+    expect(plug(provider, sfLportOptions(HOST_PF0, '89')).ok).toBe(false)
+    source.current = JSON.stringify(activated)
+    expect(await provider.refresh?.()).toBe(true)
+    expect(plug(provider, sfLportOptions(HOST_PF0, '89'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf89'}})
+  })
+
+  it('keeps an SF that is active but not attached pending until a driver on the host binds it', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '91'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac ${HOST_PF0} sf 91 (devlink port ${SF_PORT}/229379) is active but not attached (opstate detached): no driver on the host has bound it yet; devlink port show ${SF_PORT}/229379 says when it is`,
+    })
+  })
+
+  it('counts an SF whose devlink reports no function state as not active', async () => {
+    const provider = await initialisedVariant('dpu-sf', (ports) => {
+      delete ports[`${SF_PORT}/229376`]?.function
+    })
+    const result = plug(provider, sfLportOptions(HOST_PF0, '88'))
+    expect(!result.ok && result.reason).toMatch(/is not active \(function state not reported, opstate not reported\); activate it on the DPU with: devlink port function set pci\/0000:03:00\.0\/229376 state active$/)
+  })
+
+  it('waits for udev to rename an SF representor still under its kernel name, and plugs it once renamed', async () => {
+    const renaming = await initialised('dpu-sf')
+    expect(plug(renaming, sfLportOptions(HOST_PF0, '90'))).toEqual({
+      ok: false,
+      reason: `the SF representor for pf-mac ${HOST_PF0} sf 90 is still named eth7, a kernel name udev is expected to replace (phys_port_name c1pf0sf90); waiting for the rename`,
+    })
+    expect((await renaming.inventory()).find((item) => item.netdev === 'eth7')?.details.state).toBe('awaiting rename (c1pf0sf90)')
+
+    const renamed = await initialisedVariant('dpu-sf', (ports) => {
+      ports[`${SF_PORT}/229378`] = {...ports[`${SF_PORT}/229378`], netdev: 'en3f0c1pf0sf90'}
+    })
+    expect(plug(renamed, sfLportOptions(HOST_PF0, '90'))).toMatchObject({ok: true, value: {name: 'en3f0c1pf0sf90'}})
+  })
+
+  it('refuses an SF the PF does not have, naming the SFs it has, or that it has none', async () => {
+    const provider = await initialised('dpu-sf')
+    expect(plug(provider, sfLportOptions(HOST_PF0, '7'))).toEqual({ok: false, reason: `no SF representor for pf-mac ${HOST_PF0} sf 7 (that PF has SFs 88-91)`})
+    expect(plug(provider, sfLportOptions(HOST_PF1, '89'))).toEqual({ok: false, reason: `no SF representor for pf-mac ${HOST_PF1} sf 89 (that PF has SFs 88)`})
+    expect(plug(provider, sfLportOptions(HOST_PF0, '4294967295'))).toMatchObject({ok: false, reason: expect.stringMatching(/^no SF representor for pf-mac .* sf 4294967295 /)})
+    expect(plug(await initialised('dpu-2pf-8vf'), sfLportOptions(HOST_PF0, '0'))).toEqual({ok: false, reason: `no SF representor for pf-mac ${HOST_PF0} sf 0 (that PF has no SF representors)`})
+    expect(plug(provider, lportOptions(HOST_PF0, '0'))).toEqual({ok: false, reason: `no VF representor for pf-mac ${HOST_PF0} vf 0 (that PF has no VF representors)`})
+  })
+
+  it('refuses when devlink reports one sfnum twice under one PF instead of guessing', async () => {
+    const provider = await initialisedVariant('dpu-sf', (ports) => {
+      ports[`${SF_PORT}/229377`] = {...ports[`${SF_PORT}/229376`], netdev: 'en3f0c1pf0sf89'}
+    })
+    expect(plug(provider, sfLportOptions(HOST_PF0, '88'))).toEqual({
+      ok: false,
+      reason: `pf-mac ${HOST_PF0} sf 88 matches 2 SF representors: en3f0c1pf0sf88 (${SF_PORT}/229376), en3f0c1pf0sf89 (${SF_PORT}/229377); refusing to guess`,
+    })
+  })
+
+  it('lists the host SFs with their sf number, readiness and opstate, and not the DPU\'s own SFs', async () => {
+    const items = await (await initialised('dpu-sf')).inventory()
+    const sfs = items.filter((item) => item.details.flavour === 'pcisf')
+    expect(sfs.map((item) => [item.netdev, item.details.sf, item.details.state, item.details.opstate])).toEqual([
+      ['en3f0c1pf0sf88', 88, 'ready', 'attached'],
+      ['en3f0c1pf0sf89', 89, 'inactive', 'detached'],
+      ['eth7', 90, 'awaiting rename (c1pf0sf90)', 'attached'],
+      ['en3f0c1pf0sf91', 91, 'not attached', 'detached'],
+      ['en3f1c1pf1sf88', 88, 'ready', 'attached'],
+    ])
+    expect(sfs[0]).toEqual({
+      netdev: 'en3f0c1pf0sf88',
+      details: {
+        flavour: 'pcisf',
+        controller: 1,
+        pf: 0,
+        vf: undefined,
+        sf: 88,
+        'pf-mac': HOST_PF0,
+        'switch-id': '0c42a1fffe000000',
+        'devlink-port': `${SF_PORT}/229376`,
+        state: 'ready',
+        opstate: 'attached',
+      },
+    })
+    expect(items.map((item) => item.netdev)).not.toContain('en3f0pf0sf88')
   })
 })
 
@@ -143,11 +270,9 @@ describe('representor provider on a kernel without function hw_addr', () => {
   })
 
   it('uses that file only for the host PF, not for the NIC\'s own PF on controller 0', async () => {
-    const {dump, sysfsRoot} = scenario('no-hw-addr')
-    const ports = dump()
-    ports.port['pci/0000:03:00.0/4095'] = {type: 'eth', netdev: 'pf0', flavour: 'pcipf', controller: 0, pfnum: 0, splittable: false}
-    const provider = createRepresentorProvider({devlinkJson: JSON.stringify(ports), sysfsRoot})
-    await provider.init?.()
+    const provider = await initialisedVariant('no-hw-addr', (ports) => {
+      ports['pci/0000:03:00.0/4095'] = {type: 'eth', netdev: 'pf0', flavour: 'pcipf', controller: 0, pfnum: 0, splittable: false}
+    })
     expect(plug(provider, lportOptions('0c:42:a1:00:00:a1'))).toMatchObject({ok: true, value: {name: 'pf0hpf'}})
     const ownPf = (await provider.inventory()).find((item) => item.netdev === 'pf0')
     expect(ownPf?.details['pf-mac']).toBeUndefined()
@@ -165,12 +290,14 @@ describe('representor provider on a kernel without function hw_addr', () => {
 describe('representor options', () => {
   const [pfMac, vfNum] = REPRESENTOR_OPTION_SPECS
 
-  it('declares pf-mac (required) and vf-num (optional) and maintains no interface options', () => {
+  it('declares pf-mac (required), vf-num and sf-num (optional, excluding each other) and maintains no interface options', () => {
     const provider = createRepresentorProvider({devlinkJson: '{"port": {}}'})
     expect(provider.optionSpecs.map(({key, flag, required}) => ({key, flag, required}))).toEqual([
       {key: 'vif-plug:representor:pf-mac', flag: 'pf-mac', required: true},
       {key: 'vif-plug:representor:vf-num', flag: 'vf-num', required: false},
+      {key: 'vif-plug:representor:sf-num', flag: 'sf-num', required: false},
     ])
+    expect(provider.optionSpecs.map((spec) => spec.excludes)).toEqual([undefined, ['vif-plug:representor:sf-num'], ['vif-plug:representor:vf-num']])
     expect(provider.maintainedOptions).toEqual([])
   })
 
@@ -188,6 +315,28 @@ describe('representor options', () => {
 
   it.each(['', '-1', '65536', '3a', '1.5', ' 3', '000001'])('rejects vf-num %j', (value) => {
     expect(vfNum?.check(value)).toBe(`vf-num "${value}" is not an integer from 0 to 65535`)
+  })
+
+  const sfNum = REPRESENTOR_OPTION_SPECS[2]
+
+  it.each(['0', '88', '4294967295', '0000000007'])('accepts sf-num %s', (value) => {
+    expect(sfNum?.check(value)).toBeUndefined()
+  })
+
+  it.each(['', '-1', '4294967296', '0x10', '1e3', '1.5', ' 3', '3 ', '+3', '00000000001', '99999999999'])('rejects sf-num %j', (value) => {
+    expect(sfNum?.check(value)).toBe(`sf-num "${value}" is not an integer from 0 to 4294967295`)
+  })
+
+  it('refuses an lport with both vf-num and sf-num, and a malformed sf-num, before any lookup', async () => {
+    const provider = await initialised('dpu-2pf-8vf')
+    expect(plug(provider, {...lportOptions(HOST_PF0, '3'), 'vif-plug:representor:sf-num': '88'})).toEqual({
+      ok: false,
+      reason: 'vf-num 3 and sf-num 88 are both set: a port names a VF or an SF of its PF, not both; plug it again with one of them',
+    })
+    expect(plug(provider, {...lportOptions(HOST_PF0), 'vif-plug:representor:sf-num': '0x58'})).toEqual({ok: false, reason: 'sf-num "0x58" is not an integer from 0 to 4294967295'})
+    // Empty counts as absent, as for vf-num: the PF itself.
+    expect(plug(provider, {...lportOptions(HOST_PF0, '3'), 'vif-plug:representor:sf-num': ''})).toMatchObject({ok: true, value: {name: 'c1pf0vf3'}})
+    expect(plug(provider, {...lportOptions(HOST_PF0), 'vif-plug:representor:sf-num': ''})).toMatchObject({ok: true, value: {name: 'c1pf0'}})
   })
 
   it('refuses an lport without pf-mac or with malformed values, before any lookup', async () => {

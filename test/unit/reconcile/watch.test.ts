@@ -10,6 +10,7 @@ import type {WatcherState} from '../../../src/reconcile/watch-state.js'
 import {watchAndReconcile, type WatchOptions} from '../../../src/reconcile/watch.js'
 
 const BATCH_MS = 100
+const EMPTY_VIEW: PassResult['view'] = {chassisUuid: 'c', chassis: {name: 'hv1'}, bridgeUuid: 'b', bindings: [], interfaces: [], complete: true}
 const RETRY_MS = 1000
 
 /**
@@ -40,7 +41,7 @@ class ScriptedReconciler extends EventEmitter {
   }
 
   /** Ends the oldest pass in flight. */
-  finish(outcome: PassResult | Error = {plan: {entries: this.entries, actions: []}, applied: true, converged: true}): void {
+  finish(outcome: PassResult | Error = {view: EMPTY_VIEW, plan: {entries: this.entries, actions: []}, applied: true, converged: true}): void {
     const settle = this.settlers.shift()
     if (!settle) throw new Error('no pass in flight')
     settle(outcome)

@@ -352,6 +352,47 @@ describe('classifyCentral', () => {
   })
 })
 
+describe('classifyCentral: requested-chassis naming no chassis, but resembling one', () => {
+  const chassis: Chassis[] = [
+    {uuid: HERE, name: 'hv1', hostname: 'dpu1.example.com', cardSerial: 'MT2232X01234'},
+    {uuid: THERE, name: 'hv2', hostname: 'host2'},
+  ]
+  const port = (name: string, requested: string): Pick<LogicalSwitchPort, 'name' | 'type' | 'options'> => ({name, type: '', options: {'requested-chassis': requested, 'vif-plug-type': 'representor'}})
+
+  it('says what each resembles, and shows the card serial of the chassis each port is requested for', () => {
+    const rows = classifyCentral({
+      logicalPorts: [port('by-serial', 'MT2232X01234'), port('short', 'dpu1'), port('typo', 'dpu9'), port('fine', 'dpu1.example.com')],
+      bindings: [
+        binding('by-serial', {requestedChassis: undefined}),
+        binding('short', {requestedChassis: undefined}),
+        binding('typo', {requestedChassis: undefined}),
+        binding('fine', {requestedChassis: HERE}),
+      ],
+      chassis,
+    })
+    expect(states(rows)).toEqual([
+      [
+        'by-serial',
+        'pending',
+        'requested chassis MT2232X01234 is unknown in the Southbound DB: it is the card serial of chassis hv1 (hostname dpu1.example.com); Neutron writes the hostname: requested-chassis=dpu1.example.com',
+      ],
+      ['fine', 'pending', 'not claimed yet: not plugged on hv1, or its ovn-controller has not bound it'],
+      [
+        'short',
+        'pending',
+        'requested chassis dpu1 is unknown in the Southbound DB: it is hostname dpu1.example.com of chassis hv1 with another domain; OVN compares hostnames exactly, domain included',
+      ],
+      ['typo', 'pending', 'requested chassis dpu9 is unknown in the Southbound DB: is ovn-controller running there?'],
+    ])
+    expect(rows.map((row) => [row.lport, row.cardSerial])).toEqual([
+      ['by-serial', undefined],
+      ['fine', 'MT2232X01234'],
+      ['short', undefined],
+      ['typo', undefined],
+    ])
+  })
+})
+
 describe('absentReason', () => {
   const known: Parameters<typeof absentReason>[2] = {
     chassisName: 'hv1',

@@ -134,7 +134,7 @@ describe('status renderers', () => {
 
   it('gives CSV by default every column the mode can fill', () => {
     expect(DEFAULT_CSV_COLUMNS.local).toEqual(COLUMN_NAMES)
-    expect(DEFAULT_CSV_COLUMNS['all-chassis']).toEqual(['lport', 'state', 'chassis', 'claimed-by', 'up', 'type', 'options', 'mtu', 'reason'])
+    expect(DEFAULT_CSV_COLUMNS['all-chassis']).toEqual(['lport', 'state', 'chassis', 'card-serial', 'claimed-by', 'up', 'type', 'options', 'mtu', 'reason'])
   })
 
   it('gives every JSON row every field, null when unknown', () => {
@@ -145,6 +145,7 @@ describe('status renderers', () => {
       state: 'pending',
       reason: expect.any(String),
       chassis: null,
+      cardSerial: null,
       claimedBy: null,
       up: null,
       type: 'representor',

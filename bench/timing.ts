@@ -1,0 +1,54 @@
+/**
+ * What the start-up benches share: each command's wall times and CPU time against `node -e 0`.
+ * On a shared machine the wall time follows the load; the CPU time (user + sys) of the command
+ * itself varies much less, so both are printed.
+ */
+import {readFile} from 'node:fs/promises'
+
+/** CPU seconds of this process's children that have ended (Linux: cutime and cstime in /proc, in 1/100 s). */
+export async function childrenCpuSeconds(): Promise<number> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[13]) + Number(fields[14])) / 100
+}
+
+export function median(samples: readonly number[]): number {
+  return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!
+}
+
+export interface Measured {
+  wallMs: number[]
+  /** CPU time over all the measured runs. */
+  cpuMs: number
+}
+
+export interface Row {
+  name: string
+  medianMs: number
+  minMs: number
+  maxMs: number
+  ratio: number
+  cpuMs: number
+  cpuRatio: number
+}
+
+/** Each command's median, spread and mean CPU time, and both ratios to `base`. */
+export function summarise(measured: ReadonlyMap<string, Measured>, base: string): Row[] {
+  const reference = measured.get(base)!
+  return [...measured].map(([name, {wallMs, cpuMs}]) => ({
+    name,
+    medianMs: median(wallMs),
+    minMs: Math.min(...wallMs),
+    maxMs: Math.max(...wallMs),
+    ratio: median(wallMs) / median(reference.wallMs),
+    cpuMs: cpuMs / wallMs.length,
+    cpuRatio: cpuMs / wallMs.length / (reference.cpuMs / reference.wallMs.length),
+  }))
+}
+
+export function printRows(rows: readonly Row[]): void {
+  const width = Math.max(...rows.map((row) => row.name.length))
+  console.log(`${'command'.padEnd(width)} ${'median ms'.padStart(9)}  ${'(min-max)'.padEnd(15)} ${'ratio'.padStart(6)}  ${'CPU ms'.padStart(6)} ${'CPU ratio'.padStart(9)}`)
+  for (const row of rows) {
+    console.log(`${row.name.padEnd(width)} ${row.medianMs.toFixed(0).padStart(9)}  ${`(${row.minMs.toFixed(0)}-${row.maxMs.toFixed(0)})`.padEnd(15)} ${`${row.ratio.toFixed(2)}x`.padStart(6)}  ${row.cpuMs.toFixed(0).padStart(6)} ${`${row.cpuRatio.toFixed(2)}x`.padStart(9)}`)
+  }
+}
