@@ -4,9 +4,10 @@ import {providerOptionsOf} from '../../../src/ovn/keys.js'
 import {chassisIdentity, decodeChassis, decodeLogicalSwitchPort} from '../../../src/ovn/rows.js'
 
 describe('decoders', () => {
-  it('decodes a Chassis with its ovn-cms-options, leaving cmsOptions out when other_config has none', () => {
+  it('decodes a Chassis with its ovn-cms-options and card serial, leaving each out when other_config has none', () => {
     const row = {_uuid: 'u1', name: 'hv1', hostname: 'dpu-a', other_config: {'ovn-cms-options': 'card-serial-number=MT1', 'iface-types': 'dummy'}}
-    expect(decodeChassis(row)).toStrictEqual({uuid: 'u1', name: 'hv1', hostname: 'dpu-a', cmsOptions: 'card-serial-number=MT1'})
+    expect(decodeChassis(row)).toStrictEqual({uuid: 'u1', name: 'hv1', hostname: 'dpu-a', cmsOptions: 'card-serial-number=MT1', cardSerial: 'MT1'})
+    expect(decodeChassis({...row, other_config: {'ovn-cms-options': 'enable-chassis-as-gw'}})).toStrictEqual({uuid: 'u1', name: 'hv1', hostname: 'dpu-a', cmsOptions: 'enable-chassis-as-gw'})
     expect(decodeChassis({...row, other_config: {}})).toStrictEqual({uuid: 'u1', name: 'hv1', hostname: 'dpu-a'})
   })
 
