@@ -51,8 +51,3 @@ export function fitRow(cells: readonly string[]): {cells: string[]; widths: numb
   })
   return {cells: fitted, widths}
 }
-
-/** Every column but the last cut to MAX_CELL_WIDTH, for a table. */
-export function fitCells(cells: readonly string[]): string[] {
-  return fitRow(cells).cells
-}

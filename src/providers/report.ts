@@ -1,12 +1,8 @@
 import chalk from 'chalk'
-import Table from 'cli-table3'
 
 import {describeProviderFailure, type ProviderCall, type ProviderRegistry} from './registry.js'
-import {fitCells} from '../lib/text-width.js'
+import {renderBoxedColumns} from '../lib/columns.js'
 import type {InventoryItem} from './types.js'
-
-// No rule between rows: inventories run to dozens of lines.
-const COMPACT = {chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''}, style: {head: [], border: []}}
 
 export interface ProviderSummary {
   type: string
@@ -67,9 +63,8 @@ export function renderProviderSummaries(summaries: readonly ProviderSummary[]): 
       lines.push(`  maintains interface options: ${summary.maintainedOptions.join(', ') || 'none'}`)
       if (summary.options.length === 0) lines.push('  lport options: none')
       else {
-        const table = new Table({head: ['lport option', 'flag', '', 'description'], ...COMPACT})
-        for (const option of summary.options) table.push(fitCells([option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description]))
-        lines.push(...table.toString().split('\n').map((line) => `  ${line}`))
+        const options = summary.options.map((option) => [option.key, `--${option.flag}`, option.required ? 'required' : 'optional', option.description])
+        lines.push(...renderBoxedColumns(['lport option', 'flag', '', 'description'], options).split('\n').map((line) => `  ${line}`))
       }
 
       return lines.join('\n')
@@ -128,11 +123,9 @@ function cell(row: InventoryRow, column: string): string {
   return value === undefined ? '' : String(value)
 }
 
-/** cli-table3 measures cells by display width (CJK and emoji take two columns); every column but the last is cut to MAX_CELL_WIDTH. */
+/** Aligned by display width (CJK and emoji take two columns); every column but the last is cut to MAX_CELL_WIDTH. */
 export function renderInventoryTable(rows: readonly InventoryRow[], columns: readonly string[]): string {
-  const table = new Table({head: fitCells(columns), ...COMPACT})
-  for (const row of rows) table.push(fitCells(columns.map((column) => cell(row, column))))
-  return table.toString()
+  return renderBoxedColumns(columns, rows.map((row) => columns.map((column) => cell(row, column))))
 }
 
 export function csvField(value: string): string {

@@ -1,7 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import {UsageError} from '../lib/errors.js'
-import {displayWidth, fitRow} from '../lib/text-width.js'
+import {alignColumns} from '../lib/columns.js'
 import {csvField, describeFailedProviders, type FailedProvider, failuresConcerning} from '../providers/report.js'
 import {type DataHealth, type StateCounts, STATES, type StatusReport, type StatusRow, type StatusState} from './model.js'
 
@@ -130,32 +130,11 @@ function summary(report: StatusReport): string[] {
  */
 export function renderTable(report: StatusReport, columns: readonly string[], chalk: ChalkInstance): string {
   if (report.rows.length === 0) return summary(report).join('\n')
-  const fitted = report.rows.map((row) => fitRow(columns.map((column) => COLUMNS[column]!(row))))
-  const cells = fitted.map((line) => line.cells)
-  const cellWidths = fitted.map((line) => line.widths)
   const header = columns.map((column) => column.toUpperCase())
-  // A loop, not Math.max(...cells): spreading some 120,000 arguments overflows the stack.
-  const widths = header.map(displayWidth)
-  for (const line of cellWidths) {
-    line.forEach((width, index) => {
-      if (width > widths[index]!) widths[index] = width
-    })
-  }
+  const [head, ...lines] = alignColumns([header, ...report.rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))], {padLast: false})
   const stateIndex = columns.indexOf('state')
-  const format = (line: readonly string[], lineWidths: readonly number[], row?: StatusRow) =>
-    line
-      .map((cell, index) => {
-        // The last column is not padded, so lines carry no trailing spaces.
-        const padded = index === line.length - 1 ? cell : cell + ' '.repeat(widths[index]! - lineWidths[index]!)
-        return row && index === stateIndex ? STATE_COLOURS[row.state](chalk)(padded) : padded
-      })
-      .join('  ')
-  return [
-    chalk.bold(format(header, header.map(displayWidth))),
-    ...cells.map((line, index) => format(line, cellWidths[index]!, report.rows[index])),
-    '',
-    ...summary(report),
-  ].join('\n')
+  const colour = (cells: string[], row: StatusRow) => cells.map((cell, index) => (index === stateIndex ? STATE_COLOURS[row.state](chalk)(cell) : cell))
+  return [chalk.bold(head!.join('  ')), ...lines.map((cells, index) => colour(cells, report.rows[index]!).join('  ')), '', ...summary(report)].join('\n')
 }
 
 export function renderCsv(rows: readonly StatusRow[], columns: readonly string[]): string {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {displayWidth, fitCells, MAX_CELL_WIDTH, padToWidth, truncateToWidth} from '../../src/lib/text-width.js'
+import {displayWidth, fitRow, MAX_CELL_WIDTH, padToWidth, truncateToWidth} from '../../src/lib/text-width.js'
 
 describe('display width for tables', () => {
   it.each([
@@ -34,6 +34,6 @@ describe('display width for tables', () => {
 
   it('cuts every cell of a row but the last', () => {
     const long = 'x'.repeat(300)
-    expect(fitCells([long, '网', long])).toEqual([`${'x'.repeat(MAX_CELL_WIDTH - 1)}…`, '网', long])
+    expect(fitRow([long, '网', long]).cells).toEqual([`${'x'.repeat(MAX_CELL_WIDTH - 1)}…`, '网', long])
   })
 })
