@@ -71,8 +71,9 @@ describe('bad input to every command: one line, the documented exit code, no sta
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bad-input-'))
     for (const misbehaviour of ['garbage', 'huge', 'silent'] as const) stopFakes.push(await startFakeServer(file(`${misbehaviour}.sock`), misbehaviour))
-    // --wait=sb: ovn-northd sets bad1's up column; it must do so before the first "nothing written" dump.
-    await nbctl('--wait=sb', 'ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'bad1')
+    // --wait=hv: ovn-northd sets bad1's up column, and NB_Global.hv_cfg follows once hv1's
+    // ovn-controller has caught up; both must happen before the first "nothing written" dump.
+    await nbctl('--wait=hv', 'ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'bad1')
     await mkdir(file('broken-state'))
     await writeFile(file('broken-state/sandbox.json'), '{"dir": "/tmp/x", "daemons": [')
     await writeFile(file('quote.csv'), 'lsp,chassis,type\nbad1,hv1,"dummy\n')
