@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 
 import {run} from '../../src/sandbox/daemon.js'
@@ -23,6 +24,9 @@ export async function makeCert(dir: string, name: string, ca?: KeyPair, {expired
 
   const csr = path.join(dir, `${name}.csr`)
   await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject])
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', days])
+  // A random serial of its own, not -CAcreateserial: certificates signed in parallel would
+  // share, and race on, the CA's one serial file.
+  const serial = `0x${randomBytes(16).toString('hex').replace(/^./, (digit) => (Number.parseInt(digit, 16) & 7).toString(16))}`
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial, '-out', cert, '-days', days])
   return {key, cert}
 }
