@@ -8,7 +8,7 @@ import {settleAll} from '../lib/settle.js'
 import type {Condition, Monitor, OvsdbClient} from '../ovsdb/index.js'
 import {type ChassisNames, findChassis, isNamedBy} from './chassis.js'
 import {chassisNames, findBridge, localChassisView, type LocalChassisView, requestedHere, type RowSource} from './local-view.js'
-import {type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, selectRows, type SouthboundTables} from './rows.js'
+import {type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, type SouthboundTables} from './rows.js'
 
 export interface LocalChassisOptions {
   settings: ConnectionSettings
@@ -75,9 +75,13 @@ async function chooseChassis(sb: OvsdbClient, systemId: string | undefined, opti
   const requested = options.chassis
   if (requested === undefined || requested === systemId) return systemId!
   const clauses: Condition[] = [['name', '==', requested], ['hostname', '==', requested], ...(systemId ? [['name', '==', systemId] as const] : [])]
+  // One transaction: the rows of every clause as of one moment, in one round trip.
+  const tx = sb.transaction()
+  for (const clause of clauses) tx.select('Chassis', [clause], ['name', 'hostname'])
   let rows: ChassisNames[]
   try {
-    rows = (await Promise.all(clauses.map((clause) => selectRows(sb, 'Chassis', [clause], ['name', 'hostname'])))).flat()
+    const result = await tx.commit()
+    rows = clauses.flatMap((_, index) => result.rows<Pick<ChassisRow, '_uuid' | 'name' | 'hostname'>>(index))
   } catch (error) {
     throw databaseError(error, 'cannot read the Chassis table of the OVN_Southbound database')
   }
