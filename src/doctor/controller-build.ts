@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
+import {messageOf} from '../lib/errors.js'
 import {run} from '../sandbox/daemon.js'
 import type {CheckOutcome} from './report.js'
 
@@ -77,7 +78,7 @@ export async function readControllerBinary(file: string | undefined): Promise<Co
     const [versionOutput, contents] = await Promise.all([run(file, ['--version'], {timeoutMs: 5000}), readFile(file)])
     return {path: file, versionLine: versionOutput.split('\n')[0]!.trim(), builtInTypes: builtInProviderTypes(contents)}
   } catch (error) {
-    return {path: file, problem: error instanceof Error ? error.message : String(error)}
+    return {path: file, problem: messageOf(error)}
   }
 }
 

@@ -1,7 +1,7 @@
 import {open, readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {UserError} from '../lib/errors.js'
+import {messageOf, UserError} from '../lib/errors.js'
 import {checkDevlinkDumpSize, runDevlinkJson} from '../providers/representor/devlink.js'
 import {MAX_VPD_BYTES, vpdSerialNumber} from './vpd.js'
 
@@ -70,10 +70,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 /** A devlink serial as it can be trusted: a non-blank string of printable ASCII. */
 function devlinkSerial(value: unknown): string | undefined {
   return typeof value === 'string' && /^[\x20-\x7e]+$/.test(value) && value.trim() !== '' ? value : undefined
@@ -88,7 +84,7 @@ export function parseDevlinkDevInfo(text: string): {ok: true; devices: DevlinkIn
     checkDevlinkDumpSize(Buffer.byteLength(text))
     document = JSON.parse(text)
   } catch (error) {
-    return {ok: false, reason: `devlink dev info is not usable (${message(error)}); ${EXPECTED_INFO}`}
+    return {ok: false, reason: `devlink dev info is not usable (${messageOf(error)}); ${EXPECTED_INFO}`}
   }
 
   if (!isRecord(document) || !isRecord(document.info)) return {ok: false, reason: `devlink dev info has no "info" object; ${EXPECTED_INFO}`}
@@ -112,7 +108,7 @@ async function readDevlinkInfo(sources: CardSerialSources): Promise<{ok: true; d
     return parseDevlinkDevInfo(text)
   } catch (error) {
     // devlink missing or failing leaves the VPD: a note, not a failure.
-    return {ok: false, reason: error instanceof UserError ? error.message : `devlink dev info failed: ${message(error)}`}
+    return {ok: false, reason: error instanceof UserError ? error.message : `devlink dev info failed: ${messageOf(error)}`}
   }
 }
 
@@ -133,7 +129,7 @@ function readFailure(file: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') return `${file} does not exist: the device exposes no VPD`
   if (code === 'EACCES' || code === 'EPERM') return `cannot read ${file}: permission denied (the kernel lets only root read VPD)`
-  return `cannot read ${file}: ${code ?? message(error)}`
+  return `cannot read ${file}: ${code ?? messageOf(error)}`
 }
 
 /** Reads a vpd file (at most what PCI can address, plus one byte to tell a longer file) and its SN. */

@@ -2,7 +2,7 @@ import {EventEmitter} from 'node:events'
 
 import {type ConnectionSettings, localOvsRemote, southboundRemote} from '../lib/connection.js'
 import {connectDatabase, databaseError} from '../lib/database.js'
-import {UserError, ValidationError} from '../lib/errors.js'
+import {messageOf, UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {settleAll} from '../lib/settle.js'
 import type {Condition, Monitor, OvsdbClient} from '../ovsdb/index.js'
@@ -215,7 +215,7 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
     const follow = () => {
       this.followChassis().catch((error: unknown) => {
         // A lost connection is followed again on the chassis monitor's next 'complete'.
-        if (this.sb.isConnected) this.emit('problem', `cannot follow the bindings of chassis ${this.chassisName}: ${error instanceof Error ? error.message : String(error)}`)
+        if (this.sb.isConnected) this.emit('problem', `cannot follow the bindings of chassis ${this.chassisName}: ${messageOf(error)}`)
       })
     }
 

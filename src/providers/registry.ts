@@ -3,7 +3,7 @@ import {createRequire} from 'node:module'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {UserError, ValidationError} from '../lib/errors.js'
+import {messageOf, UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode, type ExitCodeValue} from '../lib/exit-codes.js'
 import {providerKeyPrefix} from '../ovn/keys.js'
 import {createDummyProvider} from './dummy.js'
@@ -48,7 +48,7 @@ function describeValue(value: unknown): string {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
+  return messageOf(error).split('\n')[0] ?? ''
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

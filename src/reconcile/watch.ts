@@ -1,3 +1,4 @@
+import {messageOf} from '../lib/errors.js'
 import {WriteRefusedError} from '../lib/write-refusal.js'
 import {describeProviderFailure, type ProviderFailure, type ProviderRegistry} from '../providers/registry.js'
 import type {PassResult, Reconciler} from './reconciler.js'
@@ -184,7 +185,7 @@ class PassLoop {
 
   /** Says once what is wrong (again only when the error changes); returns the pause before the next try. */
   private onFailure(error: unknown): number {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = messageOf(error)
     // A refused write is published as what is wrong; its fix is in the log line and in doctor's.
     const problem = error instanceof WriteRefusedError ? error.problem : message
     const attempts = (this.failing?.attempts ?? 0) + 1
