@@ -14,13 +14,15 @@ import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {DEFAULT_LIMITS, formatListenAddress, type ListenAddress, MetricsServer, parseListenAddress} from '../metrics/server.js'
 import {WatcherMetrics} from '../metrics/watcher.js'
-import {type PassObserver, watchAndReconcile} from '../reconcile/watch.js'
+import {type PassObserver, watchAndReconcile, type WatchOptions} from '../reconcile/watch.js'
 import {WatcherStateFile, watcherStateDir} from '../reconcile/watch-state.js'
 import {vifPlugTypesIn} from '../ovn/local-view.js'
 
 /** With --watch: the pause after a failed pass, doubled after each further failure up to MAX_RETRY_MS. */
 const RETRY_MS = 1000
 const MAX_RETRY_MS = 60_000
+/** With --watch: a pass at least this often; the OvnVifCtlNoSuccessfulPass alert needs it well under 10 minutes. */
+const DEFAULT_RESYNC_SECONDS = 60
 
 export interface ReconcileResult {
   chassis: string
@@ -77,6 +79,12 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     'log-format': Flags.string({description: 'With --watch: how to log each action (--json means json).', options: ['text', 'json'], default: 'text'}),
     'batch-ms': Flags.integer({description: 'With --watch: start a pass at most once per this many milliseconds; changes in between are handled together.', default: 20, min: 0, hidden: true}),
     'retry-init-ms': Flags.integer({description: 'With --watch: how often to retry a provider whose init failed.', default: 10_000, min: 10, hidden: true}),
+    'resync-interval': Flags.integer({
+      description: 'With --watch: run a pass this many seconds (60 by default) after the last one even when no change was announced; it catches what no notification announces, and ovn_vif_ctl_last_pass_timestamp_seconds shows the watcher alive.',
+      min: 1,
+      dependsOn: ['watch'],
+      helpValue: 'SECONDS',
+    }),
     'metrics-address': Flags.string({
       description: 'With --watch: serve Prometheus metrics (/metrics) and a health check (/healthz) on [HOST:]PORT; a bare port is on 127.0.0.1, an IPv6 host is in brackets ([::1]:9476).',
       dependsOn: ['watch'],
@@ -119,7 +127,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
       if (flags.watch) {
         const detach = metrics?.attach(reconciler, providers)
         try {
-          await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms']}, metrics)
+          await this.watch(reconciler, providers, logFormat, {batchMs: flags['batch-ms'], retryInitMs: flags['retry-init-ms'], resyncMs: (flags['resync-interval'] ?? DEFAULT_RESYNC_SECONDS) * 1000}, metrics)
         } finally {
           detach?.()
         }
@@ -190,7 +198,7 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     reconciler: Reconciler,
     providers: Awaited<ReturnType<typeof loadProviders>>,
     format: LogFormat,
-    timing: {batchMs: number; retryInitMs: number},
+    timing: Pick<WatchOptions, 'batchMs' | 'retryInitMs' | 'resyncMs'>,
     observer?: PassObserver,
   ): Promise<void> {
     const log = (line: Parameters<typeof formatLogLine>[1]) => this.emit(formatLogLine(format, line))

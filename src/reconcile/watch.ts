@@ -20,6 +20,11 @@ export interface WatchOptions {
   maxRetryMs: number
   /** How often to retry the init of providers whose init failed. */
   retryInitMs: number
+  /**
+   * With no change announced, a pass runs this long after the last one ended anyway: it catches
+   * what no notification announces, and it is how a healthy idle watcher shows it is alive.
+   */
+  resyncMs: number
   signal: AbortSignal
   log(line: {level: 'info' | 'warn' | 'error'; message: string} & Partial<ReportedEntry>): void
   /** Called with the watcher's state at start and whenever it changes (the lock, failing passes). */
@@ -31,7 +36,8 @@ const seconds = (ms: number) => `${ms / 1000} s`
 
 /**
  * Keeps the chassis reconciled until the signal aborts: every database or provider change
- * schedules a pass; bursts are batched; one pass runs at a time; a failed pass is retried.
+ * schedules a pass, and so does a quiet resync interval; bursts are batched; one pass runs at a
+ * time; a failed pass is retried.
  * Resolves after the pass in flight (if any) has finished.
  */
 export async function watchAndReconcile(reconciler: Reconciler, providers: ProviderRegistry, options: WatchOptions): Promise<void> {
@@ -83,6 +89,7 @@ function followChanges(reconciler: Reconciler, providers: ProviderRegistry, opti
 /** Runs passes one at a time, batches what changes meanwhile, and backs off while passes fail. */
 class PassLoop {
   private timer: NodeJS.Timeout | undefined
+  private resyncTimer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private again = false
   private lastPassStarted = Number.NEGATIVE_INFINITY
@@ -111,6 +118,7 @@ class PassLoop {
   /** Starts nothing more; resolves once the pass in flight has finished. */
   async stop(): Promise<void> {
     clearTimeout(this.timer)
+    clearTimeout(this.resyncTimer)
     this.reconciler.off('status', this.onStatus)
     await this.running
   }
@@ -128,13 +136,16 @@ class PassLoop {
     }
 
     if (this.timer) return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      this.running = this.drain()
-    }, delayMs)
+    this.timer = setTimeout(() => this.startPasses(), delayMs)
+  }
+
+  private startPasses(): void {
+    this.timer = undefined
+    this.running = this.drain()
   }
 
   private async drain(): Promise<void> {
+    clearTimeout(this.resyncTimer)
     do {
       this.again = false
       this.lastPassStarted = performance.now()
@@ -144,6 +155,11 @@ class PassLoop {
     if (this.failed) {
       this.failed = false
       this.schedule(this.pauseMs)
+    } else if (!this.options.signal.aborted) {
+      // A pass already timed (a change in its batch window) makes the resync's pass needless.
+      this.resyncTimer = setTimeout(() => {
+        if (!this.timer) this.startPasses()
+      }, this.options.resyncMs)
     }
   }
 

@@ -105,6 +105,30 @@ describe('metrics of reconcile --watch and status -f prometheus, against real se
     await scrapeUntil(port, 'm1 gone', (current) => lports(current, 'plugged') === 0)
   })
 
+  it('passes with nothing announced once per --resync-interval, changing nothing, and keeps the last pass time fresh', async () => {
+    const {port} = await startWatcher(['--resync-interval', '1'])
+    await requestPort('m1')
+    const plugged = await scrapeUntil(port, 'm1 plugged', (current) => lports(current, 'plugged') === 1)
+    const passes = (samples: Sample[]) => sampleValue(samples, 'ovn_vif_ctl_passes_total', {result: 'ok'}) ?? 0
+    const lastPass = (samples: Sample[]) => sampleValue(samples, 'ovn_vif_ctl_last_pass_timestamp_seconds') ?? 0
+    const later = await scrapeUntil(port, 'two more passes', (current) => passes(current) >= passes(plugged) + 2)
+    expect(lastPass(later)).toBeGreaterThan(lastPass(plugged))
+    for (const action of ['created', 'updated', 'replaced', 'removed']) {
+      expect(sampleValue(later, 'ovn_vif_ctl_actions_total', {action}), action).toBe(sampleValue(plugged, 'ovn_vif_ctl_actions_total', {action}))
+    }
+    await nbctl('lsp-del', 'm1')
+    await scrapeUntil(port, 'm1 gone', (current) => lports(current, 'plugged') === 0)
+  })
+
+  it('refuses --resync-interval without --watch, and one under a second (exit 2, no stack)', async () => {
+    for (const args of [['--resync-interval', '5'], ['--watch', '--resync-interval', '0']]) {
+      const result = await runCli(['reconcile', '--db', hv1().db, ...args])
+      expect(result.exitCode, args.join(' ')).toBe(2)
+      expect(result.stderr.split('\n')[0], args.join(' ')).toMatch(/^ovn-vif-ctl: .*--resync-interval/)
+      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /)
+    }
+  })
+
   it('moves each gauge as ports are plugged, unplugged and in conflict, and as the Southbound DB stops', async () => {
     const {port} = await startWatcher()
     await requestPort('g1')

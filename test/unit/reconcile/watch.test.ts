@@ -12,6 +12,8 @@ import {watchAndReconcile, type WatchOptions} from '../../../src/reconcile/watch
 const BATCH_MS = 100
 const EMPTY_VIEW: PassResult['view'] = {chassisUuid: 'c', chassis: {name: 'hv1'}, bridgeUuid: 'b', bindings: [], interfaces: [], complete: true}
 const RETRY_MS = 1000
+/** Longer than any other span these tests advance through, but for the resync tests'. */
+const RESYNC_MS = 300_000
 
 /**
  * Stands in for the Reconciler's side the scheduler uses: 'changed' events and pass(). Each pass
@@ -61,6 +63,7 @@ describe('watchAndReconcile: the pass scheduler', () => {
       retryMs: RETRY_MS,
       maxRetryMs: 60 * RETRY_MS,
       retryInitMs,
+      resyncMs: RESYNC_MS,
       signal: controller.signal,
       log: (line) => lines.push(line),
     })
@@ -83,14 +86,48 @@ describe('watchAndReconcile: the pass scheduler', () => {
     vi.useRealTimers()
   })
 
-  it('starts a pass at once, and none while nothing changes', async () => {
+  it('starts a pass at once, and none while nothing changes until the resync interval', async () => {
     start()
     await advance(0)
     expect(reconciler.started).toHaveLength(1)
     reconciler.finish()
-    await advance(60_000)
+    await advance(RESYNC_MS - 1)
     expect(reconciler.started).toHaveLength(1)
-    expect(vi.getTimerCount()).toBe(1) // the providers' init retry, nothing scheduled
+    expect(vi.getTimerCount()).toBe(2) // the providers' init retry and the resync, no pass scheduled
+  })
+
+  it('with nothing announced, passes once per resync interval after the last pass ended', async () => {
+    start()
+    await advance(0)
+    await advance(500)
+    reconciler.finish()
+    await advance(RESYNC_MS)
+    expect(reconciler.started).toEqual([0, 500 + RESYNC_MS])
+    await advance(700)
+    reconciler.finish()
+    await advance(RESYNC_MS - 1)
+    expect(reconciler.started).toHaveLength(2)
+    await advance(1)
+    expect(reconciler.started).toEqual([0, 500 + RESYNC_MS, 500 + RESYNC_MS + 700 + RESYNC_MS])
+  })
+
+  it('counts the resync interval from the last pass, whatever started it, and never overlaps a pass', async () => {
+    start()
+    await advance(0)
+    reconciler.finish()
+    await advance(RESYNC_MS / 2)
+    reconciler.emit('changed')
+    await advance(0)
+    expect(reconciler.started).toEqual([0, RESYNC_MS / 2])
+    // That pass stays in flight past the first pass's resync time: nothing starts beside it.
+    await advance(RESYNC_MS)
+    expect(reconciler.inFlight).toBe(1)
+    expect(reconciler.started).toHaveLength(2)
+    reconciler.finish()
+    await advance(RESYNC_MS - 1)
+    expect(reconciler.started).toHaveLength(2)
+    await advance(1)
+    expect(reconciler.started).toEqual([0, RESYNC_MS / 2, RESYNC_MS / 2 + RESYNC_MS + RESYNC_MS])
   })
 
   it('gathers a burst of changes within the batch window into one pass', async () => {
