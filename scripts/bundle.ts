@@ -1,7 +1,7 @@
 /**
  * Bundles the CLI (dist/ovn-vif-ctl.js, as tsc wrote it) with everything it imports, oclif
  * included, in place of tsc's output: see src/ovn-vif-ctl.ts for why. Two entry points share
- * their code through chunks in dist/chunks: dist/oclif-entry.js, all bin/run.js imports to
+ * their code through chunks in dist/chunks: dist/oclif-entry.js, all bin/run.cjs imports to
  * start oclif and answer help from the manifest, and dist/ovn-vif-ctl.js, the commands, which
  * oclif imports only to run one. Run by `npm run build` after tsc; the other files tsc wrote
  * stay, for anyone importing the library modules (src/ovsdb) directly.

@@ -11,7 +11,7 @@ PATH="$(node scripts/runtimes.js path embedded):$PATH"
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run --silent build >/dev/null
 
-cli() { node bin/run.js "$@"; }
+cli() { node bin/run.cjs "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ovn-vif-demo-XXXXXX")

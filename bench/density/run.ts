@@ -41,7 +41,7 @@ import {generateSfDump} from '../../test/helpers/sf-dump.js'
 import {readCommits} from '../reconcile/commit-log.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const cli = path.join(root, 'bin', 'run.js')
+const cli = path.join(root, 'bin', 'run.cjs')
 const runsFlag = process.argv.indexOf('--runs')
 const RUNS = runsFlag >= 0 ? Number(process.argv[runsFlag + 1]) : 3
 if (!(Number.isInteger(RUNS) && RUNS > 0)) throw new Error('--runs takes a positive integer')

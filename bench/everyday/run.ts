@@ -28,7 +28,7 @@ import {startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {childrenCpuSeconds, type Measured, printRows, summarise} from '../timing.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const cli = path.join(root, 'bin', 'run.js')
+const cli = path.join(root, 'bin', 'run.cjs')
 const machine = path.join(root, 'test', 'fixtures', 'dpu', 'bluefield')
 const {values} = parseArgs({options: {runs: {type: 'string', default: '11'}, lports: {type: 'string', default: '8'}, node: {type: 'string'}, 'cpu-prof': {type: 'string'}}})
 const RUNS = Number(values.runs)

@@ -41,7 +41,7 @@ import {IFACE_ID, OVN_PLUGGED} from '../../src/ovn/keys.js'
 import {type OvsInterface} from '../../src/ovn/rows.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const runJs = path.join(root, 'bin', 'run.js')
+const runJs = path.join(root, 'bin', 'run.cjs')
 /** How long to wait for a side to plug before reporting it as not done. */
 const GIVE_UP_MS = 120_000
 /** ovn-controller 23.03 may never unplug after a bulk delete (it waits for an unrelated change): stop waiting after this. */

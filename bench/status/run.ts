@@ -15,7 +15,7 @@ import {readPid, run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const cli = path.join(root, 'bin', 'run.js')
+const cli = path.join(root, 'bin', 'run.cjs')
 const LPORTS = Number(process.argv[2] ?? 10_000)
 const BATCH = 1000
 /**

@@ -2,7 +2,7 @@ import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const runJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
+const runJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.cjs')
 
 /** A long-running CLI process (reconcile --watch, status --watch) whose output lines a test can await. */
 export class CliProcess {

@@ -2,7 +2,7 @@ import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const runJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
+const runJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.cjs')
 
 /** Quotes a word for the shell line script(1) runs. */
 function shellWord(word: string): string {

@@ -8,7 +8,7 @@
 import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {mkdtemp, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, stat, symlink} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
@@ -100,7 +100,7 @@ describe('the .deb packages', () => {
       'usr/bin/ovn-vif-ctl',
       'usr/lib/ovn-vif-ctl/bin/node',
       'usr/lib/ovn-vif-ctl/bin/ovn-vif-ctl',
-      'usr/lib/ovn-vif-ctl/bin/run.js',
+      'usr/lib/ovn-vif-ctl/bin/run.cjs',
       'usr/lib/ovn-vif-ctl/dist/oclif-entry.js',
       'usr/lib/ovn-vif-ctl/dist/ovn-vif-ctl.js',
       'usr/lib/ovn-vif-ctl/package.json',
@@ -131,7 +131,7 @@ describe('the .deb packages', () => {
       expect(header).toMatch(/^\s*Class:\s+ELF64$/m)
       expect(header).toMatch(/^\s*Machine:\s+AArch64$/m)
       // No binfmt_misc here: qemu runs the packaged runtime on the packaged entry point, as the launcher does.
-      const cli = (...args: string[]) => outcome(programs.get('qemu-aarch64-static')!, [path.join(lib, 'bin', 'node'), path.join(lib, 'bin', 'run.js'), ...args], {cwd: os.tmpdir(), env: {PATH: PATH_WITHOUT_NODE}, timeoutMs: 120_000})
+      const cli = (...args: string[]) => outcome(programs.get('qemu-aarch64-static')!, [path.join(lib, 'bin', 'node'), path.join(lib, 'bin', 'run.cjs'), ...args], {cwd: os.tmpdir(), env: {PATH: PATH_WITHOUT_NODE}, timeoutMs: 120_000})
       await expectPackagedCliAnswers(cli, 'arm64')
     } finally {
       await rm(dir, {recursive: true, force: true})
@@ -184,6 +184,21 @@ describe('the tarball', () => {
       await exec('tar', ['-xzf', tarball('x64'), '-C', dir])
       const cli = (...args: string[]) => outcome(path.join(dir, top, 'usr', 'bin', 'ovn-vif-ctl'), args, {cwd: elsewhere, env: {PATH: PATH_WITHOUT_NODE}})
       await expectPackagedCliAnswers(cli, 'x64')
+
+      // However it is named: the launcher itself, a relative path, and a link of one's own elsewhere.
+      await mkdir(path.join(elsewhere, 'bin'))
+      await symlink(path.join(dir, top, 'usr', 'bin', 'ovn-vif-ctl'), path.join(elsewhere, 'bin', 'ovn-vif-ctl'))
+      await symlink(path.join(dir, top, 'usr', 'bin', 'ovn-vif-ctl'), path.join(elsewhere, 'vif'))
+      const names = [
+        path.join(dir, top, 'usr', 'lib', 'ovn-vif-ctl', 'bin', 'ovn-vif-ctl'),
+        path.relative(elsewhere, path.join(dir, top, 'usr', 'bin', 'ovn-vif-ctl')),
+        path.join(elsewhere, 'bin', 'ovn-vif-ctl'),
+        path.join(elsewhere, 'vif'),
+      ]
+      for (const name of names) {
+        const version = await outcome(name, ['--version'], {cwd: elsewhere, env: {PATH: PATH_WITHOUT_NODE}})
+        expect(version.stdout, name).toBe(`ovn-vif-ctl/${manifest.version} linux-x64 node-v${runtimeVersion}\n`)
+      }
     } finally {
       await rm(dir, {recursive: true, force: true})
       await rm(elsewhere, {recursive: true, force: true})

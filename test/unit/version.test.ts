@@ -8,7 +8,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(root, 'bin', 'run.js'), ...args], (error, stdout) => (error ? reject(error) : resolve(stdout)))
+    execFile(process.execPath, [path.join(root, 'bin', 'run.cjs'), ...args], (error, stdout) => (error ? reject(error) : resolve(stdout)))
   })
 }
 

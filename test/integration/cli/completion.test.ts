@@ -12,7 +12,7 @@ import {ExitCode} from '../../../src/lib/exit-codes.js'
 import {runCli} from '../../helpers/cli.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
-const BIN = path.join(ROOT, 'bin', 'run.js')
+const BIN = path.join(ROOT, 'bin', 'run.cjs')
 const UNREACHABLE_NB = 'unix:/nonexistent/ovnnb_db.sock'
 const UNREACHABLE_SB = 'unix:/nonexistent/ovnsb_db.sock'
 
