@@ -8,6 +8,9 @@
  * With --compile-cache, also `status --help` with Node's module compile cache
  * (NODE_COMPILE_CACHE) in a directory of its own, warmed by the warm-up rounds.
  *
+ * Side by side, the floor oclif itself sets (bare-oclif.ts): a one-command oclif CLI built the
+ * same way, on the same runtime, answering `hello --help` and running `hello`.
+ *
  * Run after `npm run package`: npx tsx bench/startup/run.ts [--runs N] [--compile-cache]
  */
 import {execFileSync} from 'node:child_process'
@@ -18,6 +21,7 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {childrenCpuSeconds, type Measured, printRows, summarise} from '../timing.js'
+import {buildBareOclifCli} from './bare-oclif.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const {values} = parseArgs({options: {runs: {type: 'string', default: '21'}, 'compile-cache': {type: 'boolean', default: false}}})
@@ -39,6 +43,11 @@ try {
     {name: 'ovn-vif-ctl --version', file: cli, args: ['--version'], env},
     {name: 'ovn-vif-ctl status --help', file: cli, args: ['status', '--help'], env},
   ]
+  const bare = await buildBareOclifCli(path.join(work, 'bare-oclif'), root)
+  cases.push(
+    {name: 'floor: bare oclif CLI, hello --help', file: node, args: [bare, 'hello', '--help'], env},
+    {name: 'floor: bare oclif CLI, hello', file: node, args: [bare, 'hello'], env},
+  )
   if (values['compile-cache']) {
     cases.push({name: 'status --help, compile cache', file: cli, args: ['status', '--help'], env: {...env, NODE_COMPILE_CACHE: path.join(work, 'compile-cache')}})
   }
