@@ -7,14 +7,34 @@
  * stay, for anyone importing the library modules (src/ovsdb) directly.
  */
 import {rm} from 'node:fs/promises'
+import {isBuiltin} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {build} from 'esbuild'
+import {build, type Plugin} from 'esbuild'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
 const entries = ['oclif-entry.js', 'ovn-vif-ctl.js'].map((file) => path.join(dist, file))
+
+/**
+ * Node's built-in modules reach the bundle through `require`, as its CommonJS dependencies
+ * already reach them, never through a static `import`: the ES module namespace of a built-in
+ * reads every one of its exports, and some exports are lazy getters that load much more.
+ * node:http's WebSocket, CloseEvent and MessageEvent load Node's fetch and, with it, crypto,
+ * tls, http2, zlib and worker_threads, into every command that merely imports node:http.
+ * `require` returns the exports object and leaves those getters alone; a named import becomes a
+ * property read where it is used.
+ */
+const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(bundler) {
+    bundler.onResolve({filter: /.*/}, ({path: specifier, kind}) =>
+      kind === 'import-statement' && isBuiltin(specifier) ? {path: specifier, namespace: 'node-builtin'} : undefined,
+    )
+    bundler.onLoad({filter: /.*/, namespace: 'node-builtin'}, ({path: specifier}) => ({contents: `module.exports = require(${JSON.stringify(specifier)})`}))
+  },
+}
 
 await build({
   entryPoints: entries,
@@ -31,6 +51,7 @@ await build({
   banner: {js: "import {createRequire as createRequireForBundle} from 'node:module'; const require = createRequireForBundle(import.meta.url);"},
   // oclif loads TypeScript only to read a tsconfig.json in development (bin/dev.js), never from a build.
   external: ['typescript'],
+  plugins: [builtinsThroughRequire],
   logLevel: 'warning',
 })
 // tsc's source maps describe the files these replaced.

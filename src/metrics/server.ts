@@ -4,7 +4,7 @@
  * deadline for its headers and for itself, headers are small, connections are few, and
  * anything but GET or HEAD of the two paths is refused at once.
  */
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {IncomingMessage, Server, ServerResponse} from 'node:http'
 import {isIPv6} from 'node:net'
 
 import {UnreachableError, UsageError} from '../lib/errors.js'
@@ -56,6 +56,9 @@ export class MetricsServer {
 
   /** Binds at once; an address in use or that cannot be bound is exit 4, in one line naming it. */
   static async start(address: ListenAddress, endpoints: MetricsEndpoints, limits: ServerLimits = DEFAULT_LIMITS): Promise<MetricsServer> {
+    // Loaded here, so that a watcher without --metrics-address does not carry node:http; as the
+    // exports object, not an ES module namespace, whose creation would run node:http's lazy getters.
+    const {createServer} = process.getBuiltinModule('node:http')
     const server = createServer(
       {
         headersTimeout: limits.headersTimeoutMs,

@@ -1,0 +1,30 @@
+import {execFile} from 'node:child_process'
+import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import {promisify} from 'node:util'
+
+import {describe, expect, it} from 'vitest'
+
+const exec = promisify(execFile)
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const COMMANDS = pathToFileURL(path.join(ROOT, 'dist', 'ovn-vif-ctl.js')).href
+
+/** Node's own modules a fresh process has loaded once it has imported the built commands (as oclif does to run one). */
+async function builtinsLoadedByTheCommands(): Promise<string[]> {
+  const script = `await import(${JSON.stringify(COMMANDS)}); console.log(JSON.stringify(process.moduleLoadList))`
+  const {stdout} = await exec(process.execPath, ['--input-type=module', '-e', script])
+  return (JSON.parse(stdout) as string[]).filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length))
+}
+
+/**
+ * Every command, `reconcile --watch` for weeks included, carries what importing the commands
+ * loads. Node's HTTP, TLS, compression and fetch are for the paths that use them
+ * (--metrics-address, ssl: remotes), loaded there.
+ */
+describe('importing the built commands', () => {
+  it('loads neither node:http, node:tls, node:http2, node:zlib nor Node\'s fetch', async () => {
+    const loaded = await builtinsLoadedByTheCommands()
+    expect(loaded).toContain('net')
+    expect(loaded.filter((name) => ['http', 'tls', 'http2', 'zlib', 'internal/deps/undici/undici'].includes(name))).toEqual([])
+  })
+})
