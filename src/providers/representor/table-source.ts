@@ -1,8 +1,15 @@
 import {monitorDevlinkPorts, parseDevlinkPortDump} from './devlink.js'
-import {readNetdevSwitchAttributes, readSmartNicHostPfMac} from './sysfs.js'
+import {type NetdevSwitchAttributes, readNetdevSwitchAttributes, readSmartNicHostPfMac} from './sysfs.js'
 import {buildRepresentorTable, type RepresentorTable} from './table.js'
 
 const noop = () => {}
+
+/** The netdevs' switch attributes as one comparable string (readdir's order, which sysfs keeps stable). */
+function netdevsKey(netdevs: ReadonlyMap<string, NetdevSwitchAttributes>): string {
+  let key = ''
+  for (const [name, {physPortName, physSwitchId}] of netdevs) key += `${name}\t${physPortName ?? ''}\t${physSwitchId ?? ''}\n`
+  return key
+}
 
 export interface TableSourceSettings {
   /** One `devlink -j port show` output per call. */
@@ -14,14 +21,24 @@ export interface TableSourceSettings {
   debug: (message: string) => void
 }
 
+/** Everything a table was built from: the dump's text, the netdevs' sysfs attributes, and each host PF MAC read from sysfs. */
+interface TableInputs {
+  dump: string
+  netdevs: string
+  hostPfMacs: Map<string, string | undefined>
+}
+
 /**
  * The representor table, kept current: one devlink read and one sysfs read build it whole, and
- * watchers hear of each change once. A failed re-read keeps the last good table.
+ * watchers hear of each change once. A failed re-read keeps the last good table. A re-read
+ * whose inputs are those of the current table keeps it as it is: a watcher re-reads every poll
+ * interval, and rebuilding thousands of representors each time only makes garbage.
  */
 export class RepresentorTableSource {
   table: RepresentorTable | undefined
   notLoadedReason = 'the representor lookup table is not loaded (init() has not run)'
   private fingerprint = ''
+  private inputs: TableInputs | undefined
   private reading: Promise<boolean> | undefined
   private nextReading: Promise<boolean> | undefined
   private readonly listeners = new Set<() => void>()
@@ -75,17 +92,41 @@ export class RepresentorTableSource {
     this.listeners.clear()
   }
 
-  private async load(): Promise<RepresentorTable> {
+  /** The table for the current inputs, or undefined when they are those the current table was built from. */
+  private async load(): Promise<RepresentorTable | undefined> {
     const {readDump, sysfsRoot, debug} = this.settings
-    const dump = parseDevlinkPortDump(await readDump())
-    for (const note of dump.skipped) debug(note)
+    const dumpText = await readDump()
     const netdevs = await readNetdevSwitchAttributes(sysfsRoot)
-    return buildRepresentorTable(dump.ports, {netdevs, hostPfMac: (uplink) => readSmartNicHostPfMac(sysfsRoot, uplink)}, debug)
+    const inputs: TableInputs = {dump: dumpText, netdevs: netdevsKey(netdevs), hostPfMacs: new Map()}
+    if (this.table && (await this.sameInputs(inputs))) return undefined
+
+    const dump = parseDevlinkPortDump(dumpText)
+    for (const note of dump.skipped) debug(note)
+    const hostPfMac = async (uplink: string) => {
+      const mac = await readSmartNicHostPfMac(sysfsRoot, uplink)
+      inputs.hostPfMacs.set(uplink, mac)
+      return mac
+    }
+    const table = await buildRepresentorTable(dump.ports, {netdevs, hostPfMac}, debug)
+    this.inputs = inputs
+    return table
+  }
+
+  /** Whether `next` holds the current table's dump and netdevs, and sysfs still gives the host PF MACs the build read. */
+  private async sameInputs(next: TableInputs): Promise<boolean> {
+    const current = this.inputs
+    if (!current || next.dump !== current.dump || next.netdevs !== current.netdevs) return false
+    for (const [uplink, mac] of current.hostPfMacs) {
+      if ((await readSmartNicHostPfMac(this.settings.sysfsRoot, uplink)) !== mac) return false
+    }
+
+    return true
   }
 
   /** One read; the listeners hear of a change here, once, whoever asked for the read. */
   private async read(): Promise<boolean> {
     const next = await this.load()
+    if (!next) return false
     const fingerprint = JSON.stringify(next.representors)
     const changed = fingerprint !== this.fingerprint
     this.table = next

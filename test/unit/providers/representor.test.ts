@@ -1,5 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process'
-import {readFile, writeFile} from 'node:fs/promises'
+import {cp, mkdtemp, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,6 +7,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import {createRepresentorProvider, REPRESENTOR_OPTION_SPECS, type RepresentorOptions} from '../../../src/providers/representor/index.js'
+import {RepresentorTableSource} from '../../../src/providers/representor/table-source.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
 import {fakeDevlink, lportOptions, removeFakeDevlinks, scenario, sfLportOptions} from './helpers.js'
 
@@ -487,6 +488,51 @@ describe('representor watch support', () => {
     await vi.waitFor(() => expect(notes.some((note) => note.startsWith('representor refresh failed, keeping the previous table'))).toBe(true), {timeout: 5000})
     unsubscribe?.()
     expect(plug(provider, lportOptions(HOST_PF0, '7'))).toMatchObject({ok: true, value: {name: 'c1pf0vf7'}})
+  })
+  describe('re-reads with the inputs of the current table', () => {
+    const copies: string[] = []
+    afterAll(async () => {
+      for (const dir of copies.splice(0)) await rm(dir, {recursive: true, force: true})
+    })
+
+    /** A writable copy of a scenario's sysfs tree. */
+    async function sysfsCopy(name: Scenario): Promise<string> {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'representor-sysfs-'))
+      copies.push(dir)
+      await cp(scenario(name).sysfsRoot, dir, {recursive: true})
+      return dir
+    }
+
+    it('keep the table as it is, without rebuilding it, when devlink and sysfs say what they said', async () => {
+      const {devlinkJson, sysfsRoot} = scenario('dpu-2pf-8vf')
+      const source = new RepresentorTableSource({readDump: async () => devlinkJson, sysfsRoot, pollIntervalMs: 60_000, debug: () => {}})
+      await source.init()
+      const built = source.table
+      expect(await source.refresh()).toBe(false)
+      expect(source.table).toBe(built)
+    })
+
+    it('see a netdev renamed in sysfs when devlink names no netdev for the port', async () => {
+      const sysfsRoot = await sysfsCopy('dpu-2pf-8vf')
+      const dump = scenario('dpu-2pf-8vf').dump()
+      delete dump.port['pci/0000:03:00.0/4100']!.netdev
+      const provider = createRepresentorProvider({devlinkJson: JSON.stringify(dump), sysfsRoot})
+      await provider.init?.()
+      expect(plug(provider, lportOptions(HOST_PF0, '3'))).toMatchObject({ok: true, value: {name: 'c1pf0vf3'}})
+      await rename(path.join(sysfsRoot, 'class', 'net', 'c1pf0vf3'), path.join(sysfsRoot, 'class', 'net', 'host0vf3'))
+      expect(await provider.refresh?.()).toBe(true)
+      expect(plug(provider, lportOptions(HOST_PF0, '3'))).toMatchObject({ok: true, value: {name: 'host0vf3'}})
+    })
+
+    it('see the host PF MAC changed in the uplink\'s smart_nic/pf/config', async () => {
+      const sysfsRoot = await sysfsCopy('no-hw-addr')
+      const provider = createRepresentorProvider({devlinkJson: scenario('no-hw-addr').devlinkJson, sysfsRoot})
+      await provider.init?.()
+      const config = path.join(sysfsRoot, 'class', 'net', 'p0', 'smart_nic', 'pf', 'config')
+      await writeFile(config, (await readFile(config, 'utf8')).replace('0c:42:a1:00:00:a1', '0c:42:a1:00:00:b2'))
+      expect(await provider.refresh?.()).toBe(true)
+      expect(plug(provider, lportOptions('0c:42:a1:00:00:b2', '2'))).toMatchObject({ok: true, value: {name: 'pf0vf2'}})
+    })
   })
 })
 
