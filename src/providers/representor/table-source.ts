@@ -1,3 +1,5 @@
+import {isDeepStrictEqual} from 'node:util'
+
 import {monitorDevlinkPorts, parseDevlinkPortDump} from './devlink.js'
 import {type NetdevSwitchAttributes, readNetdevSwitchAttributes, readSmartNicHostPfMac} from './sysfs.js'
 import {buildRepresentorTable, type RepresentorTable} from './table.js'
@@ -37,7 +39,6 @@ interface TableInputs {
 export class RepresentorTableSource {
   table: RepresentorTable | undefined
   notLoadedReason = 'the representor lookup table is not loaded (init() has not run)'
-  private fingerprint = ''
   private inputs: TableInputs | undefined
   private reading: Promise<boolean> | undefined
   private nextReading: Promise<boolean> | undefined
@@ -127,10 +128,8 @@ export class RepresentorTableSource {
   private async read(): Promise<boolean> {
     const next = await this.load()
     if (!next) return false
-    const fingerprint = JSON.stringify(next.representors)
-    const changed = fingerprint !== this.fingerprint
+    const changed = !this.table || !isDeepStrictEqual(next.representors, this.table.representors)
     this.table = next
-    this.fingerprint = fingerprint
     if (changed) for (const listener of this.listeners) listener()
     return changed
   }

@@ -33,7 +33,7 @@ interface FunctionsOfPf {
 }
 
 export interface RepresentorTable {
-  /** Sorted by devlink port, so two tables of the same facts compare equal (and fingerprint equal). */
+  /** Sorted by devlink port, so two tables of the same facts compare equal. */
   representors: Representor[]
   /** The indexes lookups use, so that a lookup costs the same however many representors there are. */
   index: {
