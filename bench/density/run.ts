@@ -22,53 +22,32 @@
  *
  *   npm run build && npx tsx bench/density/run.ts [--runs K]
  */
-import {execFile, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {OvsdbClient} from '../../src/ovsdb/index.js'
 import {parseDevlinkPortDump} from '../../src/providers/representor/devlink.js'
 import {createRepresentorProvider} from '../../src/providers/representor/index.js'
 import {buildRepresentorTable} from '../../src/providers/representor/table.js'
-import {loadProviders} from '../../src/providers/registry.js'
-import {addPlanToTransaction} from '../../src/reconcile/apply.js'
-import {IFACE_ID, OVN_PLUGGED} from '../../src/ovn/keys.js'
-import type {PlanAction} from '../../src/reconcile/plan.js'
-import {Reconciler} from '../../src/reconcile/reconciler.js'
 import {run} from '../../src/sandbox/daemon.js'
-import {killSandboxDaemon, type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+import {stopSandbox} from '../../src/sandbox/sandbox.js'
 import {generateSfDump} from '../../test/helpers/sf-dump.js'
-import {readCommits} from '../reconcile/commit-log.js'
+import {median, oneShotMs, representorSource, serverTimeMs, type SfChassis, startSfChassis, timeProgram, unplugAll, WAIT_MS, writeSfSource} from './sf-chassis.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const cli = path.join(root, 'bin', 'run.cjs')
 const runsFlag = process.argv.indexOf('--runs')
 const RUNS = runsFlag >= 0 ? Number(process.argv[runsFlag + 1]) : 3
 if (!(Number.isInteger(RUNS) && RUNS > 0)) throw new Error('--runs takes a positive integer')
-/** ovn-controller 23.03 settles far sooner with the ports spread over switches of 100 (bench/RESULTS.md, status). */
-const PORTS_PER_SWITCH = 100
-const WAIT_MS = 600_000
+
 const SETTLE_MS = 40_000
-const DATAPATH_DAEMONS = ['ovs-vswitchd', 'ovn-controller'] as const
 
 const dump = generateSfDump()
 const LPORTS = dump.sfs.length
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Wall time of one run of a program to its end (a non-zero exit, say status with pending ports, still counts). */
-function timeProgram(file: string, args: readonly string[]): Promise<number> {
-  const started = performance.now()
-  return new Promise((resolve, reject) => {
-    execFile(file, args, {maxBuffer: 256 * 1024 * 1024}, (error) => {
-      if (error && typeof error.code !== 'number') reject(error)
-      else resolve(performance.now() - started)
-    })
-  })
-}
 
 async function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
@@ -85,92 +64,13 @@ async function until(what: string, done: () => Promise<boolean>): Promise<void> 
   }
 }
 
-/** The 4,000 lports, each asking for its SF, on switches of 100, in one NB transaction. */
-async function requestSfs(nb: OvsdbClient, nbDb: string): Promise<void> {
-  const tx = nb.transaction()
-  for (let start = 0; start < LPORTS; start += PORTS_PER_SWITCH) {
-    const ports = dump.sfs.slice(start, start + PORTS_PER_SWITCH).map((sf) =>
-      tx.insert('Logical_Switch_Port', {
-        name: `sf-${sf.pf}-${sf.sfnum}`,
-        options: {'requested-chassis': 'hv1', 'vif-plug-type': 'representor', 'vif-plug:representor:pf-mac': sf.pfMac, 'vif-plug:representor:sf-num': String(sf.sfnum)},
-      }),
-    )
-    tx.insert('Logical_Switch', {name: `ls-${start / PORTS_PER_SWITCH}`, ports})
-  }
-
-  await tx.commit()
-  await run('ovn-nbctl', [`--db=${nbDb}`, '--timeout=600', '--wait=sb', 'sync'], {timeoutMs: WAIT_MS})
-}
-
-interface Bench {
-  sandbox: Sandbox
-  ovs: OvsdbClient
-  dumpFile: string
-  sysfsRoot: string
-}
-
-const representorSource = (bench: Bench) => ['--devlink-json', bench.dumpFile, '--sysfs-root', bench.sysfsRoot]
-
-/** A dry-run Reconciler of hv1, as the CLI opens it, with the representor provider reading the dump; closed after `use`. */
-async function withDryRunReconciler<T>(bench: Bench, use: (reconciler: Reconciler) => Promise<T>): Promise<T> {
-  const providers = await loadProviders({only: ['representor'], representor: {devlinkJson: dump.json, sysfsRoot: bench.sysfsRoot}})
-  const settings = {nbDb: bench.sandbox.nbDb, sbDbFlag: bench.sandbox.sbDb, ovsDb: bench.sandbox.chassis[0]!.db, timeoutMs: WAIT_MS, leaderOnly: false}
-  const reconciler = await Reconciler.open({settings, providers, replace: true, dryRun: true, watch: false})
-  try {
-    await reconciler.whenComplete(settings.timeoutMs)
-    return await use(reconciler)
-  } finally {
-    await Promise.all([reconciler.close(), providers.destroy()])
-  }
-}
-
-/** What a one-shot reconcile would do now, planned in this process as the CLI plans it (a dry-run pass). */
-function planNow(bench: Bench): Promise<{actions: PlanAction[]; bridgeUuid: string}> {
-  return withDryRunReconciler(bench, async (planner) => ({actions: (await planner.pass()).plan.actions, bridgeUuid: planner.view().bridgeUuid}))
-}
-
-/** Unplugs every plugged interface in one transaction, as a pass would. */
-function unplugAll(bench: Bench): Promise<void> {
-  return withDryRunReconciler(bench, async (reader) => {
-    const view = reader.view()
-    const removals: PlanAction[] = view.interfaces
-      .filter((iface) => iface.externalIds[OVN_PLUGGED] !== undefined)
-      .map((current) => ({kind: 'remove', lport: current.externalIds[IFACE_ID]!, current}))
-    const tx = bench.ovs.transaction()
-    addPlanToTransaction(tx, removals, {bridgeUuid: view.bridgeUuid})
-    await tx.commit()
-  })
-}
-
 async function pluggedCount(db: string): Promise<number> {
   const out = await run('ovs-vsctl', [`--db=${db}`, '--bare', '--columns=name', 'find', 'Interface', 'external_ids:ovn-plugged=representor'], {timeoutMs: WAIT_MS})
   return out.split('\n').filter(Boolean).length
 }
 
-/** The local server alone: the one-shot's transaction (planned the same way) sent by a connected client. */
-async function serverTimeMs(bench: Bench): Promise<number> {
-  const {actions, bridgeUuid} = await planNow(bench)
-  if (actions.length !== LPORTS) throw new Error(`the plan has ${actions.length} actions, expected ${LPORTS} creations`)
-  const tx = bench.ovs.transaction()
-  addPlanToTransaction(tx, actions, {bridgeUuid})
-  const started = performance.now()
-  await tx.commit()
-  return performance.now() - started
-}
-
-/** One-shot reconcile from a cold start; checks from the local DB's records that it plugged all in one transaction. */
-async function oneShotMs(bench: Bench): Promise<number> {
-  const hv1 = bench.sandbox.chassis[0]!
-  const since = Date.now()
-  const wallMs = await timeProgram(process.execPath, [cli, 'reconcile', '--db', hv1.db, ...representorSource(bench)])
-  const inserting = (await readCommits(path.join(hv1.dir, 'conf.db'), since)).filter((commit) => (commit.inserted.get('Interface') ?? 0) > 0)
-  const counts = inserting.map((commit) => commit.inserted.get('Interface'))
-  if (counts.length !== 1 || counts[0] !== LPORTS) throw new Error(`the one-shot's Interface inserts by commit: [${counts.join(', ')}], expected [${LPORTS}]`)
-  return wallMs
-}
-
 /** Starts a watcher with nothing plugged; its RSS once all are plugged and its passes are done, its peak, and its RSS settled. */
-async function watcherRssMb(bench: Bench): Promise<{rssMb: number; peakMb: number; settledMb: number}> {
+async function watcherRssMb(bench: SfChassis): Promise<{rssMb: number; peakMb: number; settledMb: number}> {
   const hv1 = bench.sandbox.chassis[0]!
   const child = spawn(process.execPath, [cli, 'reconcile', '--watch', '--db', hv1.db, ...representorSource(bench)], {stdio: 'ignore'})
   try {
@@ -191,7 +91,7 @@ async function watcherRssMb(bench: Bench): Promise<{rssMb: number; peakMb: numbe
 }
 
 interface BuildTimes {
-  /** Provider init from the dump text (parse, sysfs, build, comparison with the last): the first in this process, as a one-shot CLI pays it. */
+  /** Provider init from the dump text (parse, sysfs, build, fingerprint): the first in this process, as a one-shot CLI pays it. */
   initFirstMs: number
   initFirstCpuMs: number
   /** The median of the later inits, once the code is warm (a watcher's re-reads). */
@@ -234,11 +134,7 @@ async function tableBuildTimes(sysfsRoot: string): Promise<BuildTimes> {
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-density-'))
-const dumpFile = path.join(dir, 'devlink.json')
-const sysfsRoot = path.join(dir, 'sys')
-await writeFile(dumpFile, dump.json)
-// The netdevs do not exist here: an empty sysfs, so this machine's /sys is not read.
-await mkdir(sysfsRoot)
+const {dumpFile, sysfsRoot} = await writeSfSource(dir, dump)
 const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
 process.stderr.write(`load average before: ${load}\n`)
 
@@ -250,7 +146,6 @@ for (let round = 0; round < RUNS; round++) {
   processStart.push(await timeProgram(process.execPath, [cli, '--version']))
 }
 
-const sandbox = await startSandbox({dir: path.join(dir, 'sandbox'), chassis: ['hv1']})
 const server: number[] = []
 const oneShot: number[] = []
 const status: number[] = []
@@ -258,24 +153,17 @@ const vsctlShow: number[] = []
 const watcherRss: number[] = []
 const watcherPeak: number[] = []
 const watcherSettled: number[] = []
-let ovs: OvsdbClient | undefined
-let nb: OvsdbClient | undefined
+let bench: SfChassis | undefined
 try {
-  const hv1 = sandbox.chassis[0]!
-  ovs = await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', timeoutMs: WAIT_MS})
-  nb = await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: WAIT_MS})
-  const bench: Bench = {sandbox, ovs, dumpFile, sysfsRoot}
-  // ovs-vswitchd adds the 4,000 dummy ports one by one, minutes on two shared cores, and ovn-controller
-  // then claims them: both are stopped, so the local server only stores the rows, for the one-shot
-  // and for the server alone. (Started again with 4,000 ports, ovs-vswitchd did not finish its
-  // start within 10 minutes here, so status is timed on the unclaimed chassis.)
-  for (const daemon of DATAPATH_DAEMONS) await killSandboxDaemon(sandbox, `${hv1.name}/${daemon}`)
-  await requestSfs(nb, sandbox.nbDb)
+  // (Started again with 4,000 ports, ovs-vswitchd did not finish its start within 10 minutes
+  // here, so status is timed on the unclaimed chassis.)
+  bench = await startSfChassis(dir, dump, {dumpFile, sysfsRoot})
+  const hv1 = bench.sandbox.chassis[0]!
   for (let round = 1; round <= RUNS; round++) {
     process.stderr.write(`round ${round} of ${RUNS}: the server alone, the one-shot, the watcher\n`)
     server.push(await serverTimeMs(bench))
     await unplugAll(bench)
-    oneShot.push(await oneShotMs(bench))
+    oneShot.push(await oneShotMs(bench, cli))
     await unplugAll(bench)
     const watcher = await watcherRssMb(bench)
     watcherRss.push(watcher.rssMb)
@@ -291,7 +179,7 @@ try {
     vsctlShow.push(await timeProgram('ovs-vsctl', [`--db=${hv1.db}`, 'show']))
   }
 } finally {
-  await Promise.allSettled([ovs?.close(), nb?.close()])
+  await bench?.ovs.close()
   await stopSandbox(path.join(dir, 'sandbox'))
 }
 
