@@ -28,6 +28,11 @@ export interface LocalChassisOptions {
    * needs it (status, for the rest of the Southbound DB) can start at once.
    */
   onSouthbound?(southbound: OvsdbClient): void
+  /**
+   * Called once the local Open_vSwitch DB is connected, before any read is sent, so a writer
+   * (reconcile) can ask for its lock in the same flight as the reads instead of after them.
+   */
+  onLocalDb?(ovs: OvsdbClient): void
 }
 
 export const LOCAL_OVS_DB = 'local Open_vSwitch DB'
@@ -138,6 +143,7 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
     const ovs = await connectDatabase(localOvsRemote(settings), 'Open_vSwitch', {...settings, leaderOnly: false}, {reconnect})
     let sb: OvsdbClient | undefined
     try {
+      options.onLocalDb?.(ovs)
       // The bridge's rows are the slowest read of all and need nothing from the root row: ask for
       // them right behind it, on the same connection, so the server answers the root row first.
       const rootMonitoring = ovs.monitor<RootTables>({Open_vSwitch: {columns: COLUMNS.Open_vSwitch}})

@@ -5,7 +5,7 @@ import {writeRefusal, WriteRefusedError} from '../lib/write-refusal.js'
 import {OVN_PLUGGED} from '../ovn/keys.js'
 import {LOCAL_OVS_DB, LocalChassis} from '../ovn/local-chassis.js'
 import type {LocalChassisView} from '../ovn/local-view.js'
-import {ConstraintViolation, TransactionError} from '../ovsdb/index.js'
+import {ConstraintViolation, type OvsdbClient, TransactionError} from '../ovsdb/index.js'
 import {addPlanToTransaction} from './apply.js'
 import {isUnsettled, type Plan, planReconcile, type ProviderLookup} from './plan.js'
 
@@ -78,16 +78,27 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   }
 
   static async open(options: ReconcilerOptions): Promise<Reconciler> {
+    let locking: Promise<unknown> | undefined
     const local = await LocalChassis.open({
       settings: options.settings,
       ...(options.chassis === undefined ? {} : {chassis: options.chassis}),
       ...(options.allowForeignChassis === undefined ? {} : {allowForeignChassis: options.allowForeignChassis}),
       reconnect: options.watch,
       ...(options.interfaceState ? {interfaceState: true} : {}),
+      // Asked for beside the reads, not after them: one round trip less before the pass.
+      ...(options.dryRun
+        ? {}
+        : {
+            onLocalDb: (ovs: OvsdbClient) => {
+              locking = ovs.lock(RECONCILE_LOCK)
+              // Awaited by start(); a failed open closes the connection, which fails it too.
+              locking.catch(() => {})
+            },
+          }),
     })
     const reconciler = new Reconciler(options, local)
     try {
-      await reconciler.start()
+      await reconciler.start(locking)
       return reconciler
     } catch (error) {
       await local.close()
@@ -113,7 +124,8 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.local.integrationBridge
   }
 
-  private async start(): Promise<void> {
+  /** Follows the chassis; unless this is a dry run, takes the lock `locking` asked for. */
+  private async start(locking: Promise<unknown> | undefined): Promise<void> {
     this.local.on('changed', () => this.emit('changed'))
     this.local.on('problem', (message) => this.emit('status', message))
     this.local.on('connection', (name, up) => {
@@ -128,10 +140,10 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
       this.emit('connection', name, up)
     })
-    if (!this.options.dryRun) await this.takeLock()
+    if (locking) await this.takeLock(locking)
   }
 
-  private async takeLock(): Promise<void> {
+  private async takeLock(locking: Promise<unknown>): Promise<void> {
     const {ovs} = this.local
     ovs.on('locked', (name) => {
       if (name !== RECONCILE_LOCK) return
@@ -144,9 +156,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       this.holdsLock = false
       this.emit('status', `the ${RECONCILE_LOCK} lock was stolen; standing by`)
     })
-    this.holdsLock = await ovs.lock(RECONCILE_LOCK).catch((error: unknown) => {
+    await locking.catch((error: unknown) => {
       throw this.refusedOr(error)
     })
+    // As the client tracks it: a 'locked' that came before the listeners above counts too.
+    this.holdsLock = ovs.holdsLock(RECONCILE_LOCK)
   }
 
   /** A write the local OVS DB refused, as a one-line server error (exit 4); any other error unchanged. */
@@ -189,9 +203,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
       const tx = this.local.ovs.transaction()
       addPlanToTransaction(tx, plan.actions, {bridgeUuid: view.bridgeUuid, lock: RECONCILE_LOCK})
-      if (!this.options.watch) await this.local.pauseBridge()
+      // Sent right before the commit, and not waited for: the server answers a connection's
+      // requests in order, so it stops following the bridge before it applies the commit.
+      const pausing = this.options.watch ? undefined : this.local.pauseBridge()
       try {
-        await tx.commit()
+        await Promise.all([pausing, tx.commit()])
         notifyProviders(plan, this.options.providers)
         return {view, plan, applied: true, converged: !plan.entries.some(isUnsettled)}
       } catch (error) {
