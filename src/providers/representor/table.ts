@@ -254,12 +254,12 @@ function hasNetdev(representor: Representor): representor is NamedRepresentor {
   return Boolean(representor.netdev)
 }
 
-function usable(representor: Representor, what: string): PrepareResult<NamedRepresentor> {
-  if (!hasNetdev(representor)) return {ok: false, reason: `${what} is devlink port ${representor.devlinkPort}, which has no netdev yet`}
+function usable(representor: Representor, what: () => string): PrepareResult<NamedRepresentor> {
+  if (!hasNetdev(representor)) return {ok: false, reason: `${what()} is devlink port ${representor.devlinkPort}, which has no netdev yet`}
   if (representor.awaitingRename) {
     return {
       ok: false,
-      reason: `${what} is still named ${representor.netdev}, a kernel name udev is expected to replace (phys_port_name ${representor.physPortName}); waiting for the rename`,
+      reason: `${what()} is still named ${representor.netdev}, a kernel name udev is expected to replace (phys_port_name ${representor.physPortName}); waiting for the rename`,
     }
   }
 
@@ -270,23 +270,23 @@ function usable(representor: Representor, what: string): PrepareResult<NamedRepr
  * An SF carries traffic only once the operator activated it (state active) and a driver bound it
  * (opstate attached), and only a host's (external) SF is one a host port asks for.
  */
-function usableSf(sf: Representor, what: string): PrepareResult<NamedRepresentor> {
+function usableSf(sf: Representor, what: () => string): PrepareResult<NamedRepresentor> {
   const port = sf.devlinkPort
   if (!sf.external) {
-    return {ok: false, reason: `${what} is devlink port ${port}, a local SF of the DPU itself (controller ${sf.controller}, not external): it is never plugged for a host port`}
+    return {ok: false, reason: `${what()} is devlink port ${port}, a local SF of the DPU itself (controller ${sf.controller}, not external): it is never plugged for a host port`}
   }
 
   if (sf.state !== 'active') {
     return {
       ok: false,
-      reason: `${what} (devlink port ${port}) is not active (function state ${sf.state ?? 'not reported'}, opstate ${sf.opstate ?? 'not reported'}); activate it on the DPU with: devlink port function set ${port} state active`,
+      reason: `${what()} (devlink port ${port}) is not active (function state ${sf.state ?? 'not reported'}, opstate ${sf.opstate ?? 'not reported'}); activate it on the DPU with: devlink port function set ${port} state active`,
     }
   }
 
   if (sf.opstate !== 'attached') {
     return {
       ok: false,
-      reason: `${what} (devlink port ${port}) is active but not attached (opstate ${sf.opstate ?? 'not reported'}): no driver on the host has bound it yet; devlink port show ${port} says when it is`,
+      reason: `${what()} (devlink port ${port}) is active but not attached (opstate ${sf.opstate ?? 'not reported'}): no driver on the host has bound it yet; devlink port show ${port} says when it is`,
     }
   }
 
@@ -322,17 +322,18 @@ function lookupPf(table: RepresentorTable, pfMac: string): PrepareResult<Represe
  */
 export function lookupRepresentor(table: RepresentorTable, pfMac: string, child: PfFunction | undefined): PrepareResult<NamedRepresentor> {
   const found = lookupPf(table, pfMac)
-  if (!found.ok || child === undefined) return found.ok ? usable(found.value, `the PF representor for pf-mac ${pfMac}`) : found
+  if (!found.ok || child === undefined) return found.ok ? usable(found.value, () => `the PF representor for pf-mac ${pfMac}`) : found
 
   const pf = found.value
   const siblings = table.index.functionsOfPf.get(pciFunction(pf.device, pf.controller, pf.pf))
   const numbered = child.flavour === 'vf' ? siblings?.vfs : siblings?.sfs
   const matches = numbered?.get(child.number) ?? []
-  const what = `${child.flavour.toUpperCase()} representor for pf-mac ${pfMac} ${child.flavour} ${child.number}`
+  // Words for a refusal only: built when one is given, not for each of thousands of lports plugged.
+  const what = () => `${child.flavour.toUpperCase()} representor for pf-mac ${pfMac} ${child.flavour} ${child.number}`
   if (matches.length === 0) {
     const plural = `${child.flavour.toUpperCase()}s`
     const has = numbered?.size ? `that PF has ${plural} ${describeNumbers(numbered)}` : `that PF has no ${plural.slice(0, 2)} representors`
-    return {ok: false, reason: `no ${what} (${has})`}
+    return {ok: false, reason: `no ${what()} (${has})`}
   }
 
   if (matches.length > 1) {
@@ -340,5 +341,6 @@ export function lookupRepresentor(table: RepresentorTable, pfMac: string, child:
   }
 
   const representor = matches[0]!
-  return child.flavour === 'sf' ? usableSf(representor, `the ${what}`) : usable(representor, `the ${what}`)
+  const theOne = () => `the ${what()}`
+  return child.flavour === 'sf' ? usableSf(representor, theOne) : usable(representor, theOne)
 }
