@@ -110,24 +110,26 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
   private async reconcile(flags: ReconcileFlags, logFormat: LogFormat, metrics: WatcherMetrics | undefined): Promise<ReconcileResult | undefined> {
     const settings = connectionSettings(flags)
     const providers = await loadProviders({...providerRegistryOptions(flags), initialise: false})
+    // The providers' init (say, reading and indexing a devlink dump) runs while the servers
+    // prepare this chassis's bindings, once every read is asked for: started earlier, its CPU
+    // work would hold up the round trips the reads take. A failure is recorded, never thrown.
+    let initialising: Promise<void> | undefined
+    const initialise = () => (initialising ??= providers.initialise())
     let reconciler: Reconciler
     try {
-      // The providers' init (say, reading and indexing a devlink dump) runs while the servers
-      // answer the reads; an init failure is recorded on the provider, never thrown.
-      ;[reconciler] = await Promise.all([
-        Reconciler.open({
-          settings,
-          ...(flags.chassis ? {chassis: flags.chassis} : {}),
-          allowForeignChassis: flags['allow-foreign-chassis'],
-          providers,
-          replace: flags.replace,
-          dryRun: flags['dry-run'],
-          watch: flags.watch,
-          // Status's states need each interface's ofport and error: the metrics count them.
-          ...(metrics ? {interfaceState: true} : {}),
-        }),
-        providers.initialise(),
-      ])
+      reconciler = await Reconciler.open({
+        settings,
+        ...(flags.chassis ? {chassis: flags.chassis} : {}),
+        allowForeignChassis: flags['allow-foreign-chassis'],
+        providers,
+        replace: flags.replace,
+        dryRun: flags['dry-run'],
+        watch: flags.watch,
+        // Status's states need each interface's ofport and error: the metrics count them.
+        ...(metrics ? {interfaceState: true} : {}),
+        onReadsSent: () => void initialise(),
+      })
+      await initialise()
     } catch (error) {
       await providers.destroy()
       throw error

@@ -33,6 +33,12 @@ export interface LocalChassisOptions {
    * (reconcile) can ask for its lock in the same flight as the reads instead of after them.
    */
   onLocalDb?(ovs: OvsdbClient): void
+  /**
+   * Called once every initial read is asked for, while the slowest (this chassis's bindings) is
+   * still to come: a caller with work of its own (reconcile's providers' init) starts it then,
+   * in the wait, instead of holding up the round trips before it.
+   */
+  onReadsSent?(): void
 }
 
 export const LOCAL_OVS_DB = 'local Open_vSwitch DB'
@@ -167,7 +173,9 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
           options.onSouthbound?.(sb)
           const chassisMonitor = await sb.monitor<ChassisTables>({Chassis: {columns: COLUMNS.Chassis, where: [['name', '==', chassisName]]}})
           const selection = selectBindings(chassisMonitor.replica.table('Chassis'), chassisName)
-          return {chassisName, chassisMonitor, selection, bindingMonitor: await monitorBindings(sb, selection)}
+          const bindingMonitoring = monitorBindings(sb, selection)
+          options.onReadsSent?.()
+          return {chassisName, chassisMonitor, selection, bindingMonitor: await bindingMonitoring}
         })(),
       ])
       const local = new LocalChassis(settings, ovs, rootMonitor, bridgeMonitor, sb!, southbound.chassisMonitor)

@@ -39,6 +39,8 @@ export interface ReconcilerOptions {
   watch: boolean
   /** Also follow each interface's ofport and error, for the watcher's metrics. */
   interfaceState?: boolean
+  /** See LocalChassisOptions.onReadsSent: work to start while the slowest read is on its way. */
+  onReadsSent?(): void
 }
 
 export interface PassResult {
@@ -85,6 +87,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       ...(options.allowForeignChassis === undefined ? {} : {allowForeignChassis: options.allowForeignChassis}),
       reconnect: options.watch,
       ...(options.interfaceState ? {interfaceState: true} : {}),
+      ...(options.onReadsSent ? {onReadsSent: options.onReadsSent} : {}),
       // Asked for beside the reads, not after them: one round trip less before the pass.
       ...(options.dryRun
         ? {}
