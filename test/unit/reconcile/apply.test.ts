@@ -47,7 +47,6 @@ describe('addPlanToTransaction', () => {
         'uuid-name': 'iface0',
         row: {
           name: 'vf3',
-          type: '',
           options: ['map', [['vif-plug-dummy-option', 'value']]],
           external_ids: ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]],
           mtu_request: 1500,
@@ -55,6 +54,18 @@ describe('addPlanToTransaction', () => {
       },
       {op: 'insert', table: 'Port', 'uuid-name': 'port0', row: {name: 'vf3', interfaces: ['named-uuid', 'iface0']}},
       {op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', BRIDGE]]], mutations: [['ports', 'insert', ['named-uuid', 'port0']]]},
+    ])
+  })
+
+  it('creates with only the columns that differ from what an insert gets by default (type "", no options, no mtu_request)', () => {
+    const tx = transaction()
+    const plain: DesiredInterface = {name: 'c1pf0sf7', type: '', options: {}, externalIds: {'iface-id': 'lsp7', 'ovn-plugged': 'representor'}}
+    const internal: DesiredInterface = {...plain, name: 'int0', type: 'internal', externalIds: {'iface-id': 'lsp8', 'ovn-plugged': 'dummy'}}
+    addPlanToTransaction(tx, [{kind: 'create', lport: 'lsp7', desired: plain}, {kind: 'create', lport: 'lsp8', desired: internal}], {bridgeUuid: BRIDGE})
+    const rows = tx.operations.filter((operation) => operation.op === 'insert' && operation.table === 'Interface').map((operation) => operation.row)
+    expect(rows).toEqual([
+      {name: 'c1pf0sf7', external_ids: ['map', [['iface-id', 'lsp7'], ['ovn-plugged', 'representor']]]},
+      {name: 'int0', type: 'internal', external_ids: ['map', [['iface-id', 'lsp8'], ['ovn-plugged', 'dummy']]]},
     ])
   })
 
