@@ -125,8 +125,8 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
         replace: flags.replace,
         dryRun: flags['dry-run'],
         watch: flags.watch,
-        // Status's states need each interface's ofport and error: the metrics count them.
-        ...(metrics ? {interfaceState: true} : {}),
+        // Status's states need each interface's ofport and error and each binding's claim and up: the metrics count them.
+        ...(metrics ? {daemonState: true} : {}),
         onReadsSent: () => void initialise(),
       })
       await initialise()

@@ -8,7 +8,7 @@ import {settleAll} from '../lib/settle.js'
 import type {Condition, Monitor, OvsdbClient} from '../ovsdb/index.js'
 import {type ChassisNames, findChassis, isNamedBy} from './chassis.js'
 import {chassisNames, findBridge, localChassisView, type LocalChassisView, requestedHere, type RowSource} from './local-view.js'
-import {type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, type SouthboundTables} from './rows.js'
+import {BINDING_STATE_COLUMNS, type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, type SouthboundTables} from './rows.js'
 
 export interface LocalChassisOptions {
   settings: ConnectionSettings
@@ -21,8 +21,12 @@ export interface LocalChassisOptions {
   allowForeignChassis?: boolean
   /** Keep the connections up through server restarts (reconcile --watch, status --watch). */
   reconnect: boolean
-  /** Also follow each interface's ofport and error (INTERFACE_STATE_COLUMNS), for status and the watcher's metrics. */
-  interfaceState?: boolean
+  /**
+   * Also follow what the daemons report: each interface's ofport and error
+   * (INTERFACE_STATE_COLUMNS) and each binding's claim and up (BINDING_STATE_COLUMNS), for
+   * status and the watcher's metrics, which classify ports by them.
+   */
+  daemonState?: boolean
   /**
    * Called once the Southbound connection is up, before the slow reads finish, so a reader that
    * needs it (status, for the rest of the Southbound DB) can start at once.
@@ -111,8 +115,9 @@ async function chooseChassis(sb: OvsdbClient, systemId: string | undefined, opti
   return findChassis(rows, requested)?.name ?? requested
 }
 
-function monitorBindings(sb: OvsdbClient, selection: BindingSelection): Promise<Monitor<BindingTables>> {
-  return sb.monitor<BindingTables>({Port_Binding: {columns: COLUMNS.Port_Binding, where: selection.where}})
+function monitorBindings(sb: OvsdbClient, selection: BindingSelection, daemonState: boolean): Promise<Monitor<BindingTables>> {
+  const columns = daemonState ? COLUMNS.Port_Binding : COLUMNS.Port_Binding.filter((column) => !(BINDING_STATE_COLUMNS as readonly string[]).includes(column))
+  return sb.monitor<BindingTables>({Port_Binding: {columns, where: selection.where}})
 }
 
 /**
@@ -139,6 +144,8 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
     private readonly bridgeMonitor: Monitor<BridgeTables>,
     private readonly sb: OvsdbClient,
     private readonly chassisMonitor: Monitor<ChassisTables>,
+    /** Whether the bindings are followed with BINDING_STATE_COLUMNS. */
+    private readonly daemonState: boolean,
   ) {
     super()
   }
@@ -153,7 +160,8 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
       // The bridge's rows are the slowest read of all and need nothing from the root row: ask for
       // them right behind it, on the same connection, so the server answers the root row first.
       const rootMonitoring = ovs.monitor<RootTables>({Open_vSwitch: {columns: COLUMNS.Open_vSwitch}})
-      const interfaceColumns = [...COLUMNS.Interface, ...(options.interfaceState ? INTERFACE_STATE_COLUMNS : [])]
+      const daemonState = options.daemonState ?? false
+      const interfaceColumns = [...COLUMNS.Interface, ...(daemonState ? INTERFACE_STATE_COLUMNS : [])]
       const bridgeMonitoring = ovs.monitor<BridgeTables>({Bridge: {columns: COLUMNS.Bridge}, Port: {columns: COLUMNS.Port}, Interface: {columns: interfaceColumns}})
       // Awaited below; if the root row fails us first, it fails with the connection we close.
       bridgeMonitoring.catch(() => {})
@@ -173,12 +181,12 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
           options.onSouthbound?.(sb)
           const chassisMonitor = await sb.monitor<ChassisTables>({Chassis: {columns: COLUMNS.Chassis, where: [['name', '==', chassisName]]}})
           const selection = selectBindings(chassisMonitor.replica.table('Chassis'), chassisName)
-          const bindingMonitoring = monitorBindings(sb, selection)
+          const bindingMonitoring = monitorBindings(sb, selection, daemonState)
           options.onReadsSent?.()
           return {chassisName, chassisMonitor, selection, bindingMonitor: await bindingMonitoring}
         })(),
       ])
-      const local = new LocalChassis(settings, ovs, rootMonitor, bridgeMonitor, sb!, southbound.chassisMonitor)
+      const local = new LocalChassis(settings, ovs, rootMonitor, bridgeMonitor, sb!, southbound.chassisMonitor, daemonState)
       local.chassisName = southbound.chassisName
       local.localSystemId = identity.systemId
       await local.start(southbound.selection, southbound.bindingMonitor)
@@ -256,7 +264,7 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
     const previous = this.bindingMonitor
     this.bindingMonitor = undefined
     await previous?.cancel().catch(() => undefined)
-    const monitor = await monitorBindings(this.sb, selection)
+    const monitor = await monitorBindings(this.sb, selection, this.daemonState)
     if (this.bindingConditions !== selection.key) {
       await monitor.cancel().catch(() => undefined)
       return

@@ -27,7 +27,7 @@ export interface ChassisRow extends RowBase {
   other_config: StringMap
 }
 
-/** OVN_Southbound Port_Binding. */
+/** OVN_Southbound Port_Binding; chassis and up are there only when BINDING_STATE_COLUMNS are read. */
 export interface PortBindingRow extends RowBase {
   logical_port: string
   type: string
@@ -35,8 +35,8 @@ export interface PortBindingRow extends RowBase {
   /** Chassis uuids. */
   requested_chassis: string | undefined
   requested_additional_chassis: string[]
-  chassis: string | undefined
-  up: boolean | undefined
+  chassis?: string | undefined
+  up?: boolean | undefined
 }
 
 /** OVN_Northbound NB_Global: the change counter the daemons echo as they catch up. */
@@ -132,6 +132,13 @@ export const COLUMNS = {
  * a large plug brings to a reconciler.
  */
 export const INTERFACE_STATE_COLUMNS = ['ofport', 'error'] as const satisfies readonly ColumnName<InterfaceRow>[]
+
+/**
+ * What ovn-controller reports on each Port_Binding, its claim and whether the port is up:
+ * status, plug and the watcher's metrics read it, a reconcile pass does not. Following it
+ * would bring a reconciler an update for every port claimed, and a one-shot a larger read.
+ */
+export const BINDING_STATE_COLUMNS = ['chassis', 'up'] as const satisfies readonly ColumnName<PortBindingRow>[]
 
 /** The rows of `table` that meet every condition (all of them without one), with the table's columns. */
 export function selectRows<N extends keyof AllTables>(client: OvsdbClient, table: N, where?: readonly Condition[]): Promise<AllTables[N][]>

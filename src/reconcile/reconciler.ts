@@ -37,8 +37,8 @@ export interface ReconcilerOptions {
    * back its own commit, since decoding the update of a large commit costs more than the commit.
    */
   watch: boolean
-  /** Also follow each interface's ofport and error, for the watcher's metrics. */
-  interfaceState?: boolean
+  /** Also follow what the daemons report (LocalChassisOptions.daemonState), for the watcher's metrics. */
+  daemonState?: boolean
   /** See LocalChassisOptions.onReadsSent: work to start while the slowest read is on its way. */
   onReadsSent?(): void
 }
@@ -86,7 +86,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       ...(options.chassis === undefined ? {} : {chassis: options.chassis}),
       ...(options.allowForeignChassis === undefined ? {} : {allowForeignChassis: options.allowForeignChassis}),
       reconnect: options.watch,
-      ...(options.interfaceState ? {interfaceState: true} : {}),
+      ...(options.daemonState ? {daemonState: true} : {}),
       ...(options.onReadsSent ? {onReadsSent: options.onReadsSent} : {}),
       // Asked for beside the reads, not after them: one round trip less before the pass.
       ...(options.dryRun

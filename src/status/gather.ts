@@ -150,7 +150,7 @@ export class StatusSource extends EventEmitter<{changed: []}> {
         ...(scope.chassis ? {chassis: scope.chassis} : {}),
         ...(scope.allowForeignChassis ? {allowForeignChassis: true} : {}),
         reconnect,
-        interfaceState: true,
+        daemonState: true,
         onSouthbound: southboundUp,
       }).then((value) => (localChassis = value))
       // The connection, or LocalChassis's own failure when it fails before connecting.

@@ -86,6 +86,29 @@ describe('LocalChassis against real servers', () => {
     }
   })
 
+  it("reads each binding's claim and up only when asked for the daemons' state (status, the watcher's metrics), not for a reconcile pass", async () => {
+    await sb.transaction().update('Port_Binding', [['logical_port', '==', 'by-row']], {chassis: hv1Uuid, up: true}).commit()
+    const byRow = async (daemonState: boolean) => {
+      const local = await LocalChassis.open({settings: settings(), reconnect: false, daemonState})
+      try {
+        await local.whenComplete(10_000)
+        return local.view().bindings.find((binding) => binding.logicalPort === 'by-row')
+      } finally {
+        await local.close()
+      }
+    }
+
+    try {
+      expect(await byRow(true)).toMatchObject({chassis: hv1Uuid, up: true})
+      const planned = await byRow(false)
+      expect(planned).toMatchObject({logicalPort: 'by-row', requestedChassis: hv1Uuid})
+      expect(planned).not.toHaveProperty('chassis')
+      expect(planned).not.toHaveProperty('up')
+    } finally {
+      await sb.transaction().update('Port_Binding', [['logical_port', '==', 'by-row']], {chassis: [], up: []}).commit()
+    }
+  })
+
   it('follows the Chassis row: a new hostname selects the bindings that name it, and drops those naming the old one', async () => {
     const local = await LocalChassis.open({settings: settings(), reconnect: false})
     try {
