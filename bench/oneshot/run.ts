@@ -3,9 +3,11 @@
  * floor, in one run, side by side: one sandbox chassis asked for N SF lports (default 4,000:
  * 2 PFs x 2,000 host SFs, test/helpers/sf-dump.ts), none plugged, ovs-vswitchd and
  * ovn-controller stopped (bench/density/sf-chassis.ts). Each round, taking turns:
- *   - one-shot `reconcile` wall time, by this tree's CLI and by each --against tree's
- *     (another checkout's build, say main's: DIR/bin/run.cjs), the trees' order rotating from
- *     round to round; each checked by the local DB's records to plug all in one transaction;
+ *   - one-shot `reconcile` wall time and CPU time (user + sys: what the process itself did,
+ *     which the load on a shared machine moves less than the wall time), by this tree's CLI
+ *     and by each --against tree's (another checkout's build, say main's: DIR/bin/run.cjs),
+ *     the trees' order rotating from round to round; each checked by the local DB's records to
+ *     plug all in one transaction;
  *   - the floor under it, measured piece by piece:
  *       - the CLI loaded and nothing done: `reconcile --log-format json`, which oclif parses
  *         and the command refuses (exit 2) before it opens anything;
@@ -29,6 +31,7 @@ import {chassisNames, requestedHere} from '../../src/ovn/local-view.js'
 import {COLUMNS, type OvsTables, type SouthboundTables} from '../../src/ovn/rows.js'
 import {stopSandbox} from '../../src/sandbox/sandbox.js'
 import {generateSfDump} from '../../test/helpers/sf-dump.js'
+import {childrenCpuSeconds} from '../timing.js'
 import {median, oneShotMs, serverTimeMs, type SfChassis, startSfChassis, timeProgram, unplugAll, WAIT_MS, writeSfSource} from '../density/sf-chassis.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -97,6 +100,7 @@ const samples = {
   reads: [] as number[],
   nodeBare: [] as number[],
   oneShot: trees.map(() => [] as number[]),
+  oneShotCpu: trees.map(() => [] as number[]),
   cliLoaded: trees.map(() => [] as number[]),
   processStart: trees.map(() => [] as number[]),
 }
@@ -112,7 +116,9 @@ try {
     samples.reads.push(await readsMs(chassis.ovs, sb))
     for (let turn = 0; turn < trees.length; turn++) {
       const index = (round + turn) % trees.length
+      const cpuBefore = await childrenCpuSeconds()
       samples.oneShot[index]!.push(await oneShotMs(chassis, trees[index]!.cli))
+      samples.oneShotCpu[index]!.push(((await childrenCpuSeconds()) - cpuBefore) * 1000)
       await unplugAll(chassis)
     }
 
@@ -139,6 +145,7 @@ const perTree = trees.map((tree, index) => {
   return {
     ...tree,
     oneShotMs: oneShot,
+    oneShotCpuMs: median(samples.oneShotCpu[index]!),
     cliLoadedMs: cliLoaded,
     processStartMs: processStart,
     floorMs: floor,
@@ -164,6 +171,7 @@ const spread = (values: readonly number[]) => `${ms(median(values))} (${values.m
 const rows: string[][] = [
   ['', ...trees.map((tree) => tree.label)],
   ['one-shot reconcile (rounds)', ...trees.map((_, index) => spread(samples.oneShot[index]!))],
+  ['  its CPU time, user + sys (rounds)', ...trees.map((_, index) => spread(samples.oneShotCpu[index]!))],
   ['  / (server alone + process start): target <= 1.5', ...perTree.map((tree) => tree.ratioToTarget.toFixed(2))],
   ['  / floor', ...perTree.map((tree) => tree.ratioToFloor.toFixed(2))],
   ['floor: CLI loaded + reads + server alone', ...perTree.map((tree) => ms(tree.floorMs))],
