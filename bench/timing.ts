@@ -3,7 +3,11 @@
  * On a shared machine the wall time follows the load; the CPU time (user + sys) of the command
  * itself varies much less, so both are printed.
  */
+import {execFile} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
+import {promisify} from 'node:util'
+
+const exec = promisify(execFile)
 
 /** CPU seconds of this process's children that have ended (Linux: cutime and cstime in /proc, in 1/100 s). */
 export async function childrenCpuSeconds(): Promise<number> {
@@ -13,6 +17,24 @@ export async function childrenCpuSeconds(): Promise<number> {
 
 export function median(samples: readonly number[]): number {
   return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!
+}
+
+/** The runtime's bare start: the median wall time of `node -e 0` over `runs` starts, in ms. */
+export async function bareStartMs(node: string, runs = 9): Promise<number> {
+  const samples: number[] = []
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now()
+    await exec(node, ['-e', '0'])
+    samples.push(performance.now() - started)
+  }
+
+  return median(samples)
+}
+
+/** The runtime's bare RSS: what `node -e` reports for itself at the end of a start, in MB. */
+export async function bareRssMb(node: string): Promise<number> {
+  const {stdout} = await exec(node, ['-e', 'process.stdout.write(String(process.memoryUsage.rss()))'])
+  return Number(stdout) / 1024 / 1024
 }
 
 export interface Measured {
