@@ -59,7 +59,7 @@ export interface Measured {
 type CommitSplit = Pick<Measured, 'northdPlugMs' | 'plugWatcherAfterSbMs' | 'plugOvnControllerAfterSbMs' | 'northdUnplugMs' | 'unplugWatcherAfterSbMs'>
 
 /** The sandbox's standalone database files (its layout: sandbox.ts). */
-export function databaseFiles(sandbox: Sandbox): {nb: string; sb: string; chassis: string[]} {
+function databaseFiles(sandbox: Sandbox): {nb: string; sb: string; chassis: string[]} {
   return {
     nb: path.join(sandbox.dir, 'nb', 'nb.db'),
     sb: path.join(sandbox.dir, 'sb', 'sb.db'),
@@ -212,7 +212,11 @@ export function lportRow(lport: string, chassis: string): Record<string, unknown
   return {name: lport, options: {'requested-chassis': chassis, 'vif-plug-type': 'dummy', 'vif-plug-mtu-request': '1500'}}
 }
 
-/** One NB transaction: a switch per chassis (`<tag>-<chassis>`), with n lports each requested for that chassis. */
+/**
+ * One NB transaction: a switch per chassis (`<tag>-<chassis>`), with n lports each requested for
+ * that chassis, named `<tag>-<chassis>-<index>`: keep the tag short, the dummy provider's netdev is
+ * the lport's name cut to 15 characters.
+ */
 export async function requestPorts(nb: OvsdbClient, n: number, chassis: string[], tag: string): Promise<void> {
   const tx = nb.transaction()
   for (const name of chassis) {
@@ -379,7 +383,7 @@ export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Pro
     const env = {OVS_RUNDIR: hv1.dir}
     // (b) one-shot from a cold start: N requested on hv1, nothing plugged yet.
     const {wallMs: oneShotMs, peakKb: oneShotPeakKb} = await coldOneShot(bench, ours, n, 'cold', {node})
-    if (cpuProfDir !== undefined) await coldOneShot(bench, ours, n, 'profiled', {node, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir]})
+    if (cpuProfDir !== undefined) await coldOneShot(bench, ours, n, 'prof', {node, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir]})
 
     // (a) and (c): the watcher on hv1 against ovn-controller on hv2, fed by one NB transaction.
     const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], env, {node})

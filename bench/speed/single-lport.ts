@@ -82,7 +82,6 @@ export function measureSingleLports({node, plugs, background, idle}: SingleLport
       const idleRss = {lports: idle, watcherRssMb: ((await watcher.rssKb()) ?? Number.NaN) / 1024, ovnControllerRssMb: await rssMb(await daemonPid(sandbox, 'hv2/ovn-controller'))}
 
       // (c) the background, then one lport per chassis at a time, on the background's switches.
-      // Short names: the dummy provider's netdev is the lport's name cut to 15 characters.
       await requestPorts(nb, background - idle, [...CHASSIS], 'bg')
       await plugged(background)
       const result: SingleLports = {plugs: [], unplugs: [], missedUnplugs: {ours: 0, ovnController: 0}, idle: idleRss, watcherPeakRssMb: 0}
