@@ -30,9 +30,12 @@ export interface ProfileSummary {
   scripts: SelfTime[]
 }
 
-/** A script's URL made short: node_modules/<package>, dist/<file>, or node:<module>. */
-function scriptOf(url: string): string {
-  if (url === '') return '(native)'
+/**
+ * A script's URL made short: node_modules/<package>, dist/<file>, or node:<module>. Without a URL,
+ * V8's own entries ((idle), (garbage collector), (program)) stand for themselves, the rest is native.
+ */
+function scriptOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)'
   const modules = url.lastIndexOf('/node_modules/')
   if (modules >= 0) {
     const [scope, name] = url.slice(modules + '/node_modules/'.length).split('/')
@@ -60,7 +63,7 @@ export async function summariseProfile(dir: string, top = 8): Promise<ProfileSum
   for (let index = 0; index < profile.samples.length; index++) {
     const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000
     const {functionName, url, lineNumber} = nodes.get(profile.samples[index]!)!.callFrame
-    const script = scriptOf(url)
+    const script = scriptOf(url, functionName)
     const name = url === '' ? functionName : `${functionName || '(anonymous)'} ${script}:${lineNumber + 1}`
     functions.set(name, (functions.get(name) ?? 0) + ms)
     scripts.set(script, (scripts.get(script) ?? 0) + ms)
