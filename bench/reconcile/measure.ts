@@ -199,9 +199,18 @@ export interface PluggedCounter {
   has(lport: string): boolean
 }
 
+/**
+ * How the bench's own clients connect: no inactivity probe, since a server that ovs-vswitchd or
+ * the bench keeps busy at 10,000 ports can leave a probe unanswered for longer than its interval,
+ * and an observer that lost its monitor would count nothing; and a reconnect if it drops anyway.
+ */
+const BENCH_CLIENT = {timeoutMs: 120_000, probeIntervalMs: 0} as const
+const OBSERVER = {...BENCH_CLIENT, reconnect: true} as const
+
 /** A client following a local Open_vSwitch DB's interfaces, counting those plugged. */
 export async function pluggedCounter(db: string): Promise<PluggedCounter> {
-  const client = await OvsdbClient.connect(db, {database: 'Open_vSwitch', timeoutMs: 60_000})
+  const client = await OvsdbClient.connect(db, {database: 'Open_vSwitch', ...OBSERVER})
+  client.on('disconnected', () => process.stderr.write(`note: the observer of ${db} lost its connection; it reconnects and reads the interfaces again\n`))
   const monitor = await client.monitor({Interface: {columns: ['external_ids']}})
   const plugged = () => [...monitor.replica.table('Interface').rows()].map((row) => row.external_ids as Record<string, string>).filter((ids) => ids[OVN_PLUGGED] !== undefined)
   return {client, monitor, count: () => plugged().length, has: (lport) => plugged().some((ids) => ids[IFACE_ID] === lport)}
@@ -286,8 +295,8 @@ export async function inSandbox<T>(use: (bench: BenchSandbox) => Promise<T>): Pr
   // A start that fails stops what it started itself.
   const sandbox = await startSandbox({dir, chassis: ['hv1', 'hv2'], controllerVifPlug: ['hv2']})
   try {
-    const nb = closeLater(await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', timeoutMs: 120_000}))
-    const sb = closeLater(await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000}))
+    const nb = closeLater(await OvsdbClient.connect(sandbox.nbDb, {database: 'OVN_Northbound', ...BENCH_CLIENT}))
+    const sb = closeLater(await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', ...BENCH_CLIENT}))
     return await use({sandbox, nb, sb, closeLater})
   } finally {
     await Promise.allSettled(clients.map((client) => client.close()))
@@ -325,7 +334,7 @@ async function timeTransaction(client: OvsdbClient, actions: PlanAction[], bridg
 export function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
   return inSandbox(async ({sandbox, nb, sb, closeLater}) => {
     const hv1 = sandbox.chassis[0]!
-    const ovs = closeLater(await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', timeoutMs: 120_000}))
+    const ovs = closeLater(await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', ...BENCH_CLIENT}))
     await requestPorts(nb, n, ['hv1'], 'floor')
     await waitForSb(sb, n)
     const providers = await loadProviders({only: ['dummy']})
