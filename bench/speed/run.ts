@@ -71,6 +71,14 @@ const progress = (line: string) => {
 }
 
 const profiles: {title: string; summary: ProfileSummary}[] = []
+const file = path.join(root, 'bench', 'results', 'speed.json')
+await mkdir(path.dirname(file), {recursive: true})
+const loadAverages = () => ({start: loads[0]!, end: os.loadavg()[0]!, max: Math.max(...loads, os.loadavg()[0]!)})
+const measured: Record<string, unknown> = {}
+/** Writes what is measured so far: a run stopped part-way leaves the targets it finished. */
+const save = (complete: boolean) =>
+  writeFile(file, `${JSON.stringify({date: startedAt.toISOString(), commit, runtime, cpus: os.cpus().length, load: loadAverages(), sizes, runs: RUNS, complete, targets, ...measured, profiles}, (key, value: unknown) => (value instanceof Map ? Object.fromEntries(value) : value), 2)}\n`)
+
 const profile = async (title: string, dir: string) => profiles.push({title, summary: await summariseProfile(dir)})
 
 /** One line of the table: a target as the issue words it, ours against the other side or floor. */
@@ -102,6 +110,8 @@ for (const row of everyday.rows.filter((candidate) => EVERYDAY.includes(candidat
 }
 
 for (const [name, dir] of everyday.profiles) if (EVERYDAY.includes(name)) await profile(`(e) ${name}`, dir)
+measured.everyday = everyday
+await save(false)
 
 // (c) and (f) idle.
 progress(`(c) ${values.plugs} single plugs and unplugs with ${values.background} in the background; (f) idle with ${values.idle}`)
@@ -140,6 +150,8 @@ targets.push({
   met: single.idle.watcherRssMb <= 60,
   floors: `node -e: ${mb(bareRss)}`,
 })
+measured.single = single
+await save(false)
 
 // (a), (b), (d), (f) at each size.
 interface Sized {
@@ -159,6 +171,7 @@ for (const n of sizes) {
   }
 
   sized.push({n, runs})
+  measured.sized = sized
   const mid = medianRow(runs)
   const of = (pick: (r: Sized['runs'][0]) => number | null) => median(runs.map(pick))
   const unplugFloor = (r: Measured) => (r.northdUnplugMs === null ? null : r.northdUnplugMs + r.serverRemoveMs)
@@ -209,6 +222,7 @@ for (const n of sizes) {
     met: n === 10_000 ? mid.watcherPeakRssMb <= 120 : null,
     floors: `node -e: ${mb(bareRss)}`,
   })
+  await save(false)
 }
 
 // (g) at the largest size.
@@ -226,18 +240,17 @@ targets.push({
   floors: `node -e 0 ${s(status.node)}; ovn-sbctl show ${s(status.sbctl)}`,
 })
 if (status.profile !== undefined) await profile(`(g) status at ${largest}`, status.profile)
+measured.status = status
 
 targets.sort((x, y) => x.id.localeCompare(y.id))
 const header: Target = {id: '#', what: 'what', ours: 'ours', against: 'against (other side / floor)', ratio: null, target: 'target', met: null, floors: 'floors measured beside it'}
 const cells = (t: Target, isHeader = false) => [t.id, t.what, t.ours, t.against, isHeader ? 'ratio' : t.ratio === null ? '' : t.ratio.toFixed(2), t.target, isHeader ? 'met' : t.met === null ? '-' : t.met ? 'yes' : 'NO', t.floors]
 const table = [cells(header, true), ...targets.map((t) => cells(t))]
 const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)))
-const load = {start: loads[0]!, end: os.loadavg()[0]!, max: Math.max(...loads)}
+const load = loadAverages()
 console.log(`ovn-vif-ctl ${commit} on Node.js ${runtime}; ${os.cpus().length} CPUs; load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end (${load.max.toFixed(1)} at most); ${startedAt.toISOString()}`)
 for (const line of table) console.log(line.map((cell, column) => (column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd())
 for (const {title, summary} of profiles) printProfile(title, summary)
 
-await mkdir(path.join(root, 'bench', 'results'), {recursive: true})
-const file = path.join(root, 'bench', 'results', 'speed.json')
-await writeFile(file, `${JSON.stringify({date: startedAt.toISOString(), commit, runtime, cpus: os.cpus().length, load, sizes, runs: RUNS, targets, everyday, single, sized, status, profiles}, (key, value: unknown) => (value instanceof Map ? Object.fromEntries(value) : value), 2)}\n`)
+await save(true)
 console.log(`\nwritten: ${path.relative(process.cwd(), file)}`)
