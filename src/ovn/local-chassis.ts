@@ -115,9 +115,12 @@ async function chooseChassis(sb: OvsdbClient, systemId: string | undefined, opti
   return findChassis(rows, requested)?.name ?? requested
 }
 
+const BINDING_STATE = new Set<string>(BINDING_STATE_COLUMNS)
+/** The bindings' columns a reconcile pass reads: without what the daemons report. */
+const PASS_BINDING_COLUMNS = COLUMNS.Port_Binding.filter((column) => !BINDING_STATE.has(column))
+
 function monitorBindings(sb: OvsdbClient, selection: BindingSelection, daemonState: boolean): Promise<Monitor<BindingTables>> {
-  const columns = daemonState ? COLUMNS.Port_Binding : COLUMNS.Port_Binding.filter((column) => !(BINDING_STATE_COLUMNS as readonly string[]).includes(column))
-  return sb.monitor<BindingTables>({Port_Binding: {columns, where: selection.where}})
+  return sb.monitor<BindingTables>({Port_Binding: {columns: daemonState ? COLUMNS.Port_Binding : PASS_BINDING_COLUMNS, where: selection.where}})
 }
 
 /**
