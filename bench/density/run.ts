@@ -23,7 +23,7 @@
  *   npm run build && npx tsx bench/density/run.ts [--runs K]
  */
 import {spawn} from 'node:child_process'
-import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -181,6 +181,8 @@ try {
 } finally {
   await bench?.ovs.close()
   await stopSandbox(path.join(dir, 'sandbox'))
+  // The dump, the fake sysfs tree and the sandbox's databases: tens of MB at 4,000 SFs.
+  await rm(dir, {recursive: true, force: true})
 }
 
 const results = {
