@@ -4,7 +4,8 @@
  * the same tree in both: /usr/bin/ovn-vif-ctl (a link to the launcher, which runs the bundle
  * on the Node.js runtime in /usr/lib/ovn-vif-ctl/bin/node), the man page, the bash and zsh
  * completions generated from the built CLI, the systemd unit, /etc/default/ovn-vif-ctl (a
- * conffile) and /usr/share/doc/ovn-vif-ctl. The runtime is package.json's runtimes.embedded.
+ * conffile), the Prometheus alert rules and Grafana dashboard in /usr/share/ovn-vif-ctl, and
+ * /usr/share/doc/ovn-vif-ctl. The runtime is package.json's runtimes.embedded.
  *
  * Reproducible: every file's time is SOURCE_DATE_EPOCH (default: the last commit's time),
  * owners are root, modes are fixed, file lists are sorted and the compressors are single-
@@ -124,6 +125,12 @@ async function stageCommon(tree: string): Promise<string> {
   await copyFile(path.join(ROOT, 'contrib', UNIT), path.join(units, UNIT))
   await mkdir(path.join(tree, 'etc', 'default'), {recursive: true})
   await copyFile(path.join(ROOT, 'contrib', `${NAME}.default`), path.join(tree, 'etc', 'default', NAME))
+
+  // Data, not documentation: a minimal image that drops /usr/share/doc keeps them.
+  for (const [dir, file] of [['prometheus', `${NAME}.rules.yml`], ['grafana', `${NAME}.json`]] as const) {
+    await mkdir(path.join(tree, 'usr', 'share', NAME, dir), {recursive: true})
+    await copyFile(path.join(ROOT, 'contrib', dir, file), path.join(tree, 'usr', 'share', NAME, dir, file))
+  }
 
   const doc = path.join(tree, 'usr', 'share', 'doc', NAME)
   await mkdir(doc, {recursive: true})

@@ -110,6 +110,8 @@ describe('the .deb packages', () => {
       'usr/share/zsh/vendor-completions/_ovn-vif-ctl',
       'lib/systemd/system/ovn-vif-ctl-reconcile.service',
       'etc/default/ovn-vif-ctl',
+      'usr/share/ovn-vif-ctl/prometheus/ovn-vif-ctl.rules.yml',
+      'usr/share/ovn-vif-ctl/grafana/ovn-vif-ctl.json',
       'usr/share/doc/ovn-vif-ctl/copyright',
       'usr/share/doc/ovn-vif-ctl/changelog.Debian.gz',
     ]) {
@@ -281,7 +283,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`
     expect(existsSync('/usr/lib/ovn-vif-ctl')).toBe(false)
     await exec('dpkg', ['--purge', 'ovn-vif-ctl'])
     expect(files.filter((file) => existsSync(`/${file}`))).toEqual([])
-    for (const dir of ['/usr/lib/ovn-vif-ctl', '/usr/share/doc/ovn-vif-ctl']) expect(existsSync(dir), dir).toBe(false)
+    for (const dir of ['/usr/lib/ovn-vif-ctl', '/usr/share/ovn-vif-ctl', '/usr/share/doc/ovn-vif-ctl']) expect(existsSync(dir), dir).toBe(false)
     expect((await outcome('dpkg-query', ['--show', 'ovn-vif-ctl'])).exitCode).not.toBe(0)
   })
 })
