@@ -88,7 +88,8 @@ function followChanges(reconciler: Reconciler, providers: ProviderRegistry, opti
 
 /** Runs passes one at a time, batches what changes meanwhile, and backs off while passes fail. */
 class PassLoop {
-  private timer: NodeJS.Timeout | undefined
+  /** Cancels the next pass, when one is scheduled (by a timer, or when due now by setImmediate). */
+  private cancelNextPass: (() => void) | undefined
   private resyncTimer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private again = false
@@ -117,16 +118,18 @@ class PassLoop {
 
   /** Starts nothing more; resolves once the pass in flight has finished. */
   async stop(): Promise<void> {
-    clearTimeout(this.timer)
+    this.cancelNextPass?.()
+    this.cancelNextPass = undefined
     clearTimeout(this.resyncTimer)
     this.reconciler.off('status', this.onStatus)
     await this.running
   }
 
   /**
-   * After a quiet spell a change starts a pass at once (on the next turn of the event loop, so
-   * all the row changes of one database update are in it); changes during a pass, or soon after
-   * one started, are gathered into the next.
+   * After a quiet spell a change starts a pass at once: right after the I/O at hand (setImmediate,
+   * not a timer, which waits at least 1 ms), so all the row changes of the updates that arrived
+   * together are in it. Changes during a pass, or soon after one started, are gathered into the
+   * next.
    */
   schedule(delayMs = Math.max(0, this.lastPassStarted + this.options.batchMs - performance.now())): void {
     if (this.options.signal.aborted) return
@@ -135,12 +138,18 @@ class PassLoop {
       return
     }
 
-    if (this.timer) return
-    this.timer = setTimeout(() => this.startPasses(), delayMs)
+    if (this.cancelNextPass) return
+    if (delayMs > 0) {
+      const timer = setTimeout(() => this.startPasses(), delayMs)
+      this.cancelNextPass = () => clearTimeout(timer)
+    } else {
+      const immediate = setImmediate(() => this.startPasses())
+      this.cancelNextPass = () => clearImmediate(immediate)
+    }
   }
 
   private startPasses(): void {
-    this.timer = undefined
+    this.cancelNextPass = undefined
     this.running = this.drain()
   }
 
@@ -158,7 +167,7 @@ class PassLoop {
     } else if (!this.options.signal.aborted) {
       // A pass already timed (a change in its batch window) makes the resync's pass needless.
       this.resyncTimer = setTimeout(() => {
-        if (!this.timer) this.startPasses()
+        if (!this.cancelNextPass) this.startPasses()
       }, this.options.resyncMs)
     }
   }
