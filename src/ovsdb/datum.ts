@@ -66,8 +66,10 @@ function checkRange(target: Target, value: number, min: number | undefined, max:
   if (max !== undefined && value > max) fail(target, `${value} is greater than the maximum ${max}`)
 }
 
-function encodeAtom(target: Target, base: BaseType, value: unknown, role: string): WireAtom {
-  const what = role ? `${role} ` : ''
+/** What an atom is within its datum, as error messages start: 'key ', 'value ', 'element ', or '' for the datum itself. */
+type AtomRole = 'key ' | 'value ' | 'element ' | ''
+
+function encodeAtom(target: Target, base: BaseType, value: unknown, what: AtomRole): WireAtom {
   let wire: WireAtom
   switch (base.type) {
     case 'integer':
@@ -163,12 +165,12 @@ function encodeMap(target: Target, type: ColumnType, value: unknown): unknown {
     // The common case (options, external_ids), without intermediate arrays: the keys of an
     // object are distinct strings already.
     const pairs: [WireAtom, WireAtom][] = []
-    for (const key in value) pairs.push([encodeAtom(target, type.key, key, 'key'), encodeAtom(target, valueType, value[key], 'value')])
+    for (const key in value) pairs.push([encodeAtom(target, type.key, key, 'key '), encodeAtom(target, valueType, value[key], 'value ')])
     checkSize(target, type, pairs.length, 'pairs')
     return ['map', pairs]
   }
 
-  const pairs = mapEntries(target, type, value).map(([key, entry]) => [encodeAtom(target, type.key, key, 'key'), encodeAtom(target, valueType, entry, 'value')] as [WireAtom, WireAtom])
+  const pairs = mapEntries(target, type, value).map(([key, entry]) => [encodeAtom(target, type.key, key, 'key '), encodeAtom(target, valueType, entry, 'value ')] as [WireAtom, WireAtom])
   checkSize(target, type, pairs.length, 'pairs')
   checkUnique(target, pairs.map(([key]) => key), 'key')
   return ['map', pairs]
@@ -176,7 +178,8 @@ function encodeMap(target: Target, type: ColumnType, value: unknown): unknown {
 
 function encodeSet(target: Target, type: ColumnType, value: unknown): unknown {
   const elements = value === undefined || value === null ? [] : Array.isArray(value) ? (value as unknown[]) : value instanceof Set ? [...(value as Set<unknown>)] : [value]
-  const atoms = elements.map((element) => encodeAtom(target, type.key, element, type.max > 1 ? 'element' : ''))
+  const role = type.max > 1 ? 'element ' : ''
+  const atoms = elements.map((element) => encodeAtom(target, type.key, element, role))
   checkSize(target, type, atoms.length, 'elements')
   checkUnique(target, atoms, 'element')
   // A set of exactly one element may go bare: ovsdb-server and other clients expect that.
@@ -210,7 +213,8 @@ export function encodeValue(table: TableSchema, column: string, value: unknown):
 /** Encodes a row (insert, update, wait) column by column; the implicit columns are refused. */
 export function encodeRow(table: TableSchema, row: Readonly<Record<string, unknown>>, purpose: 'insert' | 'update' | 'compare'): Record<string, unknown> {
   const wire: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(row)) {
+  for (const name of Object.keys(row)) {
+    const value = row[name]
     if ((name === '_uuid' || name === '_version') && purpose !== 'compare') {
       throw new DatumError(table.name, name, `${name} is set by the server and cannot be written`)
     }
