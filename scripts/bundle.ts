@@ -36,6 +36,28 @@ const builtinsThroughRequire: Plugin = {
   },
 }
 
+/**
+ * Dependencies whose module start is expensive and which most commands never call: each is
+ * initialised on its first call instead of when the command's module is imported. string-width
+ * builds an Intl.Segmenter and compiles a \p{RGI_Emoji} regular expression as its module starts,
+ * while src/lib/text-width.ts calls it only for a cell that is not printable ASCII. The shim
+ * `require`s the real module, which esbuild bundles as a module initialised on that first
+ * `require` (Node's own `require` of an ES module is synchronous too); each must export a
+ * function as its default.
+ */
+const initialisedOnFirstCall = ['string-width']
+const lazyDefaultFunctions: Plugin = {
+  name: 'lazy-default-functions',
+  setup(bundler) {
+    const filter = new RegExp(`^(${initialisedOnFirstCall.join('|')})$`)
+    bundler.onResolve({filter}, ({path: specifier, kind}) => (kind === 'require-call' ? undefined : {path: specifier, namespace: 'initialised-on-first-call'}))
+    bundler.onLoad({filter: /.*/, namespace: 'initialised-on-first-call'}, ({path: specifier}) => ({
+      resolveDir: root,
+      contents: `let real; export default function (...args) { real ??= require(${JSON.stringify(specifier)}).default; return real(...args) }`,
+    }))
+  },
+}
+
 await build({
   entryPoints: entries,
   outdir: dist,
@@ -51,7 +73,7 @@ await build({
   banner: {js: "import {createRequire as createRequireForBundle} from 'node:module'; const require = createRequireForBundle(import.meta.url);"},
   // oclif loads TypeScript only to read a tsconfig.json in development (bin/dev.js), never from a build.
   external: ['typescript'],
-  plugins: [builtinsThroughRequire],
+  plugins: [builtinsThroughRequire, lazyDefaultFunctions],
   logLevel: 'warning',
 })
 // tsc's source maps describe the files these replaced.

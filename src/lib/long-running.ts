@@ -1,5 +1,3 @@
-import v8 from 'node:v8'
-
 /**
  * For reconcile --watch and status --watch, which keep running for weeks. Their live data is
  * small, but every bulk update brings tens of MB of short-lived objects, and with V8's defaults
@@ -10,5 +8,6 @@ import v8 from 'node:v8'
  * read is done, so that the first screen is not delayed. Figures: bench/RESULTS.md.
  */
 export function favourMemoryOverSpeed(): void {
-  v8.setFlagsFromString('--optimize-for-size')
+  // node:v8 is loaded here, by the commands that call this, not by every command importing this module.
+  process.getBuiltinModule('node:v8').setFlagsFromString('--optimize-for-size')
 }

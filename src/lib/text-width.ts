@@ -9,7 +9,8 @@ import stringWidth from 'string-width'
 export const MAX_CELL_WIDTH = 48
 
 const ELLIPSIS = '…'
-const graphemes = new Intl.Segmenter()
+// Made on the first cut of a cell that is not printable ASCII: making one loads ICU's break iterator data.
+let graphemes: Intl.Segmenter | undefined
 
 const PRINTABLE_ASCII = /^[\x20-\x7E]*$/
 
@@ -25,7 +26,7 @@ export function truncateToWidth(text: string, maxWidth = MAX_CELL_WIDTH, width =
   if (width <= maxWidth) return text
   let kept = ''
   let keptWidth = 0
-  for (const {segment} of graphemes.segment(text)) {
+  for (const {segment} of (graphemes ??= new Intl.Segmenter()).segment(text)) {
     const next = displayWidth(segment)
     if (keptWidth + next > maxWidth - 1) break
     kept += segment

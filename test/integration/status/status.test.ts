@@ -235,4 +235,15 @@ describe('status against real servers', () => {
     await table.waitForLine(/^--- \S+, data as of \S+$/, {from: back})
     await json.waitForLine(/"down":\[\]/, {from: jsonFrom})
   })
+
+  it('aligns its table by display width: a port named in wide characters takes two columns a character', async () => {
+    // The built CLI measures such a cell with string-width, which it loads on the first cell that is not printable ASCII.
+    await request('端口-wide', {'requested-chassis': 'hv1', 'vif-plug-type': 'dummy'})
+    await nbctl('--wait=sb', 'sync')
+    const table = await local('端口-wide')
+    const [header, row] = table.stdout.split('\n')
+    expect(row).toMatch(/^端口-wide +pending /)
+    // 端口 is 2 characters in 4 columns: STATE starts 2 characters further left in the row than in the header.
+    expect(row!.indexOf('pending')).toBe(header!.indexOf('STATE') - 2)
+  })
 })
