@@ -164,6 +164,8 @@ const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ['OVN_RUNDIR', 'Where the OVN database sockets (and ovn-controller\'s pidfile) are. Default: /var/run/ovn.'],
   ['NO_COLOR', 'When set (to anything), output is never coloured, as with --no-color.'],
   ['OVN_VIF_CTL_SANDBOX', 'The sandbox directory for the sandbox commands, as `sandbox env` prints it.'],
+  ['XDG_CACHE_HOME', 'Where the compiled-code cache goes (see FILES). Default: ~/.cache.'],
+  ['NODE_DISABLE_COMPILE_CACHE', 'When set to 1, no compiled-code cache is read or written.'],
 ]
 
 const FILES: ReadonlyArray<[string, string]> = [
@@ -171,6 +173,7 @@ const FILES: ReadonlyArray<[string, string]> = [
   ['/var/run/ovn/ovnnb_db.sock, /var/run/ovn/ovnsb_db.sock', 'The OVN Northbound and Southbound DBs, on a central node.'],
   ['/etc/default/ovn-vif-ctl', 'Environment for the ovn-vif-ctl-reconcile service: OVS_RUNDIR, OVN_SB_DB, and OVN_VIF_CTL_OPTS for extra flags.'],
   ['/etc/systemd/system/ovn-vif-ctl-reconcile.service', 'The systemd unit that runs reconcile --watch (contrib/ in the source).'],
+  ['$XDG_CACHE_HOME/ovn-vif-ctl', 'The runtime\'s compiled code of the CLI, kept between runs so that a command starts sooner; per user, created mode 0700, safe to delete. Left out when it cannot be created or another user could write it.'],
 ]
 
 const DPU_EXAMPLES: ReadonlyArray<[string, string[]]> = [
