@@ -5,7 +5,7 @@ import {chassisFlags} from '../lib/chassis-flags.js'
 import {UsageError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {connectionFlags, connectionSettings} from '../lib/flags.js'
-import {favourMemoryOverSpeed} from '../lib/long-running.js'
+import {favourMemoryOverSpeed, optimiseOnlyOnCall} from '../lib/long-running.js'
 import {untilStopSignal} from '../lib/signals.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
@@ -97,7 +97,10 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     const {flags, metadata} = await this.parse(Reconcile)
     const logFormat = this.logFormat(flags, !metadata.flags['log-format']?.setFromDefault)
     const metricsAddress = flags['metrics-address'] === undefined ? undefined : parseListenAddress(flags['metrics-address'])
-    if (flags.watch) favourMemoryOverSpeed()
+    if (flags.watch) {
+      favourMemoryOverSpeed()
+      optimiseOnlyOnCall()
+    }
     // Bound before anything else: a port in use fails the start (exit 4) before any database is touched.
     const metrics = metricsAddress && (await this.serveMetrics(metricsAddress, logFormat, flags['metrics-headers-timeout-ms']))
     try {

@@ -11,3 +11,15 @@ export function favourMemoryOverSpeed(): void {
   // node:v8 is loaded here, by the commands that call this, not by every command importing this module.
   process.getBuiltinModule('node:v8').setFlagsFromString('--optimize-for-size')
 }
+
+/**
+ * For reconcile --watch, idle most of its life: no on-stack replacement. V8 still optimises a
+ * function once it is called often, so a pass's per-row work is optimised as before; what it no
+ * longer does is switch a loop that runs once to optimised code mid-loop. Start-up has such a
+ * loop (the JSON splitter over the servers' schemas), and compiling it was the only use of
+ * TurboFan in an idle watcher: the optimising compiler's own code then stayed resident for the
+ * process's life. Set at run time: NODE_OPTIONS does not take the flag.
+ */
+export function optimiseOnlyOnCall(): void {
+  v8.setFlagsFromString('--no-use-osr')
+}
