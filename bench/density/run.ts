@@ -34,6 +34,7 @@ import {buildRepresentorTable} from '../../src/providers/representor/table.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {stopSandbox} from '../../src/sandbox/sandbox.js'
 import {generateSfDump} from '../../test/helpers/sf-dump.js'
+import {SHIPPED_WATCHER_ENV} from '../shipped-watcher.js'
 import {median, oneShotMs, representorSource, serverTimeMs, type SfChassis, startSfChassis, timeProgram, unplugAll, WAIT_MS, writeSfSource} from './sf-chassis.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -72,7 +73,7 @@ async function pluggedCount(db: string): Promise<number> {
 /** Starts a watcher with nothing plugged; its RSS once all are plugged and its passes are done, its peak, and its RSS settled. */
 async function watcherRssMb(bench: SfChassis): Promise<{rssMb: number; peakMb: number; settledMb: number}> {
   const hv1 = bench.sandbox.chassis[0]!
-  const child = spawn(process.execPath, [cli, 'reconcile', '--watch', '--db', hv1.db, ...representorSource(bench)], {stdio: 'ignore'})
+  const child = spawn(process.execPath, [cli, 'reconcile', '--watch', '--db', hv1.db, ...representorSource(bench)], {env: {...process.env, ...SHIPPED_WATCHER_ENV}, stdio: 'ignore'})
   try {
     await until('the watcher to plug every SF', async () => (await pluggedCount(hv1.db)) === LPORTS)
     // Its pass is over once the commit is in; a little longer for the follow-up pass it runs on its own update.

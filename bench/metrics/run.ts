@@ -27,6 +27,7 @@ import {startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {metricsPortOf, parseSamples, sampleValue, scrape} from '../../test/helpers/metrics.js'
 import {eventually, listRows, pluggedInterfaceNames} from '../../test/helpers/ovs.js'
 import {CliProcess} from '../../test/helpers/process.js'
+import {SHIPPED_WATCHER_ENV} from '../shipped-watcher.js'
 
 const {values} = parseArgs({options: {trials: {type: 'string', default: '20'}, ports: {type: 'string', default: '1000'}, 'churn-seconds': {type: 'string', default: '300'}}})
 const TRIALS = Number(values.trials)
@@ -56,7 +57,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-metrics-'))
 const sandbox = await startSandbox({dir, chassis: ['hv1']})
 const db = sandbox.chassis[0]!.db
 const nbctl = (...args: string[]) => run('ovn-nbctl', [`--db=${sandbox.nbDb}`, ...args])
-const watcher = new CliProcess(['reconcile', '--watch', '--db', db, '--log-format', 'json', '--metrics-address', '0'])
+const watcher = new CliProcess(['reconcile', '--watch', '--db', db, '--log-format', 'json', '--metrics-address', '0'], SHIPPED_WATCHER_ENV)
 try {
   const port = await metricsPortOf(watcher)
   await nbctl('ls-add', 'bench')

@@ -22,6 +22,7 @@ import {COLUMNS, type OvsTables} from '../../src/ovn/rows.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {statusKb} from '../proc.js'
+import {SHIPPED_WATCHER_ENV} from '../shipped-watcher.js'
 import {type CommitRecord, dateWhenCounted, readCommits} from './commit-log.js'
 import {IFACE_ID, OVN_PLUGGED} from '../../src/ovn/keys.js'
 import {type OvsInterface} from '../../src/ovn/rows.js'
@@ -395,7 +396,7 @@ export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Pro
     if (cpuProfDir !== undefined) await coldOneShot(bench, ours, n, 'prof', {node, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir]})
 
     // (a) and (c): the watcher on hv1 against ovn-controller on hv2, fed by one NB transaction.
-    const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], env, {node})
+    const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], {...SHIPPED_WATCHER_ENV, ...env}, {node})
     while (!/acquired the/.test(watcher.output())) await new Promise((resolve) => setTimeout(resolve, 10))
     await settle(sandbox)
     const t0 = performance.now()

@@ -13,6 +13,7 @@
 import {setDelete, setInsert} from '../../src/ovsdb/index.js'
 import type {Sandbox} from '../../src/sandbox/sandbox.js'
 import {daemonPid, statusKb} from '../proc.js'
+import {SHIPPED_WATCHER_ENV} from '../shipped-watcher.js'
 import {between, changeDates, type ChangeDates, inSandbox, lportRow, pluggedCounter, type PluggedCounter, readSandboxCommits, requestPorts, runTracked, settle, UNPLUG_GIVE_UP_MS, whenCount, whenTrue} from '../reconcile/measure.js'
 
 /** How long the chassis must have had nothing announced to count as idle. */
@@ -66,7 +67,7 @@ export function measureSingleLports({node, plugs, background, idle}: SingleLport
     const [hv1, hv2] = sandbox.chassis as [Sandbox['chassis'][0], Sandbox['chassis'][0]]
     const sides = [await pluggedCounter(hv1.db), await pluggedCounter(hv2.db)] as const
     for (const side of sides) closeLater(side.client)
-    const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], {OVS_RUNDIR: hv1.dir}, {node})
+    const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], {...SHIPPED_WATCHER_ENV, OVS_RUNDIR: hv1.dir}, {node})
     try {
       const plugged = async (count: number) => {
         const now = performance.now()
