@@ -8,8 +8,7 @@
  * read is done, so that the first screen is not delayed. Figures: bench/RESULTS.md.
  */
 export function favourMemoryOverSpeed(): void {
-  // node:v8 is loaded here, by the commands that call this, not by every command importing this module.
-  process.getBuiltinModule('node:v8').setFlagsFromString('--optimize-for-size')
+  setV8Flag('--optimize-for-size')
 }
 
 /**
@@ -21,5 +20,10 @@ export function favourMemoryOverSpeed(): void {
  * process's life. Set at run time: NODE_OPTIONS does not take the flag.
  */
 export function optimiseOnlyOnCall(): void {
-  v8.setFlagsFromString('--no-use-osr')
+  setV8Flag('--no-use-osr')
+}
+
+// node:v8 is loaded here, by the commands that set a flag, not by every command importing this module.
+function setV8Flag(flag: string): void {
+  process.getBuiltinModule('node:v8').setFlagsFromString(flag)
 }
