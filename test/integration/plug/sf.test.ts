@@ -46,7 +46,9 @@ describe('plug --sf-num and SF representors against real OVN servers', () => {
 
   beforeAll(async () => {
     fileDir = await mkdtemp(path.join(os.tmpdir(), 'plug-sf-files-'))
-    await nbctl('ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'sf-bad', '--', 'lsp-add', 'sw0', 'sf-a', '--', 'lsp-add', 'sw0', 'sf-b')
+    // --wait=hv: ovn-northd sets each new port's up column, and NB_Global.hv_cfg follows once hv1's
+    // ovn-controller has caught up; both must happen before the first "writes nothing" dump.
+    await nbctl('--wait=hv', 'ls-add', 'sw0', '--', 'lsp-add', 'sw0', 'sf-bad', '--', 'lsp-add', 'sw0', 'sf-a', '--', 'lsp-add', 'sw0', 'sf-b')
   })
 
   it('refuses every malformed sf-num with exit 3, one line naming the range, and writes nothing', async () => {
