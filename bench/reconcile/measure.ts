@@ -52,12 +52,20 @@ export interface Measured {
   northdUnplugMs: number | null
   /** SB commit of the removal to the local commit that removed all N interfaces. */
   unplugWatcherAfterSbMs: number | null
+  /**
+   * SB commit of the Port_Bindings (plug) or of their removal (unplug) to the update reaching a
+   * bare client of hv1's bindings connected right after the watcher: the SB server's own time to
+   * serve the watcher, since it serves its clients in the order they connected (as seen in a
+   * syscall trace of it), the ovn-controllers before the watcher.
+   */
+  plugSbDeliveredMs: number | null
+  unplugSbDeliveredMs: number | null
   /** The local server alone: the one-shot's transaction creating the N interfaces, and one removing them. */
   serverCreateMs: number
   serverRemoveMs: number
 }
 
-type CommitSplit = Pick<Measured, 'northdPlugMs' | 'plugWatcherAfterSbMs' | 'plugOvnControllerAfterSbMs' | 'northdUnplugMs' | 'unplugWatcherAfterSbMs'>
+type CommitSplit = Pick<Measured, 'northdPlugMs' | 'plugWatcherAfterSbMs' | 'plugOvnControllerAfterSbMs' | 'northdUnplugMs' | 'unplugWatcherAfterSbMs' | 'plugSbDeliveredMs' | 'unplugSbDeliveredMs'>
 
 /** The sandbox's standalone database files (its layout: sandbox.ts). */
 function databaseFiles(sandbox: Sandbox): {nb: string; sb: string; chassis: string[]} {
@@ -109,11 +117,17 @@ export function between(from: number | null, to: number | null): number | null {
   return from === null || to === null ? null : to - from
 }
 
+/** When (epoch ms) the client beside the watcher had the plug's and the unplug's SB updates; null where it did not. */
+interface Delivered {
+  plug: number | null
+  unplug: number | null
+}
+
 /**
  * Splits the plug (from plugSince) and the unplug (from unplugSince, epoch ms) of n lports per
- * chassis at the commit times the four databases recorded.
+ * chassis at the commit times the four databases recorded, and at the SB updates' delivery beside the watcher.
  */
-async function splitAtCommits(sandbox: Sandbox, n: number, plugSince: number, unplugSince: number): Promise<CommitSplit> {
+async function splitAtCommits(sandbox: Sandbox, n: number, plugSince: number, unplugSince: number, delivered: Delivered): Promise<CommitSplit> {
   const commits = await readSandboxCommits(sandbox, plugSince)
   const plug = changeDates(commits, 'inserted', n, plugSince)
   const unplug = changeDates(commits, 'deleted', n, unplugSince)
@@ -123,6 +137,8 @@ async function splitAtCommits(sandbox: Sandbox, n: number, plugSince: number, un
     plugOvnControllerAfterSbMs: between(plug.sb, plug.theirs),
     northdUnplugMs: between(unplug.nb, unplug.sb),
     unplugWatcherAfterSbMs: between(unplug.sb, unplug.ours),
+    plugSbDeliveredMs: between(plug.sb, delivered.plug),
+    unplugSbDeliveredMs: between(unplug.sb, delivered.unplug),
   }
 }
 
@@ -241,6 +257,29 @@ export async function deleteSwitches(nb: OvsdbClient, names: string[]): Promise<
   const tx = nb.transaction()
   for (const name of names) tx.delete('Logical_Switch', [['name', '==', name]])
   await tx.commit()
+}
+
+/** A client following the Port_Bindings requested for one chassis, as the watcher does. */
+export interface BindingsObserver {
+  client: OvsdbClient
+  /** Resolves with the time (epoch ms, the clock the databases' commit records use) at which n bindings are followed, or null after giveUpMs. */
+  whenFollowing(n: number, giveUpMs?: number): Promise<number | null>
+}
+
+export async function bindingsObserver(sbDb: string, chassis: string): Promise<BindingsObserver> {
+  const client = await OvsdbClient.connect(sbDb, {database: 'OVN_Southbound', ...BENCH_CLIENT})
+  const [row] = (await client.transaction().select('Chassis', [['name', '==', chassis]], ['_uuid']).commit()).rows<{_uuid: string}>(0)
+  if (!row) throw new Error(`chassis ${chassis} is not registered in the Southbound DB`)
+  const monitor = await client.monitor({Port_Binding: {columns: ['logical_port'], where: [['requested_chassis', '==', row._uuid]]}})
+  const count = () => monitor.replica.table('Port_Binding').size
+  return {
+    client,
+    async whenFollowing(n, giveUpMs) {
+      const [started, epoch] = [performance.now(), Date.now()]
+      const after = await whenCount(monitor, count, n, started, giveUpMs)
+      return after === null ? null : epoch + after
+    },
+  }
 }
 
 export async function waitForSb(sb: OvsdbClient, count: number): Promise<void> {
@@ -398,13 +437,17 @@ export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Pro
     // (a) and (c): the watcher on hv1 against ovn-controller on hv2, fed by one NB transaction.
     const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], {...SHIPPED_WATCHER_ENV, ...env}, {node})
     while (!/acquired the/.test(watcher.output())) await new Promise((resolve) => setTimeout(resolve, 10))
+    // Connected after the watcher, so that the SB server serves it right after the watcher.
+    const besideWatcher = await bindingsObserver(sandbox.sbDb, 'hv1')
+    closeLater(besideWatcher.client)
     await settle(sandbox)
     const t0 = performance.now()
     const plugSince = Date.now()
+    const plugDelivered = besideWatcher.whenFollowing(n)
     const plugWatcher = whenCount(ours.monitor, ours.count, n, t0)
     const plugOvnController = whenCount(theirs.monitor, theirs.count, n, t0)
     await requestPorts(nb, n, ['hv1', 'hv2'], 'hot')
-    const [plugWatcherMs, plugOvnControllerMs] = await Promise.all([plugWatcher, plugOvnController])
+    const [plugWatcherMs, plugOvnControllerMs, plugDeliveredAt] = await Promise.all([plugWatcher, plugOvnController, plugDelivered])
     await settle(sandbox)
 
     // (d) one NB transaction deletes them all.
@@ -412,8 +455,9 @@ export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Pro
     const unplugSince = Date.now()
     const unplugWatcher = whenCount(ours.monitor, ours.count, 0, t1)
     const unplugOvnController = whenCount(theirs.monitor, theirs.count, 0, t1, UNPLUG_GIVE_UP_MS)
+    const unplugDelivered = besideWatcher.whenFollowing(0)
     await deleteSwitches(nb, ['hot-hv1', 'hot-hv2'])
-    const [unplugWatcherMs, unplugOvnControllerMs] = await Promise.all([unplugWatcher, unplugOvnController])
+    const [unplugWatcherMs, unplugOvnControllerMs, unplugDeliveredAt] = await Promise.all([unplugWatcher, unplugOvnController, unplugDelivered])
     const watcherPeakKb = watcher.peakKb()
     watcher.stop()
     await watcher.exited
@@ -426,7 +470,7 @@ export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Pro
       watcherPeakRssMb: watcherPeakKb / 1024,
       unplugWatcherMs,
       unplugOvnControllerMs,
-      ...(await splitAtCommits(sandbox, n, plugSince, unplugSince)),
+      ...(await splitAtCommits(sandbox, n, plugSince, unplugSince, {plug: plugDeliveredAt, unplug: unplugDeliveredAt})),
     }
   })
 }
@@ -472,6 +516,8 @@ export function medianRow(runs: readonly Measured[]): Row {
     commitRatio: of(commitRatioOf),
     northdUnplugMs: of((r) => r.northdUnplugMs),
     unplugWatcherAfterSbMs: of((r) => r.unplugWatcherAfterSbMs),
+    plugSbDeliveredMs: of((r) => r.plugSbDeliveredMs),
+    unplugSbDeliveredMs: of((r) => r.unplugSbDeliveredMs),
     serverCreateMs: of((r) => r.serverCreateMs)!,
     serverRemoveMs: of((r) => r.serverRemoveMs)!,
   }

@@ -10,7 +10,8 @@
  * Each time is also split where the databases' own commit records put it (commit-log.ts): how
  * long ovn-northd took from the NB commit to the SB commit, and how long each side took from the
  * SB commit to its own commit in the local Open_vSwitch DB, which is (a) and (d) as the issue
- * words them ("from the SB change").
+ * words them ("from the SB change"); and how long the SB server took to send that change to a
+ * bare client of hv1's bindings connected right after the watcher (epoch ms, on the same clock).
  * And the floor under (b) and (d): in a sandbox of its own, set up as for (b), the local
  * ovsdb-server's time for the very transaction the one-shot sends and for the one that removes
  * those ports again, each sent by a client that is already connected and has read everything.
@@ -90,10 +91,12 @@ console.log()
 console.log('split at the commit times the databases recorded:')
 printTable([
   {header: '(a) northd: NB->SB', cell: (r) => found(r.northdPlugMs)},
+  {header: 'SB update beside ours', cell: (r) => found(r.plugSbDeliveredMs)},
   {header: 'SB->OVS: ours', cell: (r) => found(r.plugWatcherAfterSbMs)},
   {header: 'ovn-controller', cell: (r) => found(r.plugOvnControllerAfterSbMs)},
   {header: 'ratio', cell: (r) => twoDecimals(r.commitRatio)},
   {header: '(d) northd: NB->SB', cell: (r) => found(r.northdUnplugMs)},
+  {header: 'SB update beside ours', cell: (r) => found(r.unplugSbDeliveredMs)},
   {header: 'SB->OVS: ours', cell: (r) => found(r.unplugWatcherAfterSbMs)},
 ])
 console.log()
