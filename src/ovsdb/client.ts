@@ -26,7 +26,11 @@ export interface ConnectOptions {
   tls?: TlsFiles
   /** Reconnect after a lost connection, forever, with exponential backoff and jitter. Default false. */
   reconnect?: boolean | ReconnectOptions
-  /** Inactivity probe; 0 disables. Default 5 s. */
+  /**
+   * Inactivity probe; 0 disables. Default 5 s over tcp: and ssl:, none over unix:, as OVS's own
+   * clients do: the kernel reports a local peer that went away, and a local server silent for
+   * two intervals while it works through a large commit is not cut off and read again.
+   */
   probeIntervalMs?: number
   maxMessageBytes?: number
 }
@@ -165,6 +169,11 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   /** The remote of the current session. */
   get remote(): string | undefined {
     return this.session?.remote
+  }
+
+  /** The inactivity probe of the current session, 0 when it has none (see ConnectOptions.probeIntervalMs). */
+  get probeIntervalMs(): number | undefined {
+    return this.session?.rpc.probeIntervalMs
   }
 
   async listDbs(): Promise<string[]> {
@@ -344,7 +353,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     const socket = await openSocket(remote, this.timeoutMs, this.options.tls)
     const rpc = new RpcConnection(socket, {
       remote: name,
-      probeIntervalMs: this.options.probeIntervalMs ?? DEFAULT_PROBE_MS,
+      probeIntervalMs: this.options.probeIntervalMs ?? (remote.kind === 'unix' ? 0 : DEFAULT_PROBE_MS),
       ...(this.options.maxMessageBytes === undefined ? {} : {maxMessageBytes: this.options.maxMessageBytes}),
     })
     let serverMonitor: ClientMonitor | undefined

@@ -46,7 +46,8 @@ function rpcError(method: string, error: unknown): RpcError {
 export class RpcConnection extends EventEmitter<RpcEvents> {
   private readonly pending = new Map<number, Pending>()
   private readonly splitter: JsonSplitter
-  private readonly probeIntervalMs: number
+  /** Echo after this much silence from the server, give up after as long again; 0: no probe. */
+  readonly probeIntervalMs: number
   private probeTimer: NodeJS.Timeout | undefined
   private nextId = 1
   private closeError: OvsdbError | undefined

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {OvsdbClient} from '../../../src/ovsdb/index.js'
-import {type Message, reply, startFakeServer} from './fake-server.js'
+import {type FakeServer, type Message, reply, startFakeServer} from './fake-server.js'
 import {TEST_SCHEMA_FILE} from './fixtures.js'
 
 const SCHEMA = JSON.parse(readFileSync(TEST_SCHEMA_FILE, 'utf8')) as unknown
@@ -35,5 +35,28 @@ describe('OvsdbClient.connect', () => {
       ['get_schema', 'Test'],
       ['monitor_cond_since', '_Server'],
     ])
+  })
+
+  /** Answers what a client asks on connect: the schema, and the _Server row of a standalone database. */
+  const answerConnect = (message: Message, send: (text: string) => void) => {
+    if (message.method === 'get_schema') send(reply(message.id, SCHEMA))
+    else if (message.method === 'monitor_cond_since') send(reply(message.id, [false, 'txn-1', {Database: {[DATABASE_ROW]: {initial: {name: 'Test', model: 'standalone', connected: true, leader: true}}}}]))
+  }
+
+  it('probes a server on a unix socket only when asked, as OVS\'s own clients do, and one over tcp by default', async () => {
+    const local = await startFakeServer(answerConnect)
+    cleanups.push(() => local.close())
+    const remote = await startFakeServer(answerConnect, {tcp: true})
+    cleanups.push(() => remote.close())
+    const connect = async (server: FakeServer, options: {probeIntervalMs?: number} = {}) => {
+      const client = await OvsdbClient.connect(server.remote, {database: 'Test', timeoutMs: 2000, ...options})
+      cleanups.push(() => client.close())
+      return client
+    }
+
+    expect((await connect(local)).probeIntervalMs).toBe(0)
+    expect((await connect(local, {probeIntervalMs: 1000})).probeIntervalMs).toBe(1000)
+    expect((await connect(remote)).probeIntervalMs).toBe(5000)
+    expect((await connect(remote, {probeIntervalMs: 0})).probeIntervalMs).toBe(0)
   })
 })

@@ -9,7 +9,7 @@ export type Message = Record<string, unknown>
 export type Handler = (message: Message, reply: (text: string) => void) => void
 
 export interface FakeServer {
-  /** unix:PATH of its socket. */
+  /** unix:PATH of its socket, or tcp:127.0.0.1:PORT. */
   remote: string
   socketPath: string
   /** Every message any client sent, in order. */
@@ -19,8 +19,11 @@ export interface FakeServer {
   close(): Promise<void>
 }
 
-/** A scripted OVSDB peer on a unix socket: each message a client sends goes to `handler`, which may write back raw text. */
-export async function startFakeServer(handler: Handler): Promise<FakeServer> {
+/**
+ * A scripted OVSDB peer on a unix socket (or, with tcp, on a loopback port): each message a
+ * client sends goes to `handler`, which may write back raw text.
+ */
+export async function startFakeServer(handler: Handler, {tcp = false} = {}): Promise<FakeServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ovsdb-fake-'))
   const socketPath = path.join(dir, 's.sock')
   const received: Message[] = []
@@ -36,9 +39,9 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
       }
     })
   })
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+  await new Promise<void>((resolve) => (tcp ? server.listen(0, '127.0.0.1', resolve) : server.listen(socketPath, resolve)))
   return {
-    remote: `unix:${socketPath}`,
+    remote: tcp ? `tcp:127.0.0.1:${(server.address() as net.AddressInfo).port}` : `unix:${socketPath}`,
     socketPath,
     received,
     dropConnections: () => {
