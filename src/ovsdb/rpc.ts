@@ -46,9 +46,11 @@ function rpcError(method: string, error: unknown): RpcError {
 export class RpcConnection extends EventEmitter<RpcEvents> {
   private readonly pending = new Map<number, Pending>()
   private readonly splitter: JsonSplitter
-  /** Echo after this much silence from the server, give up after as long again; 0: no probe. */
+  /** Echo after this much silence from the server, give up after as long again with nothing heard; 0: no probe. */
   readonly probeIntervalMs: number
   private probeTimer: NodeJS.Timeout | undefined
+  /** An echo is out and nothing has been heard since it was sent. */
+  private probeOutstanding = false
   private nextId = 1
   private closeError: OvsdbError | undefined
   private isClosed = false
@@ -194,6 +196,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
       this.fail(error as OvsdbError)
       return
     }
+    this.probeOutstanding = false
     this.probeTimer?.refresh()
     for (const message of messages) this.dispatch(message as Message)
   }
@@ -221,14 +224,23 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     else pending.resolve(message.result)
   }
 
+  /**
+   * As OVS's reconnect state machine: after a probe interval of silence, an echo; after another
+   * with nothing at all heard (not only no echo reply: a server busy sending a large update
+   * answers the echo after it), the connection is dead.
+   */
   private armProbe(): void {
     if (this.probeIntervalMs <= 0) return
     this.probeTimer = setTimeout(() => {
-      this.call('echo', [], this.probeIntervalMs).catch((error: unknown) => {
-        if (error instanceof TimeoutError) {
-          this.fail(new ConnectionError(`${this.remote}: no answer to the inactivity probe within ${this.probeIntervalMs} ms`, this.remote))
-        }
-      })
+      if (this.probeOutstanding) {
+        this.fail(new ConnectionError(`${this.remote}: no answer to the inactivity probe within ${this.probeIntervalMs} ms`, this.remote))
+        return
+      }
+
+      this.probeOutstanding = true
+      // The string id, as OVS's own probes use, matches no pending request: the reply is only heard.
+      this.send({method: 'echo', params: [], id: 'echo'})
+      this.probeTimer?.refresh()
     }, this.probeIntervalMs)
     this.probeTimer.unref()
   }

@@ -122,6 +122,32 @@ describe('RpcConnection', () => {
     expect(received.some((m) => m.method === 'echo')).toBe(true)
   })
 
+  it('counts anything the server sends as an answer to the probe, as OVS does: a server busy sending an update answers the echo late', async () => {
+    const interval = 200
+    let sends = 0
+    let echoes = 0
+    const {rpc} = await connect((message, reply) => {
+      // The first echo only: the next goes unanswered.
+      if (message.method !== 'echo' || ++echoes > 1) return
+      // Busy for three probe intervals, sending the update that precedes the echo's reply.
+      const busy = setInterval(() => {
+        reply(JSON.stringify({method: 'update2', params: ['m1', {}], id: null}))
+        if (++sends === 30) {
+          clearInterval(busy)
+          reply(JSON.stringify({id: message.id, result: message.params, error: null}))
+        }
+      }, interval / 10)
+    }, {probeIntervalMs: interval})
+    let updates = 0
+    rpc.on('notification', () => updates++)
+    const closed = new Promise((resolve) => rpc.once('close', resolve))
+    // After the echo's reply the server falls silent: the next probe gets no answer and ends it.
+    const error = await closed
+    expect(updates).toBe(30)
+    expect(echoes).toBe(2)
+    expect((error as Error).message).toContain('inactivity probe')
+  })
+
   it('fails pending requests with ConnectionError when the server goes away', async () => {
     const {rpc} = await connect((_message, _reply) => undefined)
     const pending = rpc.call('transact', [], 5000)
