@@ -78,8 +78,10 @@ function pciFunction(device: string, controller: number, pf: number | undefined)
   return `${device} controller ${controller} pf ${pf}`
 }
 
-// One collator for every comparison: localeCompare with options builds one per call, which a sort of thousands of SFs feels.
-const DEVLINK_PORT_ORDER = new Intl.Collator('en', {numeric: true}).compare
+// One collator for every comparison: localeCompare with options builds one per call, which a sort
+// of thousands of SFs feels. Made on the first table built, not as the commands load: making it
+// loads ICU's collation data, which the commands that build no table never need.
+let devlinkPortOrder: Intl.Collator['compare'] | undefined
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
@@ -218,7 +220,8 @@ export async function buildRepresentorTable(ports: readonly DevlinkPort[], sysfs
   const pfsByMac = new Map<string, Representor[]>()
   for (const pf of pfs) if (pf.pfMac) pushTo(pfsByMac, pf.pfMac, pf)
 
-  const representors = [...pfs, ...functions].sort((a, b) => DEVLINK_PORT_ORDER(a.devlinkPort, b.devlinkPort))
+  const order = (devlinkPortOrder ??= new Intl.Collator('en', {numeric: true}).compare)
+  const representors = [...pfs, ...functions].sort((a, b) => order(a.devlinkPort, b.devlinkPort))
   return {representors, index: {pfs, pfsByMac, functionsOfPf}}
 }
 

@@ -17,6 +17,25 @@ async function builtinsLoadedByTheCommands(): Promise<string[]> {
 }
 
 /**
+ * The ICU-backed objects a fresh process makes while it imports the built commands: each
+ * Intl.Segmenter and Intl.Collator, and each regular expression built with Unicode sets (the
+ * `v` flag), whose properties (RGI_Emoji) are costly to build.
+ */
+async function icuObjectsMadeByTheCommands(): Promise<string[]> {
+  const script = `
+    const made = []
+    for (const name of ['Segmenter', 'Collator']) {
+      const Original = Intl[name]
+      Intl[name] = class extends Original { constructor(...args) { made.push('Intl.' + name); super(...args) } }
+    }
+    globalThis.RegExp = new Proxy(RegExp, {construct(target, args, newTarget) { if (String(args[1] ?? '').includes('v')) made.push('RegExp /' + args[0] + '/v'); return Reflect.construct(target, args, newTarget) }})
+    await import(${JSON.stringify(COMMANDS)})
+    console.log(JSON.stringify(made))`
+  const {stdout} = await exec(process.execPath, ['--input-type=module', '-e', script])
+  return JSON.parse(stdout) as string[]
+}
+
+/**
  * Every command, `reconcile --watch` for weeks included, carries what importing the commands
  * loads. Node's HTTP, TLS, compression and fetch are for the paths that use them
  * (--metrics-address, ssl: remotes), loaded there; node:v8 for the long-running commands, which
@@ -27,5 +46,11 @@ describe('importing the built commands', () => {
     const loaded = await builtinsLoadedByTheCommands()
     expect(loaded).toContain('net')
     expect(loaded.filter((name) => ['http', 'tls', 'http2', 'zlib', 'v8', 'internal/deps/undici/undici'].includes(name))).toEqual([])
+  })
+
+  // Tens of milliseconds of every start otherwise, for text that is nearly always printable ASCII
+  // (string-width) and a sort only the representor table needs.
+  it('makes no Intl.Segmenter, no Intl.Collator and no Unicode-set regular expression', async () => {
+    expect(await icuObjectsMadeByTheCommands()).toEqual([])
   })
 })
