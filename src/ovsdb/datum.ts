@@ -177,8 +177,15 @@ function encodeMap(target: Target, type: ColumnType, value: unknown): unknown {
 }
 
 function encodeSet(target: Target, type: ColumnType, value: unknown): unknown {
-  const elements = value === undefined || value === null ? [] : Array.isArray(value) ? (value as unknown[]) : value instanceof Set ? [...(value as Set<unknown>)] : [value]
   const role = type.max > 1 ? 'element ' : ''
+  // One element, the usual case (a port's interface, an optional value), goes bare, with no arrays to build.
+  const single = Array.isArray(value) ? (value.length === 1 ? (value[0] as unknown) : undefined) : value instanceof Set ? undefined : value
+  if (single !== undefined && single !== null) {
+    checkSize(target, type, 1, 'elements')
+    return encodeAtom(target, type.key, single, role)
+  }
+
+  const elements = value === undefined || value === null ? [] : Array.isArray(value) ? (value as unknown[]) : [...(value as Set<unknown>)]
   const atoms = elements.map((element) => encodeAtom(target, type.key, element, role))
   checkSize(target, type, atoms.length, 'elements')
   checkUnique(target, atoms, 'element')
@@ -210,6 +217,22 @@ export function encodeValue(table: TableSchema, column: string, value: unknown):
   return encodeDatum(target(table, column, false), columnOf(table, column).type, value)
 }
 
+/** A column and where a whole value of it goes, looked up once per table and column: a large insert encodes thousands of rows. */
+interface RowColumn {
+  column: ColumnSchema
+  target: Target
+}
+
+const rowColumns = new WeakMap<TableSchema, Map<string, RowColumn>>()
+
+function rowColumn(table: TableSchema, name: string): RowColumn {
+  let columns = rowColumns.get(table)
+  if (!columns) rowColumns.set(table, (columns = new Map()))
+  let found = columns.get(name)
+  if (!found) columns.set(name, (found = {column: columnOf(table, name), target: target(table, name, false)}))
+  return found
+}
+
 /** Encodes a row (insert, update, wait) column by column; the implicit columns are refused. */
 export function encodeRow(table: TableSchema, row: Readonly<Record<string, unknown>>, purpose: 'insert' | 'update' | 'compare'): Record<string, unknown> {
   const wire: Record<string, unknown> = {}
@@ -218,9 +241,9 @@ export function encodeRow(table: TableSchema, row: Readonly<Record<string, unkno
     if ((name === '_uuid' || name === '_version') && purpose !== 'compare') {
       throw new DatumError(table.name, name, `${name} is set by the server and cannot be written`)
     }
-    const column = columnOf(table, name)
+    const {column, target} = rowColumn(table, name)
     if (purpose === 'update' && !column.mutable) throw new DatumError(table.name, name, 'is immutable: it can only be set on insert')
-    wire[name] = encodeDatum(target(table, name, false), column.type, value)
+    wire[name] = encodeDatum(target, column.type, value)
   }
   return wire
 }
