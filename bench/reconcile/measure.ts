@@ -12,13 +12,14 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
+import {type Monitor, OvsdbClient, type Tables} from '../../src/ovsdb/index.js'
 import {loadProviders} from '../../src/providers/registry.js'
 import {addPlanToTransaction} from '../../src/reconcile/apply.js'
 import type {PlanAction} from '../../src/reconcile/plan.js'
 import {Reconciler} from '../../src/reconcile/reconciler.js'
 import {findBridge, interfacesOnBridge} from '../../src/ovn/local-view.js'
-import {COLUMNS, type OvsTables} from '../../src/ovn/rows.js'
+import {bindingsRequest} from '../../src/ovn/local-chassis.js'
+import {COLUMNS, type OvsTables, type SouthboundTables} from '../../src/ovn/rows.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {statusKb} from '../proc.js'
@@ -179,7 +180,7 @@ export function runTracked(args: string[], env: NodeJS.ProcessEnv, {node = proce
 }
 
 /** Resolves with the time (from `since`) at which `holds()` is first true, or null after giveUpMs. */
-export function whenTrue(monitor: Monitor, holds: () => boolean, since: number, giveUpMs = GIVE_UP_MS): Promise<number | null> {
+export function whenTrue<T extends Tables<T>>(monitor: Monitor<T>, holds: () => boolean, since: number, giveUpMs = GIVE_UP_MS): Promise<number | null> {
   return new Promise((resolve) => {
     const check = () => {
       if (!holds()) return false
@@ -203,7 +204,7 @@ export function whenTrue(monitor: Monitor, holds: () => boolean, since: number, 
 }
 
 /** Resolves with the time (from `since`) at which `count()` first equals `target`, or null after giveUpMs. */
-export function whenCount(monitor: Monitor, count: () => number, target: number, since: number, giveUpMs = GIVE_UP_MS): Promise<number | null> {
+export function whenCount<T extends Tables<T>>(monitor: Monitor<T>, count: () => number, target: number, since: number, giveUpMs = GIVE_UP_MS): Promise<number | null> {
   return whenTrue(monitor, () => count() === target, since, giveUpMs)
 }
 
@@ -259,18 +260,29 @@ export async function deleteSwitches(nb: OvsdbClient, names: string[]): Promise<
   await tx.commit()
 }
 
-/** A client following the Port_Bindings requested for one chassis, as the watcher does. */
+/**
+ * A client following the Port_Bindings requested for one chassis with the watcher's own monitor
+ * request (same columns, same clauses). Connected right after the watcher, the SB server serves
+ * it right after the watcher: when it hears of a commit is the floor of the watcher's reaction.
+ */
 export interface BindingsObserver {
   client: OvsdbClient
   /** Resolves with the time (epoch ms, the clock the databases' commit records use) at which n bindings are followed, or null after giveUpMs. */
   whenFollowing(n: number, giveUpMs?: number): Promise<number | null>
+  /** When (epoch ms) the binding of this logical port first arrived, if it has. */
+  arrivedAt(logicalPort: string): number | undefined
 }
 
 export async function bindingsObserver(sbDb: string, chassis: string): Promise<BindingsObserver> {
   const client = await OvsdbClient.connect(sbDb, {database: 'OVN_Southbound', ...BENCH_CLIENT})
-  const [row] = (await client.transaction().select('Chassis', [['name', '==', chassis]], ['_uuid']).commit()).rows<{_uuid: string}>(0)
-  if (!row) throw new Error(`chassis ${chassis} is not registered in the Southbound DB`)
-  const monitor = await client.monitor({Port_Binding: {columns: ['logical_port'], where: [['requested_chassis', '==', row._uuid]]}})
+  const chassisMonitor = await client.monitor<Pick<SouthboundTables, 'Chassis'>>({Chassis: {columns: COLUMNS.Chassis}})
+  const chassisRows = chassisMonitor.replica.table('Chassis')
+  if (![...chassisRows.rows()].some((row) => row.name === chassis)) throw new Error(`chassis ${chassis} is not registered in the Southbound DB`)
+  const monitor = await client.monitor<Pick<SouthboundTables, 'Port_Binding'>>({Port_Binding: bindingsRequest(chassisRows, chassis, false)})
+  const arrivals = new Map<string, number>()
+  monitor.on('change', (change) => {
+    if (change.kind === 'insert' && !arrivals.has(change.new!.logical_port)) arrivals.set(change.new!.logical_port, Date.now())
+  })
   const count = () => monitor.replica.table('Port_Binding').size
   return {
     client,
@@ -279,6 +291,7 @@ export async function bindingsObserver(sbDb: string, chassis: string): Promise<B
       const after = await whenCount(monitor, count, n, started, giveUpMs)
       return after === null ? null : epoch + after
     },
+    arrivedAt: (logicalPort) => arrivals.get(logicalPort),
   }
 }
 

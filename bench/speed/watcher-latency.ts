@@ -19,11 +19,10 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {ensureRuntime} from '../../scripts/runtimes.js'
-import {OvsdbClient, setInsert} from '../../src/ovsdb/index.js'
-import {REQUESTED_CHASSIS} from '../../src/ovn/keys.js'
+import {setInsert} from '../../src/ovsdb/index.js'
 import type {Sandbox} from '../../src/sandbox/sandbox.js'
 import {printProfile, summariseProfile} from '../cpu-profile.js'
-import {between, changeDates, deleteSwitches, inSandbox, lportRow, median, pluggedCounter, readSandboxCommits, requestPorts, runTracked, settle, whenCount, whenTrue} from '../reconcile/measure.js'
+import {between, bindingsObserver, changeDates, deleteSwitches, inSandbox, lportRow, median, pluggedCounter, readSandboxCommits, requestPorts, runTracked, settle, whenCount, whenTrue} from '../reconcile/measure.js'
 
 const {values} = parseArgs({
   options: {
@@ -72,15 +71,9 @@ const result = await inSandbox(async ({sandbox, nb, closeLater}) => {
   const watcher = runTracked(['reconcile', '--watch', '--log-format', 'json'], {OVS_RUNDIR: hv1.dir}, {node, nodeArgs})
   try {
     while (!/acquired the/.test(watcher.output())) await new Promise((resolve) => setTimeout(resolve, 10))
-    // The probe: connected after the watcher, following what the watcher's binding monitor follows.
-    const probe = closeLater(await OvsdbClient.connect(sandbox.sbDb, {database: 'OVN_Southbound', timeoutMs: 120_000, probeIntervalMs: 0}))
-    const heard = new Map<string, number>()
-    const bindings = await probe.monitor({
-      Port_Binding: {columns: ['logical_port', 'type', 'options', 'requested_chassis', 'requested_additional_chassis'], where: [['options', 'includes', {[REQUESTED_CHASSIS]: 'hv1'}]]},
-    })
-    bindings.on('change', (change) => {
-      if (change.kind === 'insert') heard.set(change.new!.logical_port as string, Date.now())
-    })
+    // The probe: connected after the watcher, so the SB server serves it right after the watcher.
+    const probe = await bindingsObserver(sandbox.sbDb, 'hv1')
+    closeLater(probe.client)
     const plugged = async (total: number) => {
       const now = performance.now()
       const done = await Promise.all(sides.map((side) => whenCount(side.monitor, side.count, total, now)))
@@ -90,7 +83,7 @@ const result = await inSandbox(async ({sandbox, nb, closeLater}) => {
 
     const split = async (since: number, n: number, lastLport: string): Promise<Split> => {
       const dates = changeDates(await readSandboxCommits(sandbox, since), 'inserted', n, since)
-      const probed = heard.get(lastLport) ?? null
+      const probed = probe.arrivedAt(lastLport) ?? null
       const nbOurs = between(dates.nb, dates.ours)
       const nbTheirs = between(dates.nb, dates.theirs)
       return {

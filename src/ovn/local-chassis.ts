@@ -5,10 +5,10 @@ import {connectDatabase, databaseError} from '../lib/database.js'
 import {messageOf, UserError, ValidationError} from '../lib/errors.js'
 import {ExitCode} from '../lib/exit-codes.js'
 import {settleAll} from '../lib/settle.js'
-import type {Condition, Monitor, OvsdbClient} from '../ovsdb/index.js'
+import type {ColumnName, Condition, Monitor, MonitorTableRequest, OvsdbClient} from '../ovsdb/index.js'
 import {type ChassisNames, findChassis, isNamedBy} from './chassis.js'
 import {chassisNames, findBridge, localChassisView, type LocalChassisView, requestedHere, type RowSource} from './local-view.js'
-import {BINDING_STATE_COLUMNS, type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, type SouthboundTables} from './rows.js'
+import {BINDING_STATE_COLUMNS, type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, type PortBindingRow, type SouthboundTables} from './rows.js'
 
 export interface LocalChassisOptions {
   settings: ConnectionSettings
@@ -119,8 +119,21 @@ const BINDING_STATE = new Set<string>(BINDING_STATE_COLUMNS)
 /** The bindings' columns a reconcile pass reads: without what the daemons report. */
 const PASS_BINDING_COLUMNS = COLUMNS.Port_Binding.filter((column) => !BINDING_STATE.has(column))
 
+/**
+ * The Port_Binding monitor request of a chassis named chassisName, given the Chassis rows: what a
+ * reconcile pass (daemonState false) or status follows. Exported for the benches, which follow
+ * the same rows beside the watcher.
+ */
+export function bindingsRequest(chassisRows: RowSource<ChassisRow>, chassisName: string, daemonState: boolean): MonitorTableRequest<PortBindingRow> {
+  return {columns: bindingColumns(daemonState), where: selectBindings(chassisRows, chassisName).where}
+}
+
+function bindingColumns(daemonState: boolean): readonly ColumnName<PortBindingRow>[] {
+  return daemonState ? COLUMNS.Port_Binding : PASS_BINDING_COLUMNS
+}
+
 function monitorBindings(sb: OvsdbClient, selection: BindingSelection, daemonState: boolean): Promise<Monitor<BindingTables>> {
-  return sb.monitor<BindingTables>({Port_Binding: {columns: daemonState ? COLUMNS.Port_Binding : PASS_BINDING_COLUMNS, where: selection.where}})
+  return sb.monitor<BindingTables>({Port_Binding: {columns: bindingColumns(daemonState), where: selection.where}})
 }
 
 /**
