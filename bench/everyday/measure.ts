@@ -7,7 +7,9 @@
  * turns, after WARMUP unmeasured rounds; per command: the median wall time (min-max), the ratio
  * to `node -e 0`, and the mean CPU time (user + sys, from the kernel's count of this process's
  * finished children), the steadier figure on a shared machine. `status --help` and `--version`
- * are timed too, for the start-up alone.
+ * are timed too, for the start-up alone, and beside them the floor any oclif CLI sets: a
+ * one-command oclif CLI (bench/startup/bare-oclif.ts) running its command, with a compile cache
+ * as ours has.
  *
  * With cpuProfDir, then runs each command once more under `node --cpu-prof`, its profile in
  * <cpuProfDir>/<command>/.
@@ -20,6 +22,7 @@ import {fileURLToPath} from 'node:url'
 
 import {run} from '../../src/sandbox/daemon.js'
 import {startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+import {buildBareOclifCli} from '../startup/bare-oclif.js'
 import {childrenCpuSeconds, type Measured, type Row, summarise} from '../timing.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -27,6 +30,7 @@ const cli = path.join(root, 'bin', 'run.cjs')
 const machine = path.join(root, 'test', 'fixtures', 'dpu', 'bluefield')
 const WARMUP = 2
 export const BASE = 'node -e 0'
+export const BARE_OCLIF = 'floor: bare oclif CLI, hello'
 
 function execute(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -67,6 +71,8 @@ export async function measureEveryday({node, runs, lports, cpuProfDir}: Everyday
     await nbctl('--wait=sb', 'sync')
     const env = {OVN_NB_DB: sandbox.nbDb, OVN_SB_DB: sandbox.sbDb}
     await execute(node, [cli, 'reconcile', '--db', hv1.db], env)
+    const bareOclif = await buildBareOclifCli(path.join(dir, 'bare-oclif'), root)
+    const bareOclifEnv = {NODE_COMPILE_CACHE: path.join(dir, 'bare-oclif-compile-cache')}
 
     const sources = ['--sysfs-root', path.join(machine, 'sysfs'), '--devlink-info-json', path.join(machine, 'devlink-info.json')]
     const commands: Record<string, string[]> = {
@@ -78,13 +84,15 @@ export async function measureEveryday({node, runs, lports, cpuProfDir}: Everyday
       'unplug one port': [cli, 'unplug', 'spare'],
       doctor: [cli, 'doctor', '--db', hv1.db, '--provider', 'dummy', '--controller-wait', '1', '--northd-wait', '1', ...sources],
       'chassis show': [cli, 'chassis', 'show', '--db', hv1.db, ...sources],
+      [BARE_OCLIF]: [bareOclif, 'hello'],
     }
+    const envOf = (name: string) => (name === BARE_OCLIF ? bareOclifEnv : env)
     const measured = new Map<string, Measured>(Object.keys(commands).map((name) => [name, {wallMs: [], cpuMs: 0}]))
     for (let round = 0; round < WARMUP + runs; round++) {
       for (const [name, args] of Object.entries(commands)) {
         const cpuBefore = await childrenCpuSeconds()
         const started = performance.now()
-        await execute(node, args, env)
+        await execute(node, args, envOf(name))
         const wallMs = performance.now() - started
         if (round < WARMUP) continue
         measured.get(name)!.wallMs.push(wallMs)
@@ -96,7 +104,7 @@ export async function measureEveryday({node, runs, lports, cpuProfDir}: Everyday
     if (cpuProfDir !== undefined) {
       for (const [name, args] of Object.entries(commands)) {
         const profileDir = path.resolve(cpuProfDir, name.replaceAll(' ', '-'))
-        await execute(node, ['--cpu-prof', '--cpu-prof-dir', profileDir, ...args], env)
+        await execute(node, ['--cpu-prof', '--cpu-prof-dir', profileDir, ...args], envOf(name))
         profiles.set(name, profileDir)
       }
     }
