@@ -28,7 +28,7 @@ import {fileURLToPath} from 'node:url'
 
 import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
 import {chassisNames, requestedHere} from '../../src/ovn/local-view.js'
-import {COLUMNS, type OvsTables, type SouthboundTables} from '../../src/ovn/rows.js'
+import {COLUMNS, type OvsTables, PASS_COLUMNS, type SouthboundTables} from '../../src/ovn/rows.js'
 import {stopSandbox} from '../../src/sandbox/sandbox.js'
 import {generateSfDump} from '../../test/helpers/sf-dump.js'
 import {childrenCpuSeconds} from '../timing.js'
@@ -75,12 +75,12 @@ async function readsMs(ovs: OvsdbClient, sb: OvsdbClient): Promise<number> {
     const chassis = keep(await sb.monitor<Pick<SouthboundTables, 'Chassis'>>({Chassis: {columns: COLUMNS.Chassis, where: [['name', '==', HV1]]}}))
     const rows = [...chassis.replica.table('Chassis').rows()]
     const where = requestedHere(rows[0]?._uuid, chassisNames(rows, HV1))
-    return keep(await sb.monitor<Pick<SouthboundTables, 'Port_Binding'>>({Port_Binding: {columns: COLUMNS.Port_Binding, where}}))
+    return keep(await sb.monitor<Pick<SouthboundTables, 'Port_Binding'>>({Port_Binding: {columns: PASS_COLUMNS.Port_Binding, where}}))
   }
 
   const [, , bindings] = await Promise.all([
     ovs.monitor<Pick<OvsTables, 'Open_vSwitch'>>({Open_vSwitch: {columns: COLUMNS.Open_vSwitch}}).then(keep),
-    ovs.monitor<Pick<OvsTables, 'Bridge' | 'Port' | 'Interface'>>({Bridge: {columns: COLUMNS.Bridge}, Port: {columns: COLUMNS.Port}, Interface: {columns: COLUMNS.Interface}}).then(keep),
+    ovs.monitor<Pick<OvsTables, 'Bridge' | 'Port' | 'Interface'>>({Bridge: {columns: COLUMNS.Bridge}, Port: {columns: COLUMNS.Port}, Interface: {columns: PASS_COLUMNS.Interface}}).then(keep),
     southbound(),
   ])
   const elapsed = performance.now() - started

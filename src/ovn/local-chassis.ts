@@ -8,7 +8,7 @@ import {settleAll} from '../lib/settle.js'
 import type {ColumnName, Condition, Monitor, MonitorTableRequest, OvsdbClient} from '../ovsdb/index.js'
 import {type ChassisNames, findChassis, isNamedBy} from './chassis.js'
 import {chassisNames, findBridge, localChassisView, type LocalChassisView, requestedHere, type RowSource} from './local-view.js'
-import {BINDING_STATE_COLUMNS, type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, INTERFACE_STATE_COLUMNS, type OvsTables, type PortBindingRow, type SouthboundTables} from './rows.js'
+import {type ChassisIdentity, chassisIdentity, type ChassisRow, COLUMNS, type OvsTables, PASS_COLUMNS, type PortBindingRow, type SouthboundTables} from './rows.js'
 
 export interface LocalChassisOptions {
   settings: ConnectionSettings
@@ -115,10 +115,6 @@ async function chooseChassis(sb: OvsdbClient, systemId: string | undefined, opti
   return findChassis(rows, requested)?.name ?? requested
 }
 
-const BINDING_STATE = new Set<string>(BINDING_STATE_COLUMNS)
-/** The bindings' columns a reconcile pass reads: without what the daemons report. */
-const PASS_BINDING_COLUMNS = COLUMNS.Port_Binding.filter((column) => !BINDING_STATE.has(column))
-
 /**
  * The Port_Binding monitor request of a chassis named chassisName, given the Chassis rows: what a
  * reconcile pass (daemonState false) or status follows. Exported for the benches, which follow
@@ -129,7 +125,7 @@ export function bindingsRequest(chassisRows: RowSource<ChassisRow>, chassisName:
 }
 
 function bindingColumns(daemonState: boolean): readonly ColumnName<PortBindingRow>[] {
-  return daemonState ? COLUMNS.Port_Binding : PASS_BINDING_COLUMNS
+  return (daemonState ? COLUMNS : PASS_COLUMNS).Port_Binding
 }
 
 function monitorBindings(sb: OvsdbClient, selection: BindingSelection, daemonState: boolean): Promise<Monitor<BindingTables>> {
@@ -177,7 +173,7 @@ export class LocalChassis extends EventEmitter<LocalChassisEvents> {
       // them right behind it, on the same connection, so the server answers the root row first.
       const rootMonitoring = ovs.monitor<RootTables>({Open_vSwitch: {columns: COLUMNS.Open_vSwitch}})
       const daemonState = options.daemonState ?? false
-      const interfaceColumns = [...COLUMNS.Interface, ...(daemonState ? INTERFACE_STATE_COLUMNS : [])]
+      const interfaceColumns = (daemonState ? COLUMNS : PASS_COLUMNS).Interface
       const bridgeMonitoring = ovs.monitor<BridgeTables>({Bridge: {columns: COLUMNS.Bridge}, Port: {columns: COLUMNS.Port}, Interface: {columns: interfaceColumns}})
       // Awaited below; if the root row fails us first, it fails with the connection we close.
       bridgeMonitoring.catch(() => {})

@@ -27,7 +27,7 @@ export interface ChassisRow extends RowBase {
   other_config: StringMap
 }
 
-/** OVN_Southbound Port_Binding; chassis and up are there only when BINDING_STATE_COLUMNS are read. */
+/** OVN_Southbound Port_Binding; chassis and up are there only when BINDING_STATE_COLUMNS are read (not by PASS_COLUMNS). */
 export interface PortBindingRow extends RowBase {
   logical_port: string
   type: string
@@ -79,7 +79,7 @@ export interface PortRow extends RowBase {
   interfaces: string[]
 }
 
-/** Open_vSwitch Interface; ofport and error are there only when INTERFACE_STATE_COLUMNS are read. */
+/** Open_vSwitch Interface; ofport and error are there only when INTERFACE_STATE_COLUMNS are read (not by PASS_COLUMNS). */
 export interface InterfaceRow extends RowBase {
   name: string
   type: string
@@ -123,7 +123,7 @@ export const COLUMNS = {
   Bridge: ['name', 'ports'],
   // Not the name: nothing reads it, and this is the slowest read of all at 10k ports.
   Port: ['interfaces'],
-  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request'],
+  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request', 'ofport', 'error'],
 } as const satisfies {readonly [N in keyof AllTables]: readonly ColumnName<AllTables[N]>[]}
 
 /**
@@ -139,6 +139,16 @@ export const INTERFACE_STATE_COLUMNS = ['ofport', 'error'] as const satisfies re
  * would bring a reconciler an update for every port claimed, and a one-shot a larger read.
  */
 export const BINDING_STATE_COLUMNS = ['chassis', 'up'] as const satisfies readonly ColumnName<PortBindingRow>[]
+
+/** The columns a reconcile pass reads of the tables the daemons report on: COLUMNS without the daemons' state. */
+export const PASS_COLUMNS = {
+  Port_Binding: withoutColumns(COLUMNS.Port_Binding, BINDING_STATE_COLUMNS),
+  Interface: withoutColumns(COLUMNS.Interface, INTERFACE_STATE_COLUMNS),
+}
+
+function withoutColumns<C extends string>(columns: readonly C[], left: readonly C[]): readonly C[] {
+  return columns.filter((column) => !left.includes(column))
+}
 
 /** The rows of `table` that meet every condition (all of them without one), with the table's columns. */
 export function selectRows<N extends keyof AllTables>(client: OvsdbClient, table: N, where?: readonly Condition[]): Promise<AllTables[N][]>
