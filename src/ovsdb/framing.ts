@@ -1,5 +1,3 @@
-import {StringDecoder} from 'node:string_decoder'
-
 import {FramingError} from './errors.js'
 
 const OPEN_BRACE = 0x7b
@@ -11,13 +9,6 @@ const BACKSLASH = 0x5c
 
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
-}
-
-/** How many backslashes come right before `end`, not looking before `from`. */
-function backslashesBefore(chunk: Buffer, from: number, end: number): number {
-  let count = 0
-  while (end - count > from && chunk[end - count - 1] === BACKSLASH) count++
-  return count
 }
 
 const SAMPLE_BYTES = 60
@@ -46,16 +37,17 @@ export function describeForeignPeer(start: Buffer): string {
  * Splits a stream of concatenated JSON objects/arrays (JSON-RPC over a raw socket has no
  * delimiters) into parsed values. It scans bytes rather than characters: every byte of a
  * multi-byte UTF-8 sequence is >= 0x80, so it can never be mistaken for a bracket or quote.
- * Strings, most of what OVSDB sends, are skipped with indexOf rather than byte by byte.
+ * A value's bytes are kept as they arrive and decoded once, whole, for JSON.parse: a monitor
+ * reply of thousands of rows spans dozens of chunks, and is scanned once and copied once.
  */
 export class JsonSplitter {
-  /** The text of the value in progress, decoded as it arrives so no chunk is kept. */
-  private pending: string[] = []
+  /** The chunks' bytes of the value in progress, before the current chunk. */
+  private pending: Buffer[] = []
   private pendingBytes = 0
-  private readonly decoder = new StringDecoder('utf8')
   /** The closing byte each open bracket expects, innermost last. */
   private readonly closers: number[] = []
   private inString = false
+  /** Inside a string, the chunk ended on a backslash: the next chunk's first byte is escaped. */
   private escaped = false
   /** Until the first byte that is not whitespace: what a peer opens with says what it is. */
   private atStart = true
@@ -90,9 +82,29 @@ export class JsonSplitter {
     const length = chunk.length
     let start = 0
     let i = 0
+    let inString = this.inString
+    let escaped = this.escaped
     while (i < length) {
-      if (this.inString) {
-        i = this.skipString(chunk, i)
+      if (inString) {
+        // Most of what OVSDB sends is strings: their bytes are skipped in this loop alone.
+        if (escaped) {
+          escaped = false
+          i++
+        }
+        while (i < length) {
+          const byte = chunk[i]!
+          if (byte === QUOTE) {
+            inString = false
+            i++
+            break
+          }
+          if (byte === BACKSLASH) {
+            if (i + 1 === length) escaped = true
+            i += 2
+          } else {
+            i++
+          }
+        }
         continue
       }
 
@@ -112,7 +124,7 @@ export class JsonSplitter {
       }
 
       if (byte === QUOTE) {
-        this.inString = true
+        inString = true
       } else if (byte === OPEN_BRACE) {
         closers.push(CLOSE_BRACE)
       } else if (byte === OPEN_BRACKET) {
@@ -127,39 +139,16 @@ export class JsonSplitter {
       i++
     }
 
+    this.inString = inString
+    this.escaped = escaped
     if (closers.length > 0 && start < length) this.append(chunk, start, length)
     return values
-  }
-
-  /** From inside a string at `at`, returns where scanning goes on: after its closing quote, or the chunk's end. */
-  private skipString(chunk: Buffer, at: number): number {
-    let from = at
-    if (this.escaped) {
-      this.escaped = false
-      from++
-    }
-
-    for (;;) {
-      const quote = chunk.indexOf(QUOTE, from)
-      if (quote === -1) {
-        // An odd run of backslashes at the end escapes whatever the next chunk starts with.
-        this.escaped = backslashesBefore(chunk, from, chunk.length) % 2 === 1
-        return chunk.length
-      }
-
-      if (backslashesBefore(chunk, from, quote) % 2 === 0) {
-        this.inString = false
-        return quote + 1
-      }
-
-      from = quote + 1
-    }
   }
 
   private append(chunk: Buffer, start: number, end: number): void {
     this.checkSize(this.pendingBytes + end - start)
     this.pendingBytes += end - start
-    this.pending.push(this.decoder.write(chunk.subarray(start, end)))
+    this.pending.push(chunk.subarray(start, end))
   }
 
   private checkSize(bytes: number): void {
@@ -174,9 +163,11 @@ export class JsonSplitter {
       this.checkSize(end - start)
       text = chunk.toString('utf8', start, end)
     } else {
-      this.checkSize(this.pendingBytes + end - start)
-      this.pending.push(this.decoder.end(chunk.subarray(start, end)))
-      text = this.pending.join('')
+      const bytes = this.pendingBytes + end - start
+      this.checkSize(bytes)
+      this.pending.push(chunk.subarray(start, end))
+      // Decoded whole: a multi-byte character may span two chunks.
+      text = Buffer.concat(this.pending, bytes).toString('utf8')
       this.pending = []
       this.pendingBytes = 0
     }
