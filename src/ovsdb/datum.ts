@@ -312,8 +312,13 @@ export function decodeAtom(wire: unknown): Atom {
 
 /** The elements of a set datum (a bare atom is a one-element set). */
 export function decodeElements(wire: unknown): Atom[] {
-  if (Array.isArray(wire) && wire[0] === 'set') return (wire[1] as unknown[]).map(decodeAtom)
-  return [decodeAtom(wire)]
+  if (!isWireSet(wire)) return [decodeAtom(wire)]
+  // Indexed loops, here and in decodeMap: a one-shot reader decodes tens of thousands of
+  // values before the optimising compiler has looked at this code, and iterators cost most then.
+  const wireElements = wire[1]
+  const elements = new Array<Atom>(wireElements.length)
+  for (let index = 0; index < wireElements.length; index++) elements[index] = decodeAtom(wireElements[index])
+  return elements
 }
 
 export function decodePairs(wire: unknown): [string, Atom][] {
@@ -369,7 +374,12 @@ export function setMapEntry(map: Record<string, Atom>, key: string, value: Atom)
 
 function decodeMap(wire: unknown): Record<string, Atom> {
   const map: Record<string, Atom> = {}
-  for (const [key, value] of (wire as [string, [unknown, unknown][]])[1] ?? []) setMapEntry(map, String(decodeAtom(key)), decodeAtom(value))
+  const pairs = (wire as [string, [unknown, unknown][] | undefined])[1] ?? []
+  for (let index = 0; index < pairs.length; index++) {
+    const pair = pairs[index]!
+    const key = pair[0]
+    setMapEntry(map, typeof key === 'string' ? key : String(decodeAtom(key)), decodeAtom(pair[1]))
+  }
   return map
 }
 
