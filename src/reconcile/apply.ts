@@ -1,10 +1,15 @@
-import {type Mutation, type NamedUuid, setDelete, setInsert} from '../ovsdb/datum.js'
+import {type Condition, type Mutation, type NamedUuid, setDelete, setInsert} from '../ovsdb/datum.js'
 import type {Transaction} from '../ovsdb/transaction.js'
 import type {DesiredInterface, PlanAction} from './plan.js'
+import {IFACE_ID, OVN_PLUGGED} from '../ovn/keys.js'
 import {type OvsInterface} from '../ovn/rows.js'
 
-/** The Interface columns a plan was computed from: the guard checks they are still as read. */
-const GUARDED_INTERFACE_COLUMNS = ['name', 'type', 'options', 'external_ids', 'mtu_request'] as const
+/**
+ * The Interface columns an update rewrites whole, and so must find as read: a key another
+ * writer added meanwhile would be lost. The name is not among them: the schema makes it
+ * immutable, so the row's uuid fixes it.
+ */
+const UPDATED_INTERFACE_COLUMNS = ['type', 'options', 'external_ids', 'mtu_request'] as const
 
 export interface ApplyTarget {
   bridgeUuid: string
@@ -13,14 +18,21 @@ export interface ApplyTarget {
 }
 
 function guardUnchanged(tx: Transaction, iface: OvsInterface): void {
-  const asRead = {
-    name: iface.name,
-    type: iface.type,
-    options: iface.options,
-    external_ids: iface.externalIds,
-    mtu_request: iface.mtuRequest,
-  }
-  tx.wait('Interface', [['_uuid', '==', iface.uuid]], GUARDED_INTERFACE_COLUMNS, '==', [asRead])
+  const asRead = {type: iface.type, options: iface.options, external_ids: iface.externalIds, mtu_request: iface.mtuRequest}
+  tx.wait('Interface', [['_uuid', '==', iface.uuid]], UPDATED_INTERFACE_COLUMNS, '==', [asRead])
+}
+
+/**
+ * Removing an interface (alone, or to replace it) relies on what made it OVN's, for which lport,
+ * its iface-id and ovn-plugged, and on what its provider was shown, its type and options (its
+ * name is immutable): the guard names exactly those, as conditions the row must still meet, with
+ * no column to compare. Not the rest of external_ids: ovn-controller removes its ovn-installed
+ * keys from these very rows as it releases their bindings, which must not fail the pass.
+ */
+function guardRemoval(tx: Transaction, iface: OvsInterface): void {
+  const ours = {[IFACE_ID]: iface.externalIds[IFACE_ID], [OVN_PLUGGED]: iface.externalIds[OVN_PLUGGED]}
+  const where: Condition[] = [['_uuid', '==', iface.uuid], ['external_ids', 'includes', ours], ['type', '==', iface.type], ['options', '==', iface.options]]
+  tx.wait('Interface', where, [], '==', [{}])
 }
 
 /**
@@ -41,12 +53,13 @@ function addCreate(tx: Transaction, desired: DesiredInterface, index: number): N
 }
 
 /**
- * Adds the whole plan to one transaction. Every row the plan read is guarded with a wait, so
- * a concurrent change makes the transaction fail as a whole (and the caller re-plans) instead
- * of committing a decision made on stale data. A port is removed by taking it out of
- * Bridge.ports: Port and Interface are not root tables, so ovsdb-server deletes the Port, and
- * then its Interface, once nothing refers to them (as ovs-vsctl del-port does). Explicit
- * deletes would double the operations of a large unplug for nothing.
+ * Adds the whole plan to one transaction. Every row the plan changes is guarded with a wait on
+ * what the plan relied on, so a concurrent change to that makes the transaction fail as a whole
+ * (and the caller re-plans) instead of committing a decision made on stale data. A port is
+ * removed by taking it out of Bridge.ports: Port and Interface are not root tables, so
+ * ovsdb-server deletes the Port, and then its Interface, once nothing refers to them (as
+ * ovs-vsctl del-port does). Explicit deletes would double the operations of a large unplug for
+ * nothing.
  */
 export function addPlanToTransaction(tx: Transaction, actions: readonly PlanAction[], target: ApplyTarget): void {
   tx.comment(`ovn-vif-ctl reconcile: ${actions.length} change(s)`)
@@ -71,12 +84,12 @@ export function addPlanToTransaction(tx: Transaction, actions: readonly PlanActi
       }
 
       case 'replace':
-        guardUnchanged(tx, action.current)
+        guardRemoval(tx, action.current)
         removedPorts.push(action.current.portUuid)
         createdPorts.push(addCreate(tx, action.desired, index))
         break
       case 'remove':
-        guardUnchanged(tx, action.current)
+        guardRemoval(tx, action.current)
         removedPorts.push(action.current.portUuid)
         break
     }

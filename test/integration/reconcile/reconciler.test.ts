@@ -3,9 +3,10 @@ import {mkdir, mkdtemp} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {OvsdbClient} from '../../../src/ovsdb/index.js'
+import {OvsdbClient, TransactionError} from '../../../src/ovsdb/index.js'
 import {createDummyProvider} from '../../../src/providers/dummy.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
+import {addPlanToTransaction} from '../../../src/reconcile/apply.js'
 import {RECONCILE_LOCK, Reconciler, type ReconcilerOptions} from '../../../src/reconcile/reconciler.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
@@ -182,5 +183,41 @@ describe('Reconciler, against a real local Open_vSwitch DB and Southbound DB', (
       {created: ['f1'], updated: [], removed: []},
       {created: [], updated: [], removed: ['f1']},
     ])
+  })
+
+  describe("a removal's guard, once the interface was read and before the removal commits", () => {
+    /** f1 plugged, and a transaction removing it as the plan would, from the reconciler's view of it. */
+    async function removalOfPlugged(): Promise<{commit: () => Promise<unknown>}> {
+      const reconciler = await open()
+      await requestBindings('f1')
+      await changedUntil(reconciler, () => lportsOf(reconciler).includes('f1'))
+      await reconciler.pass()
+      await changedUntil(reconciler, () => interfaceNames(reconciler).includes('f1'))
+      const view = reconciler.view()
+      const tx = ovsClient.transaction()
+      addPlanToTransaction(tx, [{kind: 'remove', lport: 'f1', current: view.interfaces.find((iface) => iface.name === 'f1')!}], {bridgeUuid: view.bridgeUuid})
+      return {commit: () => tx.commit()}
+    }
+
+    it('holds while ovn-controller adds its own keys to external_ids, so the removal commits', async () => {
+      const removal = await removalOfPlugged()
+      await run('ovs-vsctl', [`--db=${ovs.unixRemote}`, '--no-wait', 'set', 'Interface', 'f1', 'external_ids:ovn-installed=true'])
+      await removal.commit()
+      expect(await pluggedInterfaces()).toEqual([])
+    })
+
+    it.each([
+      ['its iface-id changed', ['set', 'Interface', 'f1', 'external_ids:iface-id=f2']],
+      ['it lost ovn-plugged', ['remove', 'Interface', 'f1', 'external_ids', 'ovn-plugged']],
+      ['its options changed', ['set', 'Interface', 'f1', 'options:vif-plug-dummy-option=other']],
+      ['its type changed', ['set', 'Interface', 'f1', 'type=system']],
+    ])('fails the transaction when %s, and removes nothing', async (_, change) => {
+      const removal = await removalOfPlugged()
+      await run('ovs-vsctl', [`--db=${ovs.unixRemote}`, '--no-wait', ...change])
+      await expect(removal.commit()).rejects.toThrow(TransactionError)
+      const tx = ovsClient.transaction()
+      tx.select('Interface', [['name', '==', 'f1']], ['name'])
+      expect((await tx.commit()).rows(0)).toHaveLength(1)
+    })
   })
 })

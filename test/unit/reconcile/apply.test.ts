@@ -69,7 +69,7 @@ describe('addPlanToTransaction', () => {
     ])
   })
 
-  it('updates in place, guarded on every column the plan read, clearing mtu_request when none is wanted', () => {
+  it('updates in place, guarded on every column the update rewrites, clearing mtu_request when none is wanted', () => {
     const tx = transaction()
     const {mtuRequest: _none, ...withoutMtu} = desired
     addPlanToTransaction(tx, [{kind: 'update', lport: 'lsp1', current: {...current, mtuRequest: 440}, desired: {...withoutMtu, name: 'vf1'}, changes: []}], {bridgeUuid: BRIDGE})
@@ -78,9 +78,9 @@ describe('addPlanToTransaction', () => {
         op: 'wait',
         table: 'Interface',
         where: [['_uuid', '==', ['uuid', IFACE]]],
-        columns: ['name', 'type', 'options', 'external_ids', 'mtu_request'],
+        columns: ['type', 'options', 'external_ids', 'mtu_request'],
         until: '==',
-        rows: [{name: 'vf1', type: 'internal', options: ['map', []], external_ids: ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]], mtu_request: 440}],
+        rows: [{type: 'internal', options: ['map', []], external_ids: ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]], mtu_request: 440}],
         timeout: 0,
       },
       {
@@ -111,6 +111,29 @@ describe('addPlanToTransaction', () => {
         ['ports', 'insert', ['named-uuid', 'port0']],
       ],
     })
+  })
+
+  it("guards a removal on the row's iface-id and ovn-plugged, type and options, not on the rest of external_ids", () => {
+    const tx = transaction()
+    const installed = {...current, options: {'vif-plug-dummy-option': 'value'}, externalIds: {...current.externalIds, 'ovn-installed': 'true'}}
+    addPlanToTransaction(tx, [{kind: 'remove', lport: 'lsp1', current: installed}], {bridgeUuid: BRIDGE})
+    expect(tx.operations.slice(1)).toEqual([
+      {
+        op: 'wait',
+        table: 'Interface',
+        where: [
+          ['_uuid', '==', ['uuid', IFACE]],
+          ['external_ids', 'includes', ['map', [['iface-id', 'lsp1'], ['ovn-plugged', 'dummy']]]],
+          ['type', '==', 'internal'],
+          ['options', '==', ['map', [['vif-plug-dummy-option', 'value']]]],
+        ],
+        columns: [],
+        until: '==',
+        rows: [{}],
+        timeout: 0,
+      },
+      {op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', BRIDGE]]], mutations: [['ports', 'delete', ['uuid', PORT]]]},
+    ])
   })
 
   it('changes Bridge.ports with one mutation however many ports a plan adds and removes', () => {
