@@ -74,3 +74,22 @@ export function printRows(rows: readonly Row[]): void {
     console.log(`${row.name.padEnd(width)} ${row.medianMs.toFixed(0).padStart(9)}  ${`(${row.minMs.toFixed(0)}-${row.maxMs.toFixed(0)})`.padEnd(15)} ${`${row.ratio.toFixed(2)}x`.padStart(6)}  ${row.cpuMs.toFixed(0).padStart(6)} ${`${row.cpuRatio.toFixed(2)}x`.padStart(9)}`)
   }
 }
+
+/**
+ * Each row beside the row named `againstName(row.name)`, where there is one: both median wall
+ * times and mean CPU times, and this one's over the other's (below 1: this one is faster).
+ */
+export function printSideBySide(rows: readonly Row[], againstName: (name: string) => string): void {
+  const byName = new Map(rows.map((row) => [row.name, row]))
+  const pairs = rows.flatMap((row) => {
+    const other = byName.get(againstName(row.name))
+    return other === undefined ? [] : [{row, other}]
+  })
+  const width = Math.max(...pairs.map(({row}) => row.name.length), 'command'.length)
+  console.log(`${'command'.padEnd(width)} ${'wall ms'.padStart(7)} ${'against'.padStart(7)} ${'ratio'.padStart(6)}  ${'CPU ms'.padStart(6)} ${'against'.padStart(7)} ${'ratio'.padStart(6)}`)
+  for (const {row, other} of pairs) {
+    const wall = `${row.medianMs.toFixed(0).padStart(7)} ${other.medianMs.toFixed(0).padStart(7)} ${`${(row.medianMs / other.medianMs).toFixed(2)}x`.padStart(6)}`
+    const cpu = `${row.cpuMs.toFixed(0).padStart(6)} ${other.cpuMs.toFixed(0).padStart(7)} ${`${(row.cpuMs / other.cpuMs).toFixed(2)}x`.padStart(6)}`
+    console.log(`${row.name.padEnd(width)} ${wall}  ${cpu}`)
+  }
+}

@@ -13,6 +13,9 @@
  *
  * With cpuProfDir, then runs each command once more under `node --cpu-prof`, its profile in
  * <cpuProfDir>/<command>/.
+ *
+ * With `against`, other built checkouts' CLIs (a base worktree) run each command too, in the
+ * same rounds: they compare under the same load.
  */
 import {execFile} from 'node:child_process'
 import {mkdtemp} from 'node:fs/promises'
@@ -49,6 +52,13 @@ export interface EverydayOptions {
   runs: number
   lports: number
   cpuProfDir?: string
+  /** The roots of other built checkouts, whose CLIs run the same commands in the same rounds. */
+  against?: readonly string[]
+}
+
+/** The name of a command run by the CLI of the checkout at `root`. */
+export function againstName(name: string, root: string): string {
+  return `${name} (${path.basename(path.resolve(root))})`
 }
 
 export interface Everyday {
@@ -59,7 +69,7 @@ export interface Everyday {
   profiles: Map<string, string>
 }
 
-export async function measureEveryday({node, runs, lports, cpuProfDir}: EverydayOptions): Promise<Everyday> {
+export async function measureEveryday({node, runs, lports, cpuProfDir, against = []}: EverydayOptions): Promise<Everyday> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-everyday-'))
   const sandbox = await startSandbox({dir, chassis: ['hv1']})
   try {
@@ -75,8 +85,7 @@ export async function measureEveryday({node, runs, lports, cpuProfDir}: Everyday
     const bareOclifEnv = {NODE_COMPILE_CACHE: path.join(dir, 'bare-oclif-compile-cache')}
 
     const sources = ['--sysfs-root', path.join(machine, 'sysfs'), '--devlink-info-json', path.join(machine, 'devlink-info.json')]
-    const commands: Record<string, string[]> = {
-      [BASE]: ['-e', '0'],
+    const commandsOf = (cli: string): Record<string, string[]> => ({
       '--version': [cli, '--version'],
       'status --help': [cli, 'status', '--help'],
       status: [cli, 'status', '--db', hv1.db, '--provider', 'dummy'],
@@ -84,8 +93,10 @@ export async function measureEveryday({node, runs, lports, cpuProfDir}: Everyday
       'unplug one port': [cli, 'unplug', 'spare'],
       doctor: [cli, 'doctor', '--db', hv1.db, '--provider', 'dummy', '--controller-wait', '1', '--northd-wait', '1', ...sources],
       'chassis show': [cli, 'chassis', 'show', '--db', hv1.db, ...sources],
-      [BARE_OCLIF]: [bareOclif, 'hello'],
-    }
+    })
+    // Each CLI's commands one after the other, so each `unplug` follows its own CLI's `plug`.
+    const againstCommands = against.flatMap((other) => Object.entries(commandsOf(path.join(path.resolve(other), 'bin', 'run.cjs'))).map(([name, args]) => [againstName(name, other), args]))
+    const commands: Record<string, string[]> = {[BASE]: ['-e', '0'], ...commandsOf(cli), ...Object.fromEntries(againstCommands), [BARE_OCLIF]: [bareOclif, 'hello']}
     const envOf = (name: string) => (name === BARE_OCLIF ? bareOclifEnv : env)
     const measured = new Map<string, Measured>(Object.keys(commands).map((name) => [name, {wallMs: [], cpuMs: 0}]))
     for (let round = 0; round < WARMUP + runs; round++) {
