@@ -6,12 +6,14 @@
  * oclif imports only to run one. Run by `npm run build` after tsc; the other files tsc wrote
  * stay, for anyone importing the library modules (src/ovsdb) directly.
  */
-import {rm} from 'node:fs/promises'
-import {isBuiltin} from 'node:module'
+import {readFile, rm} from 'node:fs/promises'
+import {createRequire, isBuiltin} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build, type Plugin} from 'esbuild'
+
+import {applyOclifEdits, OCLIF_EDITS} from './oclif-edits.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
@@ -58,6 +60,29 @@ const lazyDefaultFunctions: Plugin = {
   },
 }
 
+/**
+ * @oclif/core's files as scripts/oclif-edits.ts edits them. The build fails if an edit's text is not
+ * in its file exactly once, or if a file to edit is not bundled: an oclif that no longer matches
+ * the edits is never bundled without them.
+ */
+const oclifCore = path.dirname(createRequire(import.meta.url).resolve('@oclif/core/package.json'))
+const editedOclif: Plugin = {
+  name: 'edited-oclif',
+  setup(bundler) {
+    const files = new Map(OCLIF_EDITS.map(({file}) => [path.join(oclifCore, file), file]))
+    const edited = new Set<string>()
+    bundler.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, async ({path: file}) => {
+      const relative = files.get(file)
+      if (relative === undefined) return undefined
+      edited.add(relative)
+      return {contents: applyOclifEdits(relative, await readFile(file, 'utf8')), loader: 'js'}
+    })
+    bundler.onEnd(() => ({
+      errors: [...files.values()].filter((relative) => !edited.has(relative)).map((relative) => ({text: `@oclif/core ${relative} was not bundled: its edit was not made`})),
+    }))
+  },
+}
+
 await build({
   entryPoints: entries,
   outdir: dist,
@@ -73,7 +98,7 @@ await build({
   banner: {js: "import {createRequire as createRequireForBundle} from 'node:module'; const require = createRequireForBundle(import.meta.url);"},
   // oclif loads TypeScript only to read a tsconfig.json in development (bin/dev.js), never from a build.
   external: ['typescript'],
-  plugins: [builtinsThroughRequire, lazyDefaultFunctions],
+  plugins: [builtinsThroughRequire, lazyDefaultFunctions, editedOclif],
   logLevel: 'warning',
 })
 // tsc's source maps describe the files these replaced.

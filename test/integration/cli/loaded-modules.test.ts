@@ -54,3 +54,18 @@ describe('importing the built commands', () => {
     expect(await icuObjectsMadeByTheCommands()).toEqual([])
   })
 })
+
+describe('starting the CLI', () => {
+  // localeCompare builds ICU's collator on its first call, as oclif's sort of the commands did on every start.
+  it('compares no strings with localeCompare or an Intl.Collator to answer help', async () => {
+    const preload = `
+      const used = new Set()
+      const localeCompare = String.prototype.localeCompare
+      String.prototype.localeCompare = function (...args) { used.add('localeCompare'); return localeCompare.apply(this, args) }
+      const Collator = Intl.Collator
+      Intl.Collator = function (...args) { used.add('Intl.Collator'); return new Collator(...args) }
+      process.on('exit', () => process.stderr.write(JSON.stringify([...used])))`
+    const {stderr} = await exec(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, path.join(ROOT, 'bin', 'run.cjs'), 'status', '--help'])
+    expect(JSON.parse(stderr)).toEqual([])
+  })
+})

@@ -1,0 +1,71 @@
+/**
+ * Edits to @oclif/core's own source, made as scripts/bundle.ts bundles it, for what oclif does on
+ * every start that this CLI does not need. Each names the exact text it replaces, which must
+ * occur exactly once in its file: an oclif upgrade that changes the text fails the build, rather
+ * than quietly dropping the edit or editing something else.
+ */
+
+export interface OclifEdit {
+  /** The file, relative to the @oclif/core package. */
+  file: string
+  /** The exact text replaced, which occurs exactly once in the file. */
+  text: string
+  replacement: string
+  why: string
+}
+
+export const OCLIF_EDITS: readonly OclifEdit[] = [
+  {
+    file: 'lib/config/plugin.js',
+    text: '.sort((a, b) => a.id.localeCompare(b.id));',
+    replacement: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));',
+    why:
+      "Loading the plugin sorts its commands by id on every start. localeCompare builds ICU's collator on its first call; " +
+      'the ids are lowercase ASCII words joined by ":", which code-point order sorts as the collator does.',
+  },
+  {
+    file: 'lib/index.js',
+    text: `function checkNodeVersion() {
+    if (process.env.OCLIF_DISABLE_ENGINE_WARNING && (0, util_1.isTruthy)(process.env.OCLIF_DISABLE_ENGINE_WARNING))
+        return;
+    try {
+        const path = require('node:path');
+        const semver = require('semver');
+        const root = path.join(__dirname, '..');
+        const pjson = require(path.join(root, 'package.json'));
+        if (!semver.satisfies(process.versions.node, pjson.engines.node)) {
+            process.emitWarning(\`Node version must be \${pjson.engines.node} to use this CLI. Current node version: \${process.versions.node}\`);
+        }
+    }
+    catch {
+        // ignore
+    }
+}
+checkCWD();
+checkNodeVersion();
+`,
+    replacement: 'checkCWD();\n',
+    why:
+      "On import, oclif loads semver to check the runtime against its own package's engines. In the bundle, an ES module, there is no " +
+      '__dirname to find that package.json by: the check throws and is ignored, having cost the start. bin/run.cjs checks the runtime ' +
+      'against ours before anything is imported.',
+  },
+]
+
+function occurrences(source: string, text: string): number {
+  let count = 0
+  for (let at = source.indexOf(text); at !== -1; at = source.indexOf(text, at + 1)) count++
+  return count
+}
+
+/** `source`, the text of `file` in @oclif/core, with the edits for that file made; throws unless each text occurs there exactly once. */
+export function applyOclifEdits(file: string, source: string, edits: readonly OclifEdit[] = OCLIF_EDITS): string {
+  let edited = source
+  for (const edit of edits.filter((candidate) => candidate.file === file)) {
+    const count = occurrences(edited, edit.text)
+    if (count !== 1) throw new Error(`@oclif/core ${file}: the text to edit occurs ${count} times, not once (${edit.why})`)
+    edited = edited.replace(edit.text, () => edit.replacement)
+  }
+
+  return edited
+}
