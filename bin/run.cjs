@@ -12,12 +12,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // V8's compiled code of the bundle, kept from one run to the next: compiling it is most of a command's start.
   if (cache !== undefined) require('node:module').enableCompileCache(cache)
   // The bundle's own oclif (scripts/bundle.ts), which the commands share: the one in node_modules would be a second copy to load.
-  import('../dist/oclif-entry.js').then(({execute, settings}) => {
-    // The bundle even under NODE_ENV=test or development, where oclif would look for the TypeScript
-    // sources and load them, and a second oclif with them, whose errors the first does not know.
-    settings.enableAutoTranspile = false
-    return execute({dir: __filename})
-  })
+  import('../dist/oclif-entry.js').then(({start}) => start(__filename))
 }
 
 /**
