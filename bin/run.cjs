@@ -3,13 +3,22 @@
 // CommonJS, and `--version` answered without loading oclif: a runtime starts an ES module entry
 // and oclif (most of start-up time) more slowly. The line is the same as oclif's own (its
 // Config.userAgent), which test/unit/version.test.ts checks.
+
+// The oldest Node.js major this CLI runs on: package.json's engines, the bundle's target (scripts/bundle.ts).
+const NODE_FLOOR = 22
+const supported = Number(process.versions.node.split('.')[0]) >= NODE_FLOOR
+if (!supported) {
+  process.stderr.write(`ovn-vif-ctl: Node.js ${process.version} is older than ${NODE_FLOOR}, the oldest it supports: run it on Node.js ${NODE_FLOOR} or later, or install the .deb or tarball, which carry their own\n`)
+}
+
 const args = process.argv.slice(2)
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const {name, version} = require('../package.json')
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const cache = compileCacheDirectory()
-  // V8's compiled code of the bundle, kept from one run to the next: compiling it is most of a command's start.
+  // V8's compiled code of the bundle, kept from one run to the next: compiling it is most of a
+  // command's start. Older runtimes have no compile cache to enable.
+  const cache = supported ? compileCacheDirectory() : undefined
   if (cache !== undefined) require('node:module').enableCompileCache(cache)
   // The bundle's own oclif (scripts/bundle.ts), which the commands share: the one in node_modules would be a second copy to load.
   import('../dist/oclif-entry.js').then(({start}) => start(__filename))

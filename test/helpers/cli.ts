@@ -4,7 +4,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const runJs = path.join(root, 'bin', 'run.cjs')
+export const runJs = path.join(root, 'bin', 'run.cjs')
 
 export interface CliResult {
   stdout: string
