@@ -17,7 +17,7 @@ The port arguments complete with the Logical_Switch_Port names of the Northbound
   ]
 
   static override args = {
-    shell: Args.string({description: 'The shell to complete for.', options: [...SHELLS], required: true}),
+    shell: Args.string({description: 'The shell to complete for.', options: [...SHELLS], required: true, ignoreStdin: true}),
   }
 
   async run(): Promise<void> {

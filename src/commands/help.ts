@@ -1,3 +1,4 @@
+import {loadHelpClass} from '@oclif/core'
 import {commands} from '@oclif/plugin-help'
 
 import {notACommand} from '../hooks/command-not-found.js'
@@ -12,13 +13,20 @@ import {UsageError} from '../lib/errors.js'
 export default class Help extends commands.help {
   static override examples = ['<%= config.bin %> help status', '<%= config.bin %> help sandbox start', '<%= config.bin %> help --nested-commands']
 
+  // The parent's argument, never read from stdin (a script's `help` would otherwise take its input
+  // for a command). parse() spreads the class it is given, which drops inherited statics: strict
+  // is restated here.
+  static override args: typeof commands.help.args = {command: {...commands.help.args.command, ignoreStdin: true}}
+  static override strict = commands.help.strict
+
+  // In place of the parent's run, which would parse again with the parent's argument.
   override async run(): Promise<void> {
-    // The parent's class: parse() spreads the class it is given, which drops inherited statics.
-    const {argv} = await this.parse(commands.help)
+    const {argv, flags} = await this.parse(Help)
     const words = argv.map(String).filter((word) => !word.startsWith('-'))
     const id = words.join(':')
     if (words.length > 0 && !this.config.findCommand(id) && !this.config.findTopic(id)) throw new UsageError(notACommand(this.config, words.join(' ')))
-    await super.run()
+    const HelpClass = await loadHelpClass(this.config)
+    await new HelpClass(this.config, {all: flags['nested-commands']}).showHelp(argv.map(String))
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {

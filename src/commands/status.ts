@@ -52,7 +52,7 @@ Exit status: 0 when every port shown is plugged (or additional), 1 when any is p
 
   static override strict = false
   static override args = {
-    lport: Args.string({description: 'Logical ports to show (repeatable; default: all that concern this chassis).'}),
+    lport: Args.string({description: 'Logical ports to show (repeatable; default: all that concern this chassis).', ignoreStdin: true}),
   }
 
   static override enableJsonFlag = true

@@ -16,10 +16,10 @@ export interface CliResult {
 export function runProgram(
   file: string,
   args: readonly string[],
-  options: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {},
+  options: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       // Far above any output a test reads: beyond maxBuffer, execFile kills the child, which reads as exit 1.
@@ -31,6 +31,8 @@ export function runProgram(
         resolve({stdout, stderr: spawnError + stderr, exitCode})
       },
     )
+    // Without input, stdin stays an open pipe, as under a supervisor that never closes it.
+    if (options.input !== undefined) child.stdin!.end(options.input)
   })
 }
 

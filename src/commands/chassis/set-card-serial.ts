@@ -26,7 +26,7 @@ With --json: {serial, before, after, changed, written, systemId, dryRun, waited:
 
   static override enableJsonFlag = true
   static override args = {
-    serial: Args.string({description: "The card serial number to set (default: the one NIC's)."}),
+    serial: Args.string({description: "The card serial number to set (default: the one NIC's).", ignoreStdin: true}),
   }
 
   static override flags = {

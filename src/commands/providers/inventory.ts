@@ -18,7 +18,7 @@ export default class ProvidersInventory extends BaseCommand {
 
   static override enableJsonFlag = true
   static override args = {
-    type: Args.string({description: 'Only this provider (a vif-plug-type, e.g. representor).'}),
+    type: Args.string({description: 'Only this provider (a vif-plug-type, e.g. representor).', ignoreStdin: true}),
   }
 
   static override flags = {

@@ -16,7 +16,7 @@ export default class SandboxRestart extends BaseCommand {
 
   static override strict = false
   static override args = {
-    daemon: Args.string({description: 'Daemons to start, e.g. hv1/ovn-controller or northd/ovn-northd (default: every stopped one).'}),
+    daemon: Args.string({description: 'Daemons to start, e.g. hv1/ovn-controller or northd/ovn-northd (default: every stopped one).', ignoreStdin: true}),
   }
 
   static override enableJsonFlag = true

@@ -30,4 +30,12 @@ describe('the CLI entry module', () => {
       expect(module.default, id).toBe(command)
     }
   })
+
+  // oclif reads a missing positional argument from stdin when stdin is no terminal, waiting for
+  // it: a command run from a script or a pipe would take its input for an argument, or wait.
+  it('gives every command positional arguments that are never read from stdin', () => {
+    const args = Object.entries(COMMANDS).flatMap(([id, command]) => Object.entries(command.args ?? {}).map(([name, arg]) => ({arg: `${id} ${name}`, ignoreStdin: arg.ignoreStdin})))
+    expect(args.map(({arg}) => arg)).toContain('help command')
+    expect(args.filter(({ignoreStdin}) => ignoreStdin !== true)).toEqual([])
+  })
 })
