@@ -176,6 +176,16 @@ function slotOf(address: string): string {
   return address.slice(0, address.lastIndexOf('.'))
 }
 
+/**
+ * PCI addresses in order. They are hex digits and separators in fixed places, so comparing their
+ * code points (case aside) orders them as localeCompare does, without the ICU collator
+ * localeCompare builds on its first call: chassis show and doctor sort them on every run.
+ */
+function byAddress(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()]
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
 function cardNotes(card: Card): string[] {
   const notes: string[] = []
   for (const fn of card.functions) {
@@ -214,13 +224,13 @@ export function groupCards(functions: readonly PciFunctionSerial[]): Card[] {
   }
 
   for (const card of cards) {
-    card.functions.sort((a, b) => a.address.localeCompare(b.address))
+    card.functions.sort((a, b) => byAddress(a.address, b.address))
     const product = card.functions.map((fn) => ('product' in fn.vpd ? fn.vpd.product : undefined)).find((name) => name !== undefined)
     if (product) card.product = product
     card.notes = cardNotes(card)
   }
 
-  return cards.sort((a, b) => (a.functions[0]?.address ?? '').localeCompare(b.functions[0]?.address ?? ''))
+  return cards.sort((a, b) => byAddress(a.functions[0]?.address ?? '', b.functions[0]?.address ?? ''))
 }
 
 /** Reads every NIC's serial from devlink and the PCI VPD, and groups the functions into cards. */

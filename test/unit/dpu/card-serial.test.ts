@@ -3,9 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {cardSerials, parseDevlinkDevInfo, readCardSerials, serialsSeen} from '../../../src/dpu/card-serial.js'
+import {cardSerials, groupCards, parseDevlinkDevInfo, readCardSerials, serialsSeen} from '../../../src/dpu/card-serial.js'
 import {devlinkJsonFile} from '../../../src/providers/representor/index.js'
 import {BLUEFIELD_SERIAL, CONNECTX_SERIAL} from '../../helpers/vpd.js'
 
@@ -118,5 +118,25 @@ describe('readCardSerials with sources that disagree or fail', () => {
       },
     }))
     expect(parsed.ok && Object.fromEntries(parsed.devices)).toEqual({'0000:03:00.0': {boardSerialNumber: 'MT1'}, '0000:04:00.0': {}})
+  })
+})
+
+describe('groupCards', () => {
+  // chassis show and doctor group the cards on every run: localeCompare would build ICU's collator.
+  it('orders the functions of a card and the cards by PCI address, as localeCompare would, without it', () => {
+    const addresses = ['0000:81:00.1', '0000:0a:00.0', '0000:81:00.0', '0000:03:00.1', '0000:03:00.0', '0000:0A:00.1']
+    const functions = addresses.map((address) => ({address, vpd: {serial: `SN-${address.slice(5, 7).toLowerCase()}`}, serial: `SN-${address.slice(5, 7).toLowerCase()}`}))
+    const localeCompare = vi.spyOn(String.prototype, 'localeCompare')
+    try {
+      const cards = groupCards(functions)
+      expect(localeCompare).not.toHaveBeenCalled()
+      expect(cards.map((card) => card.functions.map((fn) => fn.address))).toEqual([
+        ['0000:03:00.0', '0000:03:00.1'],
+        ['0000:0a:00.0', '0000:0A:00.1'],
+        ['0000:81:00.0', '0000:81:00.1'],
+      ])
+    } finally {
+      localeCompare.mockRestore()
+    }
   })
 })
