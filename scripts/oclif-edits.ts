@@ -24,6 +24,20 @@ export const OCLIF_EDITS: readonly OclifEdit[] = [
       'the ids are lowercase ASCII words joined by ":", which code-point order sorts as the collator does.',
   },
   {
+    file: 'lib/config/plugin.js',
+    text: 'const tinyglobby_1 = require("tinyglobby");\n',
+    replacement: '',
+    why:
+      'tinyglobby, with fdir and picomatch, is initialised on import for the pattern strategy of finding commands, a glob over a ' +
+      'directory; this CLI lists its commands (the explicit strategy), so it is required where a glob runs, which is never.',
+  },
+  {
+    file: 'lib/config/plugin.js',
+    text: '(0, tinyglobby_1.glob)(',
+    replacement: '(0, require("tinyglobby").glob)(',
+    why: 'The use of tinyglobby that the edit before it leaves, requiring it there.',
+  },
+  {
     file: 'lib/index.js',
     text: `function checkNodeVersion() {
     if (process.env.OCLIF_DISABLE_ENGINE_WARNING && (0, util_1.isTruthy)(process.env.OCLIF_DISABLE_ENGINE_WARNING))

@@ -14,7 +14,7 @@ const edit: OclifEdit = {file: 'lib/example.js', text: 'slow()', replacement: 'f
 describe("the edits to @oclif/core's source", () => {
   it.each(OCLIF_EDITS.map((each) => [each.file, each] as const))('applies to the installed %s, whose text it replaces', async (file, each) => {
     const source = await readFile(path.join(oclifCore, file), 'utf8')
-    const edited = applyOclifEdits(file, source)
+    const edited = applyOclifEdits(file, source, [each])
     expect(edited).not.toContain(each.text)
     expect(edited).toContain(each.replacement)
     expect(edited.length - source.length).toBe(each.replacement.length - each.text.length)
@@ -25,13 +25,19 @@ describe("the edits to @oclif/core's source", () => {
     expect(applyOclifEdits('lib/other.js', 'slow(); slow()', [edit])).toBe('slow(); slow()')
   })
 
+  it('makes all the edits to a file together', async () => {
+    const file = 'lib/config/plugin.js'
+    const edited = applyOclifEdits(file, await readFile(path.join(oclifCore, file), 'utf8'))
+    for (const each of OCLIF_EDITS.filter((candidate) => candidate.file === file)) expect(edited).not.toContain(each.text)
+  })
+
   it('fails where the text is missing or occurs more than once: an upgraded oclif fails the build', () => {
     expect(() => applyOclifEdits('lib/example.js', 'a(); b()', [edit])).toThrow(/occurs 0 times/)
     expect(() => applyOclifEdits('lib/example.js', 'slow(); slow()', [edit])).toThrow(/occurs 2 times/)
   })
 
   it("sorts this CLI's commands, where oclif loads them, in the order localeCompare gave", () => {
-    const sortEdit = OCLIF_EDITS.find((each) => each.file === 'lib/config/plugin.js')!
+    const sortEdit = OCLIF_EDITS.find((each) => each.text.includes('localeCompare'))!
     // The edited sort as oclif runs it, on objects with an id.
     const sort = new Function('commands', `return commands${sortEdit.replacement}`) as (commands: Array<{id: string}>) => Array<{id: string}>
     const commands = Object.keys(COMMANDS).toReversed().map((id) => ({id}))
