@@ -20,6 +20,15 @@ const dist = path.join(root, 'dist')
 const entries = ['oclif-entry.js', 'ovn-vif-ctl.js'].map((file) => path.join(dist, file))
 
 /**
+ * Built-ins whose shim exports a getter for each export, which reads it only where it is used.
+ * esbuild's interop for an ES module importing a CommonJS one (a built-in, here) copies the
+ * exports by their descriptors, and node:util makes some exports (parseArgs, diff,
+ * setTraceSigInt) when their descriptor is first read, loading their modules, worker_threads
+ * among them: into every command, since oclif's start imports wsl-utils, which imports node:util.
+ */
+const READ_WHEN_USED = new Set(['node:util', 'util'])
+
+/**
  * Node's built-in modules reach the bundle through `require`, as its CommonJS dependencies
  * already reach them, never through a static `import`: the ES module namespace of a built-in
  * reads every one of its exports, and some exports are lazy getters that load much more.
@@ -34,7 +43,11 @@ const builtinsThroughRequire: Plugin = {
     bundler.onResolve({filter: /.*/}, ({path: specifier, kind}) =>
       kind === 'import-statement' && isBuiltin(specifier) ? {path: specifier, namespace: 'node-builtin'} : undefined,
     )
-    bundler.onLoad({filter: /.*/, namespace: 'node-builtin'}, ({path: specifier}) => ({contents: `module.exports = require(${JSON.stringify(specifier)})`}))
+    bundler.onLoad({filter: /.*/, namespace: 'node-builtin'}, ({path: specifier}) => ({
+      contents: READ_WHEN_USED.has(specifier)
+        ? `const real = require(${JSON.stringify(specifier)}); for (const name of Object.getOwnPropertyNames(real)) Object.defineProperty(module.exports, name, {enumerable: true, get: () => real[name]})`
+        : `module.exports = require(${JSON.stringify(specifier)})`,
+    }))
   },
 }
 

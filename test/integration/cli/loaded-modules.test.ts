@@ -8,6 +8,7 @@ import {describe, expect, it} from 'vitest'
 const exec = promisify(execFile)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const COMMANDS = pathToFileURL(path.join(ROOT, 'dist', 'ovn-vif-ctl.js')).href
+const RUN_JS = path.join(ROOT, 'bin', 'run.cjs')
 
 /** Node's own modules a fresh process has loaded once it has imported the built commands (as oclif does to run one). */
 async function builtinsLoadedByTheCommands(): Promise<string[]> {
@@ -35,6 +36,14 @@ async function icuObjectsMadeByTheCommands(): Promise<string[]> {
   return JSON.parse(stdout) as string[]
 }
 
+/** Node's own modules a process running the built CLI had loaded by its exit. */
+async function builtinsLoadedByTheCli(args: readonly string[]): Promise<string[]> {
+  const recorder = "process.on('exit', () => process.stderr.write('\\n' + JSON.stringify(process.moduleLoadList)))"
+  const {stderr} = await exec(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(recorder)}`, RUN_JS, ...args]).catch((error: {stderr: string}) => error)
+  const loaded = JSON.parse(stderr.slice(stderr.lastIndexOf('\n') + 1)) as string[]
+  return loaded.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length))
+}
+
 /**
  * Every command, `reconcile --watch` for weeks included, carries what importing the commands
  * loads. Node's HTTP, TLS, compression and fetch are for the paths that use them
@@ -42,10 +51,10 @@ async function icuObjectsMadeByTheCommands(): Promise<string[]> {
  * set a V8 flag.
  */
 describe('importing the built commands', () => {
-  it('loads neither node:http, node:tls, node:http2, node:zlib, node:v8 nor Node\'s fetch', async () => {
+  it('loads neither node:http, node:tls, node:http2, node:zlib, node:v8, Node\'s fetch nor worker_threads', async () => {
     const loaded = await builtinsLoadedByTheCommands()
     expect(loaded).toContain('net')
-    expect(loaded.filter((name) => ['http', 'tls', 'http2', 'zlib', 'v8', 'internal/deps/undici/undici'].includes(name))).toEqual([])
+    expect(loaded.filter((name) => ['http', 'tls', 'http2', 'zlib', 'v8', 'internal/deps/undici/undici', 'worker_threads'].includes(name))).toEqual([])
   })
 
   // Tens of milliseconds of every start otherwise, for text that is nearly always printable ASCII
@@ -67,5 +76,14 @@ describe('starting the CLI', () => {
       process.on('exit', () => process.stderr.write(JSON.stringify([...used])))`
     const {stderr} = await exec(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(preload)}`, path.join(ROOT, 'bin', 'run.cjs'), 'status', '--help'])
     expect(JSON.parse(stderr)).toEqual([])
+  })
+
+  // node:util's lazily made exports, worker_threads among their modules, stay resident for the
+  // process's life once loaded: oclif's start (its config, the command's flags) does not use them.
+  // `reconcile --log-format json` is refused (exit 2) once its flags are parsed.
+  it('loads no worker_threads to parse a command\'s flags', async () => {
+    const builtins = await builtinsLoadedByTheCli(['reconcile', '--log-format', 'json'])
+    expect(builtins).toContain('net')
+    expect(builtins).not.toContain('worker_threads')
   })
 })
