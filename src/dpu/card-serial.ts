@@ -2,6 +2,7 @@ import {open, readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {messageOf, UserError} from '../lib/errors.js'
+import {compareCodeUnits} from '../lib/order.js'
 import {checkDevlinkDumpSize, runDevlinkJson} from '../providers/representor/devlink.js'
 import {MAX_VPD_BYTES, vpdSerialNumber} from './vpd.js'
 
@@ -178,12 +179,11 @@ function slotOf(address: string): string {
 
 /**
  * PCI addresses in order. They are hex digits and separators in fixed places, so comparing their
- * code points (case aside) orders them as localeCompare does, without the ICU collator
+ * code units (case aside) orders them as localeCompare does, without the ICU collator
  * localeCompare builds on its first call: chassis show and doctor sort them on every run.
  */
 function byAddress(a: string, b: string): number {
-  const [x, y] = [a.toLowerCase(), b.toLowerCase()]
-  return x < y ? -1 : x > y ? 1 : 0
+  return compareCodeUnits(a.toLowerCase(), b.toLowerCase())
 }
 
 function cardNotes(card: Card): string[] {

@@ -1,3 +1,4 @@
+import {compareCodeUnits} from '../lib/order.js'
 import {requestedRole} from '../ovn/chassis.js'
 import type {VifPlugProvider} from '../providers/types.js'
 import {IFACE_ID, OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from '../ovn/keys.js'
@@ -68,11 +69,11 @@ function isPlugged(iface: OvsInterface): boolean {
 }
 
 function byName<T extends {name: string}>(a: T, b: T): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  return compareCodeUnits(a.name, b.name)
 }
 
 function byLogicalPort(a: PortBinding, b: PortBinding): number {
-  return a.logicalPort < b.logicalPort ? -1 : a.logicalPort > b.logicalPort ? 1 : 0
+  return compareCodeUnits(a.logicalPort, b.logicalPort)
 }
 
 /** A binding is wanted here when it is a VIF requested for this chassis that asks to be plugged. */

@@ -1,3 +1,4 @@
+import {compareCodeUnits} from '../lib/order.js'
 import {type RequestedChassisOf, requestedChassisList, requestedRole} from '../ovn/chassis.js'
 import {IFACE_ID, OVN_PLUGGED, providerOptionsOf, REQUESTED_CHASSIS, VIF_PLUG_TYPE} from '../ovn/keys.js'
 import type {LocalChassisView} from '../ovn/local-view.js'
@@ -77,9 +78,7 @@ function withInterface(row: StatusRow, iface: OvsInterface | undefined): StatusR
 }
 
 function byLport(a: StatusRow, b: StatusRow): number {
-  if (a.lport !== b.lport) return a.lport < b.lport ? -1 : 1
-  const [x, y] = [a.interface ?? '', b.interface ?? '']
-  return x < y ? -1 : x > y ? 1 : 0
+  return compareCodeUnits(a.lport, b.lport) || compareCodeUnits(a.interface ?? '', b.interface ?? '')
 }
 
 /** The netdev the provider resolves now, as the plan recorded it. */
