@@ -111,21 +111,6 @@ export interface OvsTables {
 
 type AllTables = NorthboundTables & SouthboundTables & OvsTables
 
-/** The columns read of each table: what its row type declares. */
-export const COLUMNS = {
-  Logical_Switch_Port: ['name', 'type', 'options'],
-  NB_Global: ['nb_cfg', 'sb_cfg', 'hv_cfg'],
-  Chassis: ['name', 'hostname', 'other_config'],
-  SB_Global: ['nb_cfg'],
-  Chassis_Private: ['name', 'nb_cfg'],
-  Port_Binding: ['logical_port', 'type', 'options', 'requested_chassis', 'requested_additional_chassis', 'chassis', 'up'],
-  Open_vSwitch: ['external_ids', 'bridges'],
-  Bridge: ['name', 'ports'],
-  // Not the name: nothing reads it, and this is the slowest read of all at 10k ports.
-  Port: ['interfaces'],
-  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request', 'ofport', 'error'],
-} as const satisfies {readonly [N in keyof AllTables]: readonly ColumnName<AllTables[N]>[]}
-
 /**
  * What ovs-vswitchd reports on each Interface: status and doctor read it, reconcile does not.
  * ovs-vswitchd writes ofport on every new interface, so following it would double the updates
@@ -140,15 +125,26 @@ export const INTERFACE_STATE_COLUMNS = ['ofport', 'error'] as const satisfies re
  */
 export const BINDING_STATE_COLUMNS = ['chassis', 'up'] as const satisfies readonly ColumnName<PortBindingRow>[]
 
-/** The columns a reconcile pass reads of the tables the daemons report on: COLUMNS without the daemons' state. */
+/** The columns a reconcile pass reads of the tables the daemons report on: all but the daemons' state. */
 export const PASS_COLUMNS = {
-  Port_Binding: withoutColumns(COLUMNS.Port_Binding, BINDING_STATE_COLUMNS),
-  Interface: withoutColumns(COLUMNS.Interface, INTERFACE_STATE_COLUMNS),
-}
+  Port_Binding: ['logical_port', 'type', 'options', 'requested_chassis', 'requested_additional_chassis'],
+  Interface: ['name', 'type', 'options', 'external_ids', 'mtu_request'],
+} as const satisfies {readonly [N in 'Port_Binding' | 'Interface']: readonly ColumnName<AllTables[N]>[]}
 
-function withoutColumns<C extends string>(columns: readonly C[], left: readonly C[]): readonly C[] {
-  return columns.filter((column) => !left.includes(column))
-}
+/** The columns read of each table: what its row type declares. */
+export const COLUMNS = {
+  Logical_Switch_Port: ['name', 'type', 'options'],
+  NB_Global: ['nb_cfg', 'sb_cfg', 'hv_cfg'],
+  Chassis: ['name', 'hostname', 'other_config'],
+  SB_Global: ['nb_cfg'],
+  Chassis_Private: ['name', 'nb_cfg'],
+  Port_Binding: [...PASS_COLUMNS.Port_Binding, ...BINDING_STATE_COLUMNS],
+  Open_vSwitch: ['external_ids', 'bridges'],
+  Bridge: ['name', 'ports'],
+  // Not the name: nothing reads it, and this is the slowest read of all at 10k ports.
+  Port: ['interfaces'],
+  Interface: [...PASS_COLUMNS.Interface, ...INTERFACE_STATE_COLUMNS],
+} as const satisfies {readonly [N in keyof AllTables]: readonly ColumnName<AllTables[N]>[]}
 
 /** The rows of `table` that meet every condition (all of them without one), with the table's columns. */
 export function selectRows<N extends keyof AllTables>(client: OvsdbClient, table: N, where?: readonly Condition[]): Promise<AllTables[N][]>
