@@ -196,9 +196,23 @@ interface PlanState {
   claimedNames: Map<string, string>
 }
 
+/**
+ * The interfaces carrying each iface-id, by name where several carry one (the first is the one
+ * an lport keeps). Only those need an order: sorting every interface of the bridge would cost
+ * a comparison sort of all of them on each pass.
+ */
+function interfacesByIfaceId(interfaces: readonly OvsInterface[]): Map<string, OvsInterface[]> {
+  const byIfaceId = Map.groupBy(
+    interfaces.filter((iface) => iface.externalIds[IFACE_ID] !== undefined),
+    (iface) => iface.externalIds[IFACE_ID]!,
+  )
+  for (const carrying of byIfaceId.values()) if (carrying.length > 1) carrying.sort(byName)
+  return byIfaceId
+}
+
 /** As ovn-controller: without our Chassis row nothing can be judged, so nothing is touched. */
 function keepWithoutChassis(interfaces: readonly OvsInterface[]): PlanEntry[] {
-  return interfaces.filter(isPlugged).map((iface) => ({
+  return interfaces.filter(isPlugged).sort(byName).map((iface) => ({
     lport: iface.externalIds[IFACE_ID]!,
     outcome: 'kept',
     reason: 'this chassis has no Chassis row in the Southbound DB yet',
@@ -348,8 +362,7 @@ function considerUnplugIface(iface: OvsInterface, binding: PortBinding | undefin
  * then ports that name this chassis without being wanted here.
  */
 export function planReconcile(view: LocalChassisView, providers: ProviderLookup, options: PlanOptions): Plan {
-  const interfaces = [...view.interfaces].sort(byName)
-  const {chassisUuid} = view
+  const {interfaces, chassisUuid} = view
   if (chassisUuid === undefined) return {entries: keepWithoutChassis(interfaces), actions: []}
   const wanted = view.bindings.filter((binding) => isWantedHere(binding, chassisUuid)).sort(byLogicalPort)
   const state: PlanState = {
@@ -357,10 +370,7 @@ export function planReconcile(view: LocalChassisView, providers: ProviderLookup,
     chassisUuid,
     providers,
     options,
-    byIfaceId: Map.groupBy(
-      interfaces.filter((iface) => iface.externalIds[IFACE_ID] !== undefined),
-      (iface) => iface.externalIds[IFACE_ID]!,
-    ),
+    byIfaceId: interfacesByIfaceId(interfaces),
     byInterfaceName: new Map(interfaces.map((iface) => [iface.name, iface])),
     wantedLports: new Set(wanted.map((binding) => binding.logicalPort)),
     accounted: new Set(),
@@ -374,8 +384,8 @@ export function planReconcile(view: LocalChassisView, providers: ProviderLookup,
 
   const bindingsByName = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const orphanLports = new Set<string>()
-  for (const iface of interfaces) {
-    if (!isPlugged(iface) || state.accounted.has(iface)) continue
+  const orphans = interfaces.filter((iface) => isPlugged(iface) && !state.accounted.has(iface)).sort(byName)
+  for (const iface of orphans) {
     const lport = iface.externalIds[IFACE_ID]!
     orphanLports.add(lport)
     entries.push(considerUnplugIface(iface, bindingsByName.get(lport), state))

@@ -266,6 +266,25 @@ describe('planReconcile', () => {
     ])
   })
 
+  it('orders by interface name whatever order the bridge lists them in', () => {
+    // Of two interfaces carrying lsp1, the first by name is the one it keeps: the other is a second one.
+    const interfaces = [plugged('z-orphan', 'gone-z'), plugged('lsp1-copy', 'lsp1'), plugged('a-orphan', 'gone-a'), plugged('lsp1', 'lsp1')]
+    const {entries} = plan(view([binding('lsp1')], interfaces))
+    expect(summary(entries)).toEqual([
+      ['lsp1', 'remove', 'lsp1-copy'],
+      ['lsp1', 'unchanged', 'lsp1'],
+      ['gone-a', 'remove', 'a-orphan'],
+      ['gone-z', 'remove', 'z-orphan'],
+    ])
+    expect(entries[0]!.reason).toBe('a second interface plugged for lport lsp1')
+    expect(summary(plan(view([binding('lsp1')], interfaces, {chassisUuid: undefined})).entries)).toEqual([
+      ['gone-a', 'kept', 'a-orphan'],
+      ['lsp1', 'kept', 'lsp1'],
+      ['lsp1', 'kept', 'lsp1-copy'],
+      ['gone-z', 'kept', 'z-orphan'],
+    ])
+  })
+
   it('touches nothing while this chassis has no Chassis row', () => {
     const result = plan(view([binding('lsp1')], [plugged('x', 'gone')], {chassisUuid: undefined}))
     expect(result.actions).toEqual([])
