@@ -1,8 +1,11 @@
 /**
  * `status` at scale: one sandbox chassis with `lports` requested and reconciled lports, spread
  * over logical switches of 100 ports; once the chassis has settled, times `ovn-vif-ctl status`
- * against `ovs-vsctl show` and `ovn-sbctl show` on the same data, and `ovn-vif-ctl --version`
- * against `node -e 0`. bench/status/run.ts and bench/speed/run.ts print them.
+ * (wall and CPU time, also by other trees' builds) against `ovs-vsctl show` and `ovn-sbctl show`
+ * on the same data, and `ovn-vif-ctl --version` against `node -e 0`. Beside them, the floor of
+ * status on that data: a bare oclif CLI running a command that does nothing, and the reads status
+ * makes, by clients already connected (reads.ts). bench/status/run.ts and bench/speed/run.ts print
+ * them.
  */
 import {execFile} from 'node:child_process'
 import {mkdtemp, readFile} from 'node:fs/promises'
@@ -10,9 +13,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {OvsdbClient} from '../../src/ovsdb/index.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
 import {daemonPid} from '../proc.js'
+import {buildBareOclifCli} from '../startup/bare-oclif.js'
+import {childrenCpuSeconds, median} from '../timing.js'
+import {measureStatusReads, type StatusReads} from './reads.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const cli = path.join(root, 'bin', 'run.cjs')
@@ -29,6 +36,8 @@ const SETTLE_POLL_MS = 10_000
 const SETTLE_TIMEOUT_MS = 30 * 60_000
 export const RUNS = 9
 
+const WAIT_MS = 60_000
+
 function execute(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(file, args, {env: {...process.env, ...env}, maxBuffer: 256 * 1024 * 1024}, (error) => {
@@ -39,27 +48,50 @@ function execute(file: string, args: readonly string[], env: NodeJS.ProcessEnv =
   })
 }
 
-interface Timed {
-  args: readonly [string, ...string[]]
-  env?: NodeJS.ProcessEnv
+/** Wall and CPU time (user + sys) of one run, in milliseconds. */
+interface Sample {
+  wallMs: number
+  cpuMs: number
+}
+
+/** One timed run: a command, or something this process does (CPU time then 0). */
+type Timed = () => Promise<Sample>
+
+function command(args: readonly [string, ...string[]], env?: NodeJS.ProcessEnv): Timed {
+  return async () => {
+    const cpuBefore = await childrenCpuSeconds()
+    const started = performance.now()
+    await execute(args[0], args.slice(1), env)
+    const wallMs = performance.now() - started
+    return {wallMs, cpuMs: ((await childrenCpuSeconds()) - cpuBefore) * 1000}
+  }
+}
+
+/** Medians of the runs of one command. */
+export interface Timing {
+  wallMs: number
+  cpuMs: number
 }
 
 /**
- * The median wall time of `runs` runs of each command, in milliseconds. The commands take turns,
- * one run each per round, so that whatever else the machine does weighs on all of them alike.
+ * The medians of `runs` runs of each, in milliseconds. They take turns, one run each per round,
+ * the order rotating from round to round, so that whatever else the machine does weighs on all
+ * of them alike.
  */
-async function timeInTurns<K extends string>(commands: Record<K, Timed>, runs: number): Promise<Record<K, number>> {
-  const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, [] as number[]])) as Record<K, number[]>
+async function timeInTurns<K extends string>(timed: Record<K, Timed>, runs: number): Promise<Record<K, Timing>> {
+  const names = Object.keys(timed) as K[]
+  const samples = new Map<K, Sample[]>(names.map((name) => [name, []]))
   for (let round = 0; round < runs; round++) {
-    for (const [name, {args, env}] of Object.entries(commands) as [K, Timed][]) {
-      const started = performance.now()
-      await execute(args[0], args.slice(1), env)
-      samples[name].push(performance.now() - started)
+    for (let turn = 0; turn < names.length; turn++) {
+      const name = names[(round + turn) % names.length]!
+      samples.get(name)!.push(await timed[name]())
     }
   }
 
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values as number[])])) as Record<K, number>
+  return Object.fromEntries(names.map((name) => {
+    const of = samples.get(name)!
+    return [name, {wallMs: median(of.map((sample) => sample.wallMs)), cpuMs: median(of.map((sample) => sample.cpuMs))}]
+  })) as Record<K, Timing>
 }
 
 /** CPU seconds the daemon has used so far (Linux: utime and stime in /proc, in 1/100 s). */
@@ -91,6 +123,8 @@ export interface StatusAtScaleOptions {
   lports: number
   /** The runtime that runs ovn-vif-ctl and `node -e 0`. */
   node: string
+  /** Other trees (their directory) whose build's `status` takes turns with this one's. */
+  against?: readonly string[]
   runs?: number
   /** Then runs `status` once more under --cpu-prof, its profile in <cpuProfDir>/status/. */
   cpuProfDir?: string
@@ -106,17 +140,25 @@ export interface StatusAtScale {
   settledAfterMs: number | undefined
   reconcileMs: number
   status: number
+  /** This tree's `status`: wall and CPU time. */
+  statusTiming: Timing
+  /** Each --against tree's `status`, by its directory. */
+  statusAgainst: Record<string, Timing>
   statusJson: number
   allChassis: number
   vsctl: number
   sbctl: number
   version: number
   node: number
+  /** The floor: a bare oclif CLI running a command that does nothing. */
+  bareOclif: number
+  /** The floor: the reads status makes, by clients already connected (medians). */
+  reads: StatusReads
   /** The directory of status's profile, with cpuProfDir. */
   profile: string | undefined
 }
 
-export async function measureStatusAtScale({lports, node, runs = RUNS, cpuProfDir, log = console.log}: StatusAtScaleOptions): Promise<StatusAtScale> {
+export async function measureStatusAtScale({lports, node, against = [], runs = RUNS, cpuProfDir, log = console.log}: StatusAtScaleOptions): Promise<StatusAtScale> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-status-'))
   const sandbox = await startSandbox({dir, chassis: ['hv1']})
   try {
@@ -144,25 +186,81 @@ export async function measureStatusAtScale({lports, node, runs = RUNS, cpuProfDi
       ? `not settled within ${SETTLE_TIMEOUT_MS / 60_000} minutes: timing anyway, on a busy chassis`
       : `settled ${(settledAfter / 1000).toFixed(0)} s later: every binding up, ovn-controller idle`)
 
-    const env = {OVN_NB_DB: sandbox.nbDb, OVN_SB_DB: sandbox.sbDb}
-    const {status, statusJson, allChassis, vsctl, sbctl, version, node: bareNode} = await timeInTurns({
-      status: {args: [node, cli, 'status', '--db', hv1!.db, '--provider', 'dummy'], env},
-      statusJson: {args: [node, cli, 'status', '--db', hv1!.db, '--provider', 'dummy', '-f', 'json'], env},
-      allChassis: {args: [node, cli, 'status', '--all-chassis'], env},
-      vsctl: {args: ['ovs-vsctl', `--db=${hv1!.db}`, 'show']},
-      sbctl: {args: ['ovn-sbctl', `--db=${sandbox.sbDb}`, 'show']},
-      version: {args: [node, cli, '--version']},
-      node: {args: [node, '-e', '0']},
+    const timed = await timeStatus({chassis: hv1!.name, ovsDb: hv1!.db, sbDb: sandbox.sbDb, nbDb: sandbox.nbDb, dir}, {lports, node, against, runs, cpuProfDir})
+    return {lports, runs, settledAfterMs: settledAfter, reconcileMs, ...timed}
+  } finally {
+    await stopSandbox(dir)
+  }
+}
+
+/** Where status is timed: one chassis's local DB and the central ones; `dir` takes the bare oclif CLI. */
+export interface StatusChassis {
+  chassis: string
+  ovsDb: string
+  sbDb: string
+  nbDb: string
+  dir: string
+}
+
+export type StatusTimes = Omit<StatusAtScale, 'lports' | 'runs' | 'settledAfterMs' | 'reconcileMs'>
+
+/** The commands and the floor timed on a chassis with `lports` requested and plugged (exported for a chassis set up by hand). */
+export async function timeStatus(
+  {chassis, ovsDb, sbDb, nbDb, dir}: StatusChassis,
+  {lports, node, against = [], runs = RUNS, cpuProfDir}: Omit<StatusAtScaleOptions, 'log'>,
+): Promise<StatusTimes> {
+  const clients: OvsdbClient[] = []
+  try {
+    const env = {OVN_NB_DB: nbDb, OVN_SB_DB: sbDb}
+    const bareOclif = await buildBareOclifCli(await mkdtemp(path.join(dir, 'bare-oclif-')), root)
+    const connect = async (remote: string, database: string) => {
+      const client = await OvsdbClient.connect(remote, {database, timeoutMs: WAIT_MS})
+      clients.push(client)
+      return client
+    }
+    const readClients = {ovs: await connect(ovsDb, 'Open_vSwitch'), sb: await connect(sbDb, 'OVN_Southbound'), nb: await connect(nbDb, 'OVN_Northbound')}
+    const reads: StatusReads[] = []
+    const statusOf = (tree: string) => command([node, path.join(tree, 'bin', 'run.cjs'), 'status', '--db', ovsDb, '--provider', 'dummy'], env)
+    const againstDirs = against.map((tree) => path.resolve(tree))
+    const timings = await timeInTurns<string>({
+      status: statusOf(root),
+      ...Object.fromEntries(againstDirs.map((tree) => [tree, statusOf(tree)])),
+      statusJson: command([node, cli, 'status', '--db', ovsDb, '--provider', 'dummy', '-f', 'json'], env),
+      allChassis: command([node, cli, 'status', '--all-chassis'], env),
+      vsctl: command(['ovs-vsctl', `--db=${ovsDb}`, 'show']),
+      sbctl: command(['ovn-sbctl', `--db=${sbDb}`, 'show']),
+      version: command([node, cli, '--version']),
+      node: command([node, '-e', '0']),
+      bareOclif: command([node, bareOclif, 'hello'], {NODE_COMPILE_CACHE: path.join(dir, 'bare-oclif-compile-cache')}),
+      reads: async () => {
+        const measured = await measureStatusReads(readClients, chassis, lports)
+        reads.push(measured)
+        return {wallMs: measured.readsMs, cpuMs: 0}
+      },
     }, runs)
 
     let profile: string | undefined
     if (cpuProfDir !== undefined) {
       profile = path.resolve(cpuProfDir, 'status')
-      await execute(node, ['--cpu-prof', '--cpu-prof-dir', profile, cli, 'status', '--db', hv1!.db, '--provider', 'dummy'], env)
+      await execute(node, ['--cpu-prof', '--cpu-prof-dir', profile, cli, 'status', '--db', ovsDb, '--provider', 'dummy'], env)
     }
 
-    return {lports, runs, settledAfterMs: settledAfter, reconcileMs, status, statusJson, allChassis, vsctl, sbctl, version, node: bareNode, profile}
+    const medianOf = (pick: (measured: StatusReads) => number) => median(reads.map(pick))
+    return {
+      status: timings.status!.wallMs,
+      statusTiming: timings.status!,
+      statusAgainst: Object.fromEntries(againstDirs.map((tree) => [tree, timings[tree]!])),
+      statusJson: timings.statusJson!.wallMs,
+      allChassis: timings.allChassis!.wallMs,
+      vsctl: timings.vsctl!.wallMs,
+      sbctl: timings.sbctl!.wallMs,
+      version: timings.version!.wallMs,
+      node: timings.node!.wallMs,
+      bareOclif: timings.bareOclif!.wallMs,
+      reads: {readsMs: medianOf((measured) => measured.readsMs), parseMs: medianOf((measured) => measured.parseMs), bytes: medianOf((measured) => measured.bytes)},
+      profile,
+    }
   } finally {
-    await stopSandbox(dir)
+    await Promise.allSettled(clients.map((client) => client.close()))
   }
 }
