@@ -61,8 +61,9 @@ export function providerKeyPrefix(type: string): string {
 export function providerOptionsOf(options: Readonly<Record<string, string>>, type: string): Record<string, string> | undefined {
   const prefix = providerKeyPrefix(type)
   let own: Record<string, string> | undefined
-  for (const [key, value] of Object.entries(options)) {
-    if (key.startsWith(prefix)) (own ??= {})[key.slice(prefix.length)] = value
+  // Not Object.entries: status asks this of every port, and most have no such key.
+  for (const key in options) {
+    if (key.startsWith(prefix)) (own ??= {})[key.slice(prefix.length)] = options[key]!
   }
 
   return own

@@ -134,6 +134,17 @@ function orphanReason(entry: PlanEntry, iface: OvsInterface | undefined, invento
   return held ? `${entry.reason}; ${held.provider} netdev ${held.netdev} stays in use until it is unplugged` : entry.reason
 }
 
+/** The first interface plugged for each lport (external_ids ovn-plugged and iface-id), in the view's order. */
+function firstPluggedByLport(interfaces: readonly OvsInterface[]): Map<string, OvsInterface> {
+  const pluggedFor = new Map<string, OvsInterface>()
+  for (const iface of interfaces) {
+    const lport = iface.externalIds[IFACE_ID]
+    if (lport !== undefined && iface.externalIds[OVN_PLUGGED] !== undefined && !pluggedFor.has(lport)) pluggedFor.set(lport, iface)
+  }
+
+  return pluggedFor
+}
+
 /**
  * Local mode: one row per logical port requested for this chassis and per interface plugged
  * here for a port that is not (an orphan), each state following from reconcile's own plan.
@@ -146,11 +157,9 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
   const namesHere = (port: RequestedChassisOf & {type: string}) => asksToBePlugged(port) && requestedRole(port, here) !== undefined
   const bindings = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const interfaces = new Map(view.interfaces.map((iface) => [iface.name, iface]))
-  const pluggedFor = new Map<string, OvsInterface>()
-  for (const iface of view.interfaces) {
-    const lport = iface.externalIds[IFACE_ID]
-    if (lport !== undefined && iface.externalIds[OVN_PLUGGED] !== undefined && !pluggedFor.has(lport)) pluggedFor.set(lport, iface)
-  }
+  // Needed only for a port whose plan entry names no interface: not built when every port is plugged.
+  let pluggedFor: Map<string, OvsInterface> | undefined
+  const pluggedInterface = (lport: string) => (pluggedFor ??= firstPluggedByLport(view.interfaces)).get(lport)
 
   const unknownChassis = `requested chassis ${chassisName} is unknown in the Southbound DB: ovn-controller has not registered this chassis`
 
@@ -163,9 +172,9 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
     // Only a port wanted here, or named here (src/ovn/chassis.ts), gets an entry that is neither a removal nor a kept orphan.
     const primary = entries.find((entry) => entry.outcome !== 'remove' && entry.outcome !== 'kept')
     if (primary && binding && view.chassisUuid !== undefined) {
-      const duplicates = entries.filter((entry) => entry !== primary)
+      const duplicates = entries.length === 1 ? [] : entries.filter((entry) => entry !== primary)
       const iface =
-        primary.action?.kind === 'replace' ? primary.action.current : primary.interfaceName === undefined ? pluggedFor.get(lport) : interfaces.get(primary.interfaceName)
+        primary.action?.kind === 'replace' ? primary.action.current : primary.interfaceName === undefined ? pluggedInterface(lport) : interfaces.get(primary.interfaceName)
       const row = withInterface(stateRow(describePort(lport, options, binding, chassisByUuid), wantedState(primary, duplicates, iface, binding, view.chassisUuid, chassisByUuid)), iface)
       const netdev = resolvedNetdev(primary)
       if (netdev !== undefined) row.netdev = netdev
@@ -189,7 +198,9 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
     }
   }
 
-  const shown = new Set(rows.map((row) => row.lport))
+  // Ports the plan has no entry for; usually none, so the rows' lports are gathered only then.
+  const unplanned = [...(view.chassisUuid === undefined ? view.bindings : []), ...(input.logicalPorts ?? [])]
+  const shown = new Set(unplanned.length === 0 ? [] : rows.map((row) => row.lport))
   // Without a Chassis row the plan judges nothing: the ports that name this chassis wait for it.
   for (const binding of view.chassisUuid === undefined ? view.bindings : []) {
     if (shown.has(binding.logicalPort) || !namesHere(binding)) continue

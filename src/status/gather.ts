@@ -7,7 +7,7 @@ import {settleAll} from '../lib/settle.js'
 import {IFACE_ID, OVN_PLUGGED} from '../ovn/keys.js'
 import {LocalChassis, SOUTHBOUND_DB} from '../ovn/local-chassis.js'
 import type {LocalChassisView} from '../ovn/local-view.js'
-import {COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type LogicalSwitchPort, type NorthboundTables, type SouthboundTables} from '../ovn/rows.js'
+import {COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type LogicalSwitchPort, type NorthboundTables, type PortBinding, type SouthboundTables} from '../ovn/rows.js'
 import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Tables, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, failedProviders, type InventoryRow} from '../providers/report.js'
@@ -272,9 +272,14 @@ export class StatusSource extends EventEmitter<{changed: []}> {
   }
 
   /** Every binding read: in local mode, those requested here (the view's) and those this source asked for. */
-  private bindings(view = this.localChassis && this.localView(this.localChassis)) {
-    const byUuid = new Map(view?.bindings.map((binding) => [binding.uuid, binding]))
-    for (const row of this.sbMonitor.replica.table('Port_Binding').rows()) {
+  private bindings(view = this.localChassis && this.localView(this.localChassis)): readonly PortBinding[] {
+    const read = this.sbMonitor.replica.table('Port_Binding')
+    const held = view?.bindings ?? []
+    // In local mode this monitor holds the orphans' and named ports' bindings only, often none:
+    // the view's own (every port requested here) are then the answer, not copied.
+    if (read.size === 0) return held
+    const byUuid = new Map(held.map((binding) => [binding.uuid, binding]))
+    for (const row of read.rows()) {
       if (row.type === '' && !byUuid.has(row._uuid)) byUuid.set(row._uuid, decodePortBinding(row))
     }
 

@@ -132,8 +132,11 @@ export function renderTable(report: StatusReport, columns: readonly string[], ch
   if (report.rows.length === 0) return summary(report).join('\n')
   const header = columns.map((column) => column.toUpperCase())
   const [head, ...lines] = alignColumns([header, ...report.rows.map((row) => columns.map((column) => COLUMNS[column]!(row)))], {padLast: false})
-  const stateIndex = columns.indexOf('state')
-  const colour = (cells: string[], row: StatusRow) => cells.map((cell, index) => (index === stateIndex ? STATE_COLOURS[row.state](chalk)(cell) : cell))
+  const stateIndex = chalk.level === 0 ? -1 : columns.indexOf('state')
+  const colour = (cells: string[], row: StatusRow) => {
+    if (stateIndex >= 0) cells[stateIndex] = STATE_COLOURS[row.state](chalk)(cells[stateIndex]!)
+    return cells
+  }
   return [chalk.bold(head!.join('  ')), ...lines.map((cells, index) => colour(cells, report.rows[index]!).join('  ')), '', ...summary(report)].join('\n')
 }
 
