@@ -182,7 +182,7 @@ interface PlanState {
   providers: ProviderLookup
   options: PlanOptions
   /** The interfaces carrying each iface-id, by name. */
-  byIfaceId: ReadonlyMap<string, OvsInterface[]>
+  byIfaceId: ReadonlyMap<string, readonly OvsInterface[]>
   byInterfaceName: ReadonlyMap<string, OvsInterface>
   /** The lports of the bindings wanted here. */
   wantedLports: ReadonlySet<string>
@@ -194,6 +194,25 @@ interface PlanState {
   accounted: Set<OvsInterface>
   /** Interface names taken by this plan, to never plan two interfaces with one name. */
   claimedNames: Map<string, string>
+}
+
+/**
+ * A view's bindings and interfaces by the keys the plan looks them up by. Built once per view:
+ * status classifies with the same maps (ten thousand entries each on a large chassis).
+ */
+export interface ViewIndex {
+  bindingsByLport: ReadonlyMap<string, PortBinding>
+  interfacesByName: ReadonlyMap<string, OvsInterface>
+  /** The interfaces carrying each iface-id, the first by name first. */
+  interfacesByIfaceId: ReadonlyMap<string, readonly OvsInterface[]>
+}
+
+export function indexView(view: Pick<LocalChassisView, 'bindings' | 'interfaces'>): ViewIndex {
+  return {
+    bindingsByLport: new Map(view.bindings.map((binding) => [binding.logicalPort, binding])),
+    interfacesByName: new Map(view.interfaces.map((iface) => [iface.name, iface])),
+    interfacesByIfaceId: interfacesByIfaceId(view.interfaces),
+  }
 }
 
 /**
@@ -359,9 +378,10 @@ function considerUnplugIface(iface: OvsInterface, binding: PortBinding | undefin
  * decide per logical port what to create, update, replace or remove, and why; following
  * OVN's controller/vif-plug.c rule by rule, except where documented in docs/reconcile.md.
  * Entries come in a stable order: wanted lports by name, then orphaned interfaces by name,
- * then ports that name this chassis without being wanted here.
+ * then ports that name this chassis without being wanted here. `index` is indexView(view), for a
+ * caller that has built it already.
  */
-export function planReconcile(view: LocalChassisView, providers: ProviderLookup, options: PlanOptions): Plan {
+export function planReconcile(view: LocalChassisView, providers: ProviderLookup, options: PlanOptions, index: ViewIndex = indexView(view)): Plan {
   const {interfaces, chassisUuid} = view
   if (chassisUuid === undefined) return {entries: keepWithoutChassis(interfaces), actions: []}
   const wanted = view.bindings.filter((binding) => isWantedHere(binding, chassisUuid)).sort(byLogicalPort)
@@ -370,8 +390,8 @@ export function planReconcile(view: LocalChassisView, providers: ProviderLookup,
     chassisUuid,
     providers,
     options,
-    byIfaceId: interfacesByIfaceId(interfaces),
-    byInterfaceName: new Map(interfaces.map((iface) => [iface.name, iface])),
+    byIfaceId: index.interfacesByIfaceId,
+    byInterfaceName: index.interfacesByName,
     wantedLports: new Set(wanted.map((binding) => binding.logicalPort)),
     accounted: new Set(),
     claimedNames: new Map(),
@@ -382,13 +402,12 @@ export function planReconcile(view: LocalChassisView, providers: ProviderLookup,
     for (const entry of considerPlugLport(binding, state)) entries.push(entry)
   }
 
-  const bindingsByName = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
   const orphanLports = new Set<string>()
   const orphans = interfaces.filter((iface) => isPlugged(iface) && !state.accounted.has(iface)).sort(byName)
   for (const iface of orphans) {
     const lport = iface.externalIds[IFACE_ID]!
     orphanLports.add(lport)
-    entries.push(considerUnplugIface(iface, bindingsByName.get(lport), state))
+    entries.push(considerUnplugIface(iface, index.bindingsByLport.get(lport), state))
   }
 
   // Ports that name this chassis but not as the one to plug them, with no interface here: say why nothing is done.

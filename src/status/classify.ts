@@ -5,7 +5,7 @@ import type {LocalChassisView} from '../ovn/local-view.js'
 import {resemblance} from '../ovn/resembling-chassis.js'
 import type {Chassis, LogicalSwitchPort, OvsInterface, PortBinding} from '../ovn/rows.js'
 import type {InventoryRow} from '../providers/report.js'
-import {mtuRequestOf, type PlanEntry} from '../reconcile/plan.js'
+import {indexView, mtuRequestOf, type PlanEntry, type ViewIndex} from '../reconcile/plan.js'
 import {type StateCounts, STATES, type StatusRow} from './model.js'
 
 /** What status reads of a Northbound port. */
@@ -18,6 +18,8 @@ export interface LocalStatusInput {
   view: LocalChassisView
   /** planReconcile's entries for that view: status shows what reconcile would do, never its own rules. */
   plan: readonly PlanEntry[]
+  /** indexView(view), when the plan was made with it: built here otherwise. */
+  index?: ViewIndex
   chassis: readonly Chassis[]
   /** Northbound ports; undefined when the Northbound DB was not read. */
   logicalPorts?: readonly PortRequest[]
@@ -155,8 +157,7 @@ export function classifyLocal(input: LocalStatusInput): StatusRow[] {
   const here = {...view.chassis, uuid: view.chassisUuid}
   /** Whether the port's request names this chassis, first or not, by its row, name or hostname. */
   const namesHere = (port: RequestedChassisOf & {type: string}) => asksToBePlugged(port) && requestedRole(port, here) !== undefined
-  const bindings = new Map(view.bindings.map((binding) => [binding.logicalPort, binding]))
-  const interfaces = new Map(view.interfaces.map((iface) => [iface.name, iface]))
+  const {bindingsByLport: bindings, interfacesByName: interfaces} = input.index ?? indexView(view)
   // Needed only for a port whose plan entry names no interface: not built when every port is plugged.
   let pluggedFor: Map<string, OvsInterface> | undefined
   const pluggedInterface = (lport: string) => (pluggedFor ??= firstPluggedByLport(view.interfaces)).get(lport)

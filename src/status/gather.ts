@@ -11,7 +11,7 @@ import {COLUMNS, decodeChassis, decodeLogicalSwitchPort, decodePortBinding, type
 import {type Condition, type Monitor, type MonitorRequests, type OvsdbClient, type Tables, ZERO_UUID} from '../ovsdb/index.js'
 import type {ProviderRegistry} from '../providers/registry.js'
 import {collectInventory, failedProviders, type InventoryRow} from '../providers/report.js'
-import {planReconcile} from '../reconcile/plan.js'
+import {indexView, planReconcile} from '../reconcile/plan.js'
 import {absentReason, classifyCentral, classifyLocal, countByChassis, countStates} from './classify.js'
 import type {DataHealth, StatusReport, StatusRow} from './model.js'
 
@@ -302,11 +302,13 @@ export class StatusSource extends EventEmitter<{changed: []}> {
     // The chassis's own view holds its bindings only; with all of them, orphans say where their port went.
     const localView = this.localView(this.localChassis)
     const view = {...localView, bindings: this.bindings(localView)}
-    const plan = planReconcile(view, this.options.providers, {replace: true})
+    const index = indexView(view)
+    const plan = planReconcile(view, this.options.providers, {replace: true}, index)
     const rows = classifyLocal({
       chassisName: this.localChassis.chassis,
       view,
       plan: plan.entries,
+      index,
       chassis,
       ...(logicalPorts ? {logicalPorts} : {}),
       inventory: this.inventory,
