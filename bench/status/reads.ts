@@ -5,8 +5,9 @@
  * on the Southbound DB this chassis's Chassis row, then the Port_Bindings it selects, and beside
  * them status's own monitor of every Chassis row and of the bindings of named ports (none); on the
  * Northbound DB the ports not bound yet. Each large monitor is sent as a raw monitor_cond_since
- * and its reply only split and parsed, not decoded into a replica: the time to the last parsed reply is the
- * servers' answers plus JSON.parse, and JSON.parse of the same replies is timed on its own after.
+ * and its reply only split and parsed, not decoded into a replica: the time to the last parsed
+ * reply is the servers' answers plus JSON.parse, and JSON.parse of the same replies is timed on
+ * its own after.
  */
 import {bindingsRequest} from '../../src/ovn/local-chassis.js'
 import {COLUMNS, type SouthboundTables} from '../../src/ovn/rows.js'
