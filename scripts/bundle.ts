@@ -1,12 +1,14 @@
 /**
- * Bundles the CLI (dist/ovn-vif-ctl.js, as tsc wrote it) with everything it imports, oclif
- * included, in place of tsc's output: see src/ovn-vif-ctl.ts for why. Two entry points share
- * their code through chunks in dist/chunks: dist/oclif-entry.js, all bin/run.cjs imports to
- * start oclif and answer help from the manifest, and dist/ovn-vif-ctl.js, the commands, which
- * oclif imports only to run one. Run by `npm run build` after tsc; the other files tsc wrote
- * stay, for anyone importing the library modules (src/ovsdb) directly.
+ * Bundles the CLI with everything it imports, oclif included, in place of tsc's output: see
+ * src/ovn-vif-ctl.ts for why. The entry points share their code through chunks in dist/chunks:
+ * dist/oclif-entry.js, all bin/run.cjs imports to start oclif and answer help from the manifest;
+ * each command's file under dist/commands, which oclif imports (by the manifest's path to it)
+ * only to run that command, so that a command, `reconcile --watch` for weeks among them, carries
+ * no other command's code; and dist/ovn-vif-ctl.js, every command and the hook, the package's
+ * own export. Run by `npm run build` after tsc; the other files tsc wrote stay, for anyone
+ * importing the library modules (src/ovsdb) directly.
  */
-import {readFile, rm} from 'node:fs/promises'
+import {readdir, readFile, rm} from 'node:fs/promises'
 import {createRequire, isBuiltin} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -17,7 +19,8 @@ import {applyOclifEdits, OCLIF_EDITS} from './oclif-edits.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
-const entries = ['oclif-entry.js', 'ovn-vif-ctl.js'].map((file) => path.join(dist, file))
+const commands = (await readdir(path.join(dist, 'commands'), {recursive: true})).filter((file) => file.endsWith('.js')).map((file) => path.join('commands', file))
+const entries = ['oclif-entry.js', 'ovn-vif-ctl.js', ...commands].map((file) => path.join(dist, file))
 
 /**
  * Built-ins whose shim exports a getter for each export, which reads it only where it is used.

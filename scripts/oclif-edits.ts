@@ -29,7 +29,7 @@ export const OCLIF_EDITS: readonly OclifEdit[] = [
     replacement: '',
     why:
       'tinyglobby, with fdir and picomatch, is initialised on import for the pattern strategy of finding commands, a glob over a ' +
-      'directory; this CLI lists its commands (the explicit strategy), so it is required where a glob runs, which is never.',
+      'directory, which runs only where there is no manifest to list the commands: in the build, which writes the manifest, never in the package.',
   },
   {
     file: 'lib/config/plugin.js',

@@ -96,8 +96,13 @@ async function stageCommon(tree: string): Promise<string> {
   await chmod(path.join(lib, 'bin', NAME), 0o755)
   await copyFile(path.join(ROOT, 'bin', 'run.cjs'), path.join(lib, 'bin', 'run.cjs'))
   // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts):
-  // its two entry points and the chunks they share.
-  for (const file of ['oclif-entry.js', `${NAME}.js`]) await copyFile(path.join(ROOT, 'dist', file), path.join(lib, 'dist', file))
+  // its entry points (oclif's start, each command's file, the package's export) and the chunks
+  // they share. tsc's declarations and source maps beside the command files are not the bundle's.
+  const commands = (await readdir(path.join(ROOT, 'dist', 'commands'), {recursive: true})).filter((file) => file.endsWith('.js')).map((file) => path.join('commands', file))
+  for (const file of ['oclif-entry.js', `${NAME}.js`, ...commands]) {
+    await mkdir(path.dirname(path.join(lib, 'dist', file)), {recursive: true})
+    await copyFile(path.join(ROOT, 'dist', file), path.join(lib, 'dist', file))
+  }
   await exec('cp', ['-r', path.join(ROOT, 'dist', 'chunks'), path.join(lib, 'dist', 'chunks')])
   await copyFile(path.join(ROOT, 'oclif.manifest.json'), path.join(lib, 'oclif.manifest.json'))
   // What oclif and `--version` read: no scripts, no dependency lists.

@@ -1,10 +1,10 @@
 /**
- * The commands as one module. oclif finds the commands and the hook here (the "explicit"
- * strategy in package.json) and imports it only to run one, and `npm run build` bundles it
- * with oclif and the other dependencies (scripts/bundle.ts): every command pays for its
- * start-up, which must stay close to `node -e 0`, and loading hundreds of small modules one by
- * one would not.
- * A command file that is not listed here is not a command: test/unit/cli/entry.test.ts checks.
+ * The commands as one module, the package's export, and where oclif finds the hook. oclif finds
+ * each command by its file under src/commands (the manifest records the path) and imports only
+ * the one it runs; `npm run build` bundles that file, and this module, with oclif and the other
+ * dependencies (scripts/bundle.ts): every command pays for its start-up, which must stay close
+ * to `node -e 0`, and loading hundreds of small modules one by one would not.
+ * Every command file is listed here under the id its path gives it: test/unit/cli/entry.test.ts checks.
  */
 import type {Command} from '@oclif/core'
 

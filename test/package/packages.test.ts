@@ -102,6 +102,8 @@ describe('the .deb packages', () => {
       'usr/lib/ovn-vif-ctl/bin/ovn-vif-ctl',
       'usr/lib/ovn-vif-ctl/bin/run.cjs',
       'usr/lib/ovn-vif-ctl/dist/oclif-entry.js',
+      'usr/lib/ovn-vif-ctl/dist/commands/reconcile.js',
+      'usr/lib/ovn-vif-ctl/dist/commands/sandbox/start.js',
       'usr/lib/ovn-vif-ctl/dist/ovn-vif-ctl.js',
       'usr/lib/ovn-vif-ctl/package.json',
       'usr/lib/ovn-vif-ctl/oclif.manifest.json',
