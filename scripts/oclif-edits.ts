@@ -14,6 +14,16 @@ export interface OclifEdit {
   why: string
 }
 
+/**
+ * An edit of the line by which a file of oclif's requires a built-in module on import: an object
+ * with a getter for each export the file uses, which requires the module where it is read. The
+ * module's own code, and those it loads, then stay out of every process that never calls them.
+ */
+function builtinRequiredWhereUsed(file: string, binding: string, specifier: string, exports: readonly string[], why: string): OclifEdit {
+  const getters = exports.map((name) => `get ${name}() { return require(${JSON.stringify(specifier)}).${name}; }`).join(', ')
+  return {file, text: `const ${binding} = require(${JSON.stringify(specifier)});\n`, replacement: `const ${binding} = { ${getters} };\n`, why}
+}
+
 export const OCLIF_EDITS: readonly OclifEdit[] = [
   {
     file: 'lib/config/plugin.js',
@@ -64,6 +74,21 @@ checkNodeVersion();
       '__dirname to find that package.json by: the check throws and is ignored, having cost the start. bin/run.cjs checks the runtime ' +
       'against ours before anything is imported.',
   },
+  builtinRequiredWhereUsed(
+    'lib/performance.js',
+    'node_perf_hooks_1',
+    'node:perf_hooks',
+    ['performance', 'PerformanceObserver'],
+    "oclif's performance markers are off unless a CLI turns them on (this one does not), yet the file loads node:perf_hooks, and with it a " +
+      'dozen of Node\'s modules, into every process, the watcher among them.',
+  ),
+  builtinRequiredWhereUsed(
+    'lib/parser/parse.js',
+    'node_readline_1',
+    'node:readline',
+    ['createInterface'],
+    'The parser reads stdin with node:readline only for an argument or flag that takes its value from stdin (none of this CLI\'s does), yet loads it for every command.',
+  ),
 ]
 
 function occurrences(source: string, text: string): number {

@@ -1,4 +1,5 @@
 import {messageOf} from '../lib/errors.js'
+import {monotonicMs} from '../lib/monotonic-clock.js'
 import {WriteRefusedError} from '../lib/write-refusal.js'
 import {describeProviderFailure, type ProviderFailure, type ProviderRegistry} from '../providers/registry.js'
 import type {PassResult, Reconciler} from './reconciler.js'
@@ -131,7 +132,7 @@ class PassLoop {
    * together are in it. Changes during a pass, or soon after one started, are gathered into the
    * next.
    */
-  schedule(delayMs = Math.max(0, this.lastPassStarted + this.options.batchMs - performance.now())): void {
+  schedule(delayMs = Math.max(0, this.lastPassStarted + this.options.batchMs - monotonicMs())): void {
     if (this.options.signal.aborted) return
     if (this.running) {
       this.again = true
@@ -157,7 +158,7 @@ class PassLoop {
     clearTimeout(this.resyncTimer)
     do {
       this.again = false
-      this.lastPassStarted = performance.now()
+      this.lastPassStarted = monotonicMs()
       await this.runPass()
     } while (this.again && !this.failed && !this.options.signal.aborted)
     this.running = undefined
@@ -173,8 +174,8 @@ class PassLoop {
   }
 
   private async runPass(): Promise<void> {
-    const started = performance.now()
-    const elapsed = () => (performance.now() - started) / 1000
+    const started = monotonicMs()
+    const elapsed = () => (monotonicMs() - started) / 1000
     let result: PassResult
     try {
       result = await this.reconciler.pass()

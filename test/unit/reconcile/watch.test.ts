@@ -73,7 +73,7 @@ describe('watchAndReconcile: the pass scheduler', () => {
   const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms)
 
   beforeEach(() => {
-    vi.useFakeTimers({now: 0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance']})
+    vi.useFakeTimers({now: 0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'hrtime']})
     reconciler = new ScriptedReconciler()
     controller = new AbortController()
     lines = []
