@@ -8,19 +8,19 @@
  * own export. Run by `npm run build` after tsc; the other files tsc wrote stay, for anyone
  * importing the library modules (src/ovsdb) directly.
  */
-import {readdir, readFile, rm} from 'node:fs/promises'
+import {readFile, rm} from 'node:fs/promises'
 import {createRequire, isBuiltin} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build, type Plugin} from 'esbuild'
 
+import {commandFiles} from './command-files.js'
 import {applyOclifEdits, OCLIF_EDITS} from './oclif-edits.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
-const commands = (await readdir(path.join(dist, 'commands'), {recursive: true})).filter((file) => file.endsWith('.js')).map((file) => path.join('commands', file))
-const entries = ['oclif-entry.js', 'ovn-vif-ctl.js', ...commands].map((file) => path.join(dist, file))
+const entries = ['oclif-entry.js', 'ovn-vif-ctl.js', ...(await commandFiles(dist))].map((file) => path.join(dist, file))
 
 /**
  * Built-ins whose shim exports a getter for each export, which reads it only where it is used.

@@ -19,6 +19,7 @@ import {parseArgs, promisify} from 'node:util'
 import {gzipSync} from 'node:zlib'
 
 import {ensureRuntime, readPins, ROOT, type RuntimeArch} from './runtimes.js'
+import {commandFiles} from './command-files.js'
 import {type BundledPackage, debianCopyright} from './package/copyright.js'
 import {field} from './package/deb822.js'
 import {computeDepends, readElfLinkage} from './package/depends.js'
@@ -97,9 +98,8 @@ async function stageCommon(tree: string): Promise<string> {
   await copyFile(path.join(ROOT, 'bin', 'run.cjs'), path.join(lib, 'bin', 'run.cjs'))
   // The bundle holds the CLI and every production dependency it imports (scripts/bundle.ts):
   // its entry points (oclif's start, each command's file, the package's export) and the chunks
-  // they share. tsc's declarations and source maps beside the command files are not the bundle's.
-  const commands = (await readdir(path.join(ROOT, 'dist', 'commands'), {recursive: true})).filter((file) => file.endsWith('.js')).map((file) => path.join('commands', file))
-  for (const file of ['oclif-entry.js', `${NAME}.js`, ...commands]) {
+  // they share.
+  for (const file of ['oclif-entry.js', `${NAME}.js`, ...(await commandFiles(path.join(ROOT, 'dist')))]) {
     await mkdir(path.dirname(path.join(lib, 'dist', file)), {recursive: true})
     await copyFile(path.join(ROOT, 'dist', file), path.join(lib, 'dist', file))
   }
