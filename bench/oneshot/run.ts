@@ -26,13 +26,12 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Monitor, OvsdbClient} from '../../src/ovsdb/index.js'
-import {chassisNames, requestedHere} from '../../src/ovn/local-view.js'
-import {COLUMNS, type OvsTables, PASS_COLUMNS, type SouthboundTables} from '../../src/ovn/rows.js'
+import {OvsdbClient} from '../../src/ovsdb/index.js'
 import {stopSandbox} from '../../src/sandbox/sandbox.js'
 import {generateSfDump} from '../../test/helpers/sf-dump.js'
 import {childrenCpuSeconds} from '../timing.js'
 import {median, oneShotMs, serverTimeMs, type SfChassis, startSfChassis, timeProgram, unplugAll, WAIT_MS, writeSfSource} from '../density/sf-chassis.js'
+import {cliLoadedMs, readsMs} from './floor.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -58,38 +57,6 @@ const trees: Tree[] = [
 const dump = generateSfDump({sfsPerPf: LPORTS / 2})
 const HV1 = 'hv1'
 
-/**
- * The one-shot's reads, as LocalChassis makes them, by clients already connected: the root row
- * and the bridge's rows on one connection; the Chassis row, then the bindings it selects, on
- * the other. The time until all are in; the monitors are cancelled after.
- */
-async function readsMs(ovs: OvsdbClient, sb: OvsdbClient): Promise<number> {
-  const started = performance.now()
-  const monitors: Monitor<never>[] = []
-  const keep = <M>(monitor: M) => {
-    monitors.push(monitor as Monitor<never>)
-    return monitor
-  }
-
-  const southbound = async () => {
-    const chassis = keep(await sb.monitor<Pick<SouthboundTables, 'Chassis'>>({Chassis: {columns: COLUMNS.Chassis, where: [['name', '==', HV1]]}}))
-    const rows = [...chassis.replica.table('Chassis').rows()]
-    const where = requestedHere(rows[0]?._uuid, chassisNames(rows, HV1))
-    return keep(await sb.monitor<Pick<SouthboundTables, 'Port_Binding'>>({Port_Binding: {columns: PASS_COLUMNS.Port_Binding, where}}))
-  }
-
-  const [, , bindings] = await Promise.all([
-    ovs.monitor<Pick<OvsTables, 'Open_vSwitch'>>({Open_vSwitch: {columns: COLUMNS.Open_vSwitch}}).then(keep),
-    ovs.monitor<Pick<OvsTables, 'Bridge' | 'Port' | 'Interface'>>({Bridge: {columns: COLUMNS.Bridge}, Port: {columns: COLUMNS.Port}, Interface: {columns: PASS_COLUMNS.Interface}}).then(keep),
-    southbound(),
-  ])
-  const elapsed = performance.now() - started
-  await Promise.all(monitors.map((monitor) => monitor.cancel()))
-  const read = [...bindings.replica.table('Port_Binding').rows()].length
-  if (read !== LPORTS) throw new Error(`the reads found ${read} bindings, expected ${LPORTS}`)
-  return elapsed
-}
-
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ovn-vif-ctl-bench-oneshot-'))
 const source = await writeSfSource(dir, dump)
 const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
@@ -113,7 +80,7 @@ try {
     process.stderr.write(`round ${round + 1} of ${RUNS}\n`)
     samples.server.push(await serverTimeMs(chassis))
     await unplugAll(chassis)
-    samples.reads.push(await readsMs(chassis.ovs, sb))
+    samples.reads.push(await readsMs(chassis.ovs, sb, HV1, LPORTS))
     for (let turn = 0; turn < trees.length; turn++) {
       const index = (round + turn) % trees.length
       const cpuBefore = await childrenCpuSeconds()
@@ -124,7 +91,7 @@ try {
 
     for (let turn = 0; turn < trees.length; turn++) {
       const index = (round + turn) % trees.length
-      samples.cliLoaded[index]!.push(await timeProgram(process.execPath, [trees[index]!.cli, 'reconcile', '--log-format', 'json']))
+      samples.cliLoaded[index]!.push(await cliLoadedMs(process.execPath, trees[index]!.cli))
       samples.processStart[index]!.push(await timeProgram(process.execPath, [trees[index]!.cli, '--version']))
     }
 

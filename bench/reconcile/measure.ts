@@ -22,6 +22,7 @@ import {bindingsRequest} from '../../src/ovn/local-chassis.js'
 import {COLUMNS, type OvsTables, type SouthboundTables} from '../../src/ovn/rows.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
+import {readsMs} from '../oneshot/floor.js'
 import {statusKb} from '../proc.js'
 import {SHIPPED_WATCHER_ENV} from '../shipped-watcher.js'
 import {type CommitRecord, dateWhenCounted, readCommits} from './commit-log.js'
@@ -64,6 +65,8 @@ export interface Measured {
   /** The local server alone: the one-shot's transaction creating the N interfaces, and one removing them. */
   serverCreateMs: number
   serverRemoveMs: number
+  /** The reads the one-shot makes before it plans (N bindings, nothing plugged), by clients already connected. */
+  oneShotReadsMs: number
 }
 
 type CommitSplit = Pick<Measured, 'northdPlugMs' | 'plugWatcherAfterSbMs' | 'plugOvnControllerAfterSbMs' | 'northdUnplugMs' | 'unplugWatcherAfterSbMs' | 'plugSbDeliveredMs' | 'unplugSbDeliveredMs'>
@@ -384,7 +387,7 @@ async function timeTransaction(client: OvsdbClient, actions: PlanAction[], bridg
  * hv1, nothing plugged. A dry-run reconciler plans the one-shot's transaction; a client that is
  * connected and has read the bridge sends it, and after the daemons settle, sends the removal.
  */
-export function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
+export function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCreateMs' | 'serverRemoveMs' | 'oneShotReadsMs'>> {
   return inSandbox(async ({sandbox, nb, sb, closeLater}) => {
     const hv1 = sandbox.chassis[0]!
     const ovs = closeLater(await OvsdbClient.connect(hv1.db, {database: 'Open_vSwitch', ...BENCH_CLIENT}))
@@ -396,6 +399,7 @@ export function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCre
     await planner.whenComplete(settings.timeoutMs)
     const {plan} = await planner.pass()
     await Promise.all([planner.close(), providers.destroy()])
+    const oneShotReadsMs = await readsMs(ovs, sb, 'hv1', n)
     const empty = await readIntegrationBridge(ovs)
     const serverCreateMs = await timeTransaction(ovs, plan.actions, empty.uuid)
     await settle(sandbox)
@@ -403,7 +407,7 @@ export function measureServerFloor(n: number): Promise<Pick<Measured, 'serverCre
     const plugged = full.interfaces.filter((iface) => iface.externalIds[OVN_PLUGGED] !== undefined)
     if (plugged.length !== n) throw new Error(`the floor's transaction plugged ${plugged.length} of ${n}`)
     const serverRemoveMs = await timeTransaction(ovs, plugged.map((current) => ({kind: 'remove', lport: current.externalIds[IFACE_ID]!, current})), full.uuid)
-    return {serverCreateMs, serverRemoveMs}
+    return {serverCreateMs, serverRemoveMs, oneShotReadsMs}
   })
 }
 
@@ -434,7 +438,7 @@ export interface MeasureOptions {
   cpuProfDir?: string
 }
 
-export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Promise<Omit<Measured, 'serverCreateMs' | 'serverRemoveMs'>> {
+export function measure(n: number, {node, cpuProfDir}: MeasureOptions = {}): Promise<Omit<Measured, 'serverCreateMs' | 'serverRemoveMs' | 'oneShotReadsMs'>> {
   return inSandbox(async (bench) => {
     const {sandbox, nb, closeLater} = bench
     const [hv1, hv2] = sandbox.chassis as [Sandbox['chassis'][0], Sandbox['chassis'][0]]
@@ -533,5 +537,6 @@ export function medianRow(runs: readonly Measured[]): Row {
     unplugSbDeliveredMs: of((r) => r.unplugSbDeliveredMs),
     serverCreateMs: of((r) => r.serverCreateMs)!,
     serverRemoveMs: of((r) => r.serverRemoveMs)!,
+    oneShotReadsMs: of((r) => r.oneShotReadsMs)!,
   }
 }
