@@ -1,6 +1,6 @@
 import {compareCodeUnits} from '../lib/order.js'
 import {requestedRole} from '../ovn/chassis.js'
-import type {VifPlugProvider} from '../providers/types.js'
+import type {PrepareCreateRequest, VifPlugProvider} from '../providers/types.js'
 import {IFACE_ID, OVN_PLUGGED, REQUESTED_CHASSIS, VIF_PLUG_MTU_REQUEST, VIF_PLUG_TYPE} from '../ovn/keys.js'
 import {type OvsInterface, type PortBinding} from '../ovn/rows.js'
 import {type LocalChassisView} from '../ovn/local-view.js'
@@ -64,6 +64,9 @@ export function mtuRequestOf(options: Readonly<Record<string, string>>): number 
   return mtu > 0 && mtu <= 2 ** 31 - 1 ? mtu : undefined
 }
 
+/** No interfaces: what most lports of a large plug carry, shared rather than made for each. */
+const NONE: readonly OvsInterface[] = []
+
 function isPlugged(iface: OvsInterface): boolean {
   return iface.externalIds[OVN_PLUGGED] !== undefined && iface.externalIds[IFACE_ID] !== undefined
 }
@@ -122,14 +125,15 @@ function desiredInterface(
   }
 
   for (const [key, value] of Object.entries(planned.options)) options[key] = value
+  // Assigned, not spread in with computed keys: a large plan builds one for every lport, and an
+  // object literal with computed keys or a spread of nothing takes the runtime's slow path.
+  const externalIds: Record<string, string> = current ? {...current.externalIds} : {}
+  externalIds[IFACE_ID] = binding.logicalPort
+  externalIds[OVN_PLUGGED] = vifPlugType
+  const desired: DesiredInterface = {name: planned.name, type: planned.type, options, externalIds}
   const mtuRequest = mtuRequestOf(binding.options)
-  return {
-    name: planned.name,
-    type: planned.type,
-    options,
-    externalIds: {...current?.externalIds, [IFACE_ID]: binding.logicalPort, [OVN_PLUGGED]: vifPlugType},
-    ...(mtuRequest === undefined ? {} : {mtuRequest}),
-  }
+  if (mtuRequest !== undefined) desired.mtuRequest = mtuRequest
+  return desired
 }
 
 /**
@@ -242,45 +246,55 @@ function keepWithoutChassis(interfaces: readonly OvsInterface[]): PlanEntry[] {
 /**
  * A wanted lport (vif-plug.c's consider_plug_lport): refused when an interface OVN does not
  * maintain carries its iface-id, pending without a provider or the provider's consent, else
- * created or updated by the two rules below, once its interface name is its own.
+ * created or updated by the two rules below, once its interface name is its own. Appends its
+ * entries to the plan's `entries`: no array of its own for each of thousands of lports.
  */
-function considerPlugLport(binding: PortBinding, state: PlanState): PlanEntry[] {
+function considerPlugLport(binding: PortBinding, state: PlanState, entries: PlanEntry[]): void {
   const lport = binding.logicalPort
   const vifPlugType = binding.options[VIF_PLUG_TYPE]!
-  const carrying = state.byIfaceId.get(lport) ?? []
+  const carrying = state.byIfaceId.get(lport) ?? NONE
   for (const iface of carrying) state.accounted.add(iface)
   const foreign = carrying.find((iface) => iface.externalIds[OVN_PLUGGED] === undefined)
   if (foreign) {
-    return [{
+    entries.push({
       lport,
       outcome: 'conflict',
       reason: `a port not maintained by OVN already exists: interface ${foreign.name} has ${IFACE_ID}=${lport} but no ${OVN_PLUGGED}`,
       interfaceName: foreign.name,
-    }]
+    })
+    return
   }
 
   const provider = state.providers.get(vifPlugType)
-  if (!provider) return [{lport, outcome: 'pending', reason: `no VIF plug provider for ${VIF_PLUG_TYPE} '${vifPlugType}'`}]
+  if (!provider) {
+    entries.push({lport, outcome: 'pending', reason: `no VIF plug provider for ${VIF_PLUG_TYPE} '${vifPlugType}'`})
+    return
+  }
+
   const current = carrying[0]
-  const prepared = provider.prepareCreate({
-    lportName: lport,
-    lportOptions: binding.options,
-    ...(current ? {existing: {name: current.name, type: current.type, options: current.options}} : {}),
-  })
-  if (!prepared.ok) return [{lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})}]
+  const request: PrepareCreateRequest = {lportName: lport, lportOptions: binding.options}
+  if (current) request.existing = {name: current.name, type: current.type, options: current.options}
+  const prepared = provider.prepareCreate(request)
+  if (!prepared.ok) {
+    entries.push({lport, outcome: 'pending', reason: prepared.reason, ...(current ? {interfaceName: current.name} : {})})
+    return
+  }
+
   const claim = claimInterfaceName(lport, prepared.value.name, current, state)
-  if ('refused' in claim) return [claim.refused]
+  if ('refused' in claim) {
+    entries.push(claim.refused)
+    return
+  }
+
   const {target} = claim
   const desired = desiredInterface(provider, prepared.value, binding, vifPlugType, target)
-  const entries: PlanEntry[] = []
   for (const duplicate of carrying) {
     if (duplicate === target || duplicate === current) continue
     entries.push({lport, outcome: 'remove', reason: `a second interface plugged for lport ${lport}`, interfaceName: duplicate.name, action: {kind: 'remove', lport, current: duplicate}})
   }
 
-  if (target) entries.push(...considerPlugLportUpdate(lport, current, target, desired, state.options))
+  if (target) considerPlugLportUpdate(lport, current, target, desired, state.options, entries)
   else entries.push(considerPlugLportCreate(lport, desired, vifPlugType))
-  return entries
 }
 
 /**
@@ -325,22 +339,23 @@ function considerPlugLportCreate(lport: string, desired: DesiredInterface, vifPl
  * another name the provider now resolves another netdev (say, the VF changed), which OVN
  * refuses as an incompatible change and this planner replaces unless --no-replace.
  */
-function considerPlugLportUpdate(lport: string, current: OvsInterface | undefined, target: OvsInterface, desired: DesiredInterface, options: PlanOptions): PlanEntry[] {
+function considerPlugLportUpdate(lport: string, current: OvsInterface | undefined, target: OvsInterface, desired: DesiredInterface, options: PlanOptions, entries: PlanEntry[]): void {
   const wantedName = desired.name
   if (target.name !== wantedName) {
     if (!options.replace) {
-      return [{
+      entries.push({
         lport,
         outcome: 'conflict',
         reason: `plugged as ${target.name} but the provider now resolves ${wantedName}: recreate the port (ovn-controller's behaviour, kept by --no-replace)`,
         interfaceName: target.name,
-      }]
+      })
+      return
     }
 
-    return [{lport, outcome: 'replace', reason: `netdev changed from ${target.name} to ${wantedName}`, interfaceName: wantedName, action: {kind: 'replace', lport, current: target, desired}}]
+    entries.push({lport, outcome: 'replace', reason: `netdev changed from ${target.name} to ${wantedName}`, interfaceName: wantedName, action: {kind: 'replace', lport, current: target, desired}})
+    return
   }
 
-  const entries: PlanEntry[] = []
   if (current && current !== target) {
     entries.push({lport, outcome: 'remove', reason: `superseded by interface ${wantedName}`, interfaceName: current.name, action: {kind: 'remove', lport, current}})
   }
@@ -348,7 +363,6 @@ function considerPlugLportUpdate(lport: string, current: OvsInterface | undefine
   const changes = describeChanges(target, desired)
   if (changes.length === 0) entries.push({lport, outcome: 'unchanged', reason: 'plugged as requested', interfaceName: wantedName})
   else entries.push({lport, outcome: 'update', reason: changes.join(', '), interfaceName: wantedName, action: {kind: 'update', lport, current: target, desired, changes}})
-  return entries
 }
 
 /**
@@ -398,9 +412,7 @@ export function planReconcile(view: LocalChassisView, providers: ProviderLookup,
   }
 
   const entries: PlanEntry[] = []
-  for (const binding of wanted) {
-    for (const entry of considerPlugLport(binding, state)) entries.push(entry)
-  }
+  for (const binding of wanted) considerPlugLport(binding, state, entries)
 
   const orphanLports = new Set<string>()
   const orphans = interfaces.filter((iface) => isPlugged(iface) && !state.accounted.has(iface)).sort(byName)
@@ -417,5 +429,8 @@ export function planReconcile(view: LocalChassisView, providers: ProviderLookup,
     if (named) entries.push({lport: binding.logicalPort, ...named})
   }
 
-  return {entries, actions: entries.flatMap((entry) => (entry.action ? [entry.action] : []))}
+  // A loop, not flatMap: no array per entry.
+  const actions: PlanAction[] = []
+  for (const entry of entries) if (entry.action) actions.push(entry.action)
+  return {entries, actions}
 }
