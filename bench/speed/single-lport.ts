@@ -3,7 +3,8 @@
  * `reconcile --watch`, hv2 by ovn-controller --enable-dummy-vif-plug.
  *
  * (f) idle: `idle` lports requested per chassis and plugged, the chassis settled and nothing
- * announced for IDLE_MS; then the watcher's RSS, and ovn-controller's beside it.
+ * announced for IDLE_MS; then the watcher's RSS, and ovn-controller's beside it; and both again
+ * STEADY_IDLE_MS later, still idle.
  * (c) with `background` lports plugged per chassis: `plugs` times, one NB transaction adds one lport
  * for each chassis to its switch; then one deletes both. Each is timed from the NB commit to each
  * chassis's commit of the interface (and of its removal) by the databases' commit records
@@ -18,6 +19,11 @@ import {between, changeDates, type ChangeDates, inSandbox, lportRow, pluggedCoun
 
 /** How long the chassis must have had nothing announced to count as idle. */
 const IDLE_MS = 5000
+/**
+ * How long an idle watcher is left before its RSS is read again: a watcher runs for weeks, and by
+ * then V8's memory reducer, which starts once allocation has stopped for a while, has run.
+ */
+const STEADY_IDLE_MS = 60_000
 const CHASSIS = ['hv1', 'hv2'] as const
 
 export interface SingleLportOptions {
@@ -43,7 +49,8 @@ export interface SingleLports {
   unplugs: SingleChange[]
   /** Unplugs a side had not done UNPLUG_GIVE_UP_MS after the delete. */
   missedUnplugs: {ours: number; ovnController: number}
-  idle: {lports: number; watcherRssMb: number; ovnControllerRssMb: number}
+  /** RSS IDLE_MS after settling, and STEADY_IDLE_MS after that. */
+  idle: {lports: number; watcherRssMb: number; ovnControllerRssMb: number; steady: {watcherRssMb: number; ovnControllerRssMb: number}}
   /** The watcher's peak RSS over the whole run. */
   watcherPeakRssMb: number
 }
@@ -79,8 +86,12 @@ export function measureSingleLports({node, plugs, background, idle}: SingleLport
       // (f) idle.
       await requestPorts(nb, idle, [...CHASSIS], 'idle')
       await plugged(idle)
+      const ovnControllerPid = await daemonPid(sandbox, 'hv2/ovn-controller')
+      const readRss = async () => ({watcherRssMb: ((await watcher.rssKb()) ?? Number.NaN) / 1024, ovnControllerRssMb: await rssMb(ovnControllerPid)})
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
-      const idleRss = {lports: idle, watcherRssMb: ((await watcher.rssKb()) ?? Number.NaN) / 1024, ovnControllerRssMb: await rssMb(await daemonPid(sandbox, 'hv2/ovn-controller'))}
+      const settledRss = await readRss()
+      await new Promise((resolve) => setTimeout(resolve, STEADY_IDLE_MS))
+      const idleRss = {lports: idle, ...settledRss, steady: await readRss()}
 
       // (c) the background, then one lport per chassis at a time, on the background's switches.
       await requestPorts(nb, background - idle, [...CHASSIS], 'bg')
