@@ -21,7 +21,22 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const cache = supported ? compileCacheDirectory() : undefined
   if (cache !== undefined) require('node:module').enableCompileCache(cache)
   // The bundle's own oclif (scripts/bundle.ts), which the commands share: the one in node_modules would be a second copy to load.
-  import('../dist/oclif-entry.js').then(({start}) => start(__filename))
+  import('../dist/oclif-entry.js').then(({start}) => start(__filename)).then(exitOnceWritten)
+}
+
+/**
+ * Ends the process once the command has returned (oclif exits by itself on an error) and its
+ * output has left. Left to end by itself, the runtime would first free its heap piece by piece,
+ * which after a large one-shot reconcile holds tens of thousands of rows: time spent after the
+ * work is done. Output still queued for a slow reader is written first; what is in the pipe
+ * already outlives the process.
+ */
+function exitOnceWritten() {
+  const queued = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0 && !stream.destroyed)
+  Promise.all(queued.map((stream) => new Promise((resolve) => {
+    stream.once('drain', resolve)
+    stream.once('close', resolve)
+  }))).then(() => process.exit())
 }
 
 /**
