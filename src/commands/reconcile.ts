@@ -10,6 +10,7 @@ import {untilStopSignal} from '../lib/signals.js'
 import {providerFlags, providerRegistryOptions, representorSourceFlags} from '../providers/flags.js'
 import {loadProviders} from '../providers/registry.js'
 import {describeFailedProviders, type FailedProvider, failedProviders, failuresConcerning} from '../providers/report.js'
+import type {Plan} from '../reconcile/plan.js'
 import {Reconciler} from '../reconcile/reconciler.js'
 import {formatLogLine, type LogFormat, reportEntries, type ReportedEntry} from '../reconcile/report.js'
 import {DEFAULT_LIMITS, formatListenAddress, type ListenAddress, MetricsServer, parseListenAddress} from '../metrics/server.js'
@@ -35,6 +36,13 @@ export interface ReconcileResult {
 }
 
 type ReconcileFlags = Interfaces.InferredFlags<typeof Reconcile.flags>
+
+/** The report of a plan as applied, made while its transaction commits; `text` unless --json. */
+interface PreparedReport {
+  plan: Plan
+  entries: ReportedEntry[]
+  text: string | undefined
+}
 
 export default class Reconcile extends BaseCommand {
   static override summary = 'Plug and unplug VIF plug requests on this chassis, as ovn-controller\'s vif-plug module does.'
@@ -157,7 +165,13 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
         this.warnLine('another reconciler (reconcile --watch) holds the lock on this chassis: showing the plan only')
       }
 
-      const result = await reconciler.pass()
+      // The report of the plan being committed, made while the server commits it: the wait for
+      // the server's answer is most of a large one-shot, and the report needs only the plan.
+      let prepared = undefined as PreparedReport | undefined
+      const result = await reconciler.pass((plan) => {
+        const entries = reportEntries(plan.entries, true)
+        prepared = {plan, entries, text: this.jsonEnabled() ? undefined : this.reportText(reconciler.chassis, entries)}
+      })
       const failed = failedProviders(providers)
       // Warn only of the failures that concern this chassis: an unused representor on a host without devlink is not news.
       const involved = failed.length > 0 && !this.jsonEnabled() ? vifPlugTypesIn(reconciler.view()) : new Set<string>()
@@ -166,10 +180,11 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
       closing = reconciler.close()
       if (!reconciler.chassisRegistered) this.warnUnregistered(reconciler.chassis)
 
-      const entries = reportEntries(result.plan.entries, result.applied)
+      const report = result.applied && prepared?.plan === result.plan ? prepared : {entries: reportEntries(result.plan.entries, result.applied), text: undefined}
+      const {entries} = report
       if (!this.jsonEnabled()) {
         for (const line of describeFailedProviders(failuresConcerning(failed, involved))) this.warnLine(line)
-        this.render(reconciler.chassis, entries)
+        this.log(report.text ?? this.reportText(reconciler.chassis, entries))
       }
 
       if (!result.converged) process.exitCode = ExitCode.NotConverged
@@ -201,14 +216,10 @@ A local DB that refuses writes (a read-only backup server, or a full disk) is ex
     return this.jsonEnabled() ? 'json' : (flags['log-format'] as LogFormat)
   }
 
-  private render(chassis: string, entries: ReportedEntry[]): void {
-    if (entries.length === 0) {
-      this.log(`chassis ${chassis}: nothing is requested here and nothing is plugged`)
-      return
-    }
-
-    // One write: a log call per line is slow at 10k lines.
-    this.log(entries.map((entry) => `${entry.result.padEnd(13)} ${entry.lport}${entry.interface ? ` (interface ${entry.interface})` : ''}: ${entry.reason}`).join('\n'))
+  /** The one-shot's report, printed in one write: a log call per line is slow at 10k lines. */
+  private reportText(chassis: string, entries: ReportedEntry[]): string {
+    if (entries.length === 0) return `chassis ${chassis}: nothing is requested here and nothing is plugged`
+    return entries.map((entry) => `${entry.result.padEnd(13)} ${entry.lport}${entry.interface ? ` (interface ${entry.interface})` : ''}: ${entry.reason}`).join('\n')
   }
 
   private async watch(

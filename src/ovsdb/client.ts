@@ -192,18 +192,19 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /**
    * Sends a request on the current session, waiting for one while reconnecting; timeoutMs
-   * covers the wait. onSent gets the request id (for cancel).
+   * covers the wait. onSent gets the request id (for cancel); onWritten runs once the whole
+   * request has left for the server.
    */
-  async request(method: string, params: unknown[], onSent?: (requestId: number) => void): Promise<unknown> {
+  async request(method: string, params: unknown[], onSent?: (requestId: number) => void, onWritten?: () => void): Promise<unknown> {
     const deadline = Date.now() + this.timeoutMs
     const session = await this.currentSession(deadline, method)
-    const {id, result} = session.rpc.request(method, params, Math.max(1, deadline - Date.now()))
+    const {id, result} = session.rpc.request(method, params, Math.max(1, deadline - Date.now()), onWritten)
     onSent?.(id)
     return result
   }
 
   transaction(): Transaction {
-    return new Transaction(this.schema, (operations, onSent) => this.request('transact', [this.database, ...operations], onSent))
+    return new Transaction(this.schema, (operations, onSent, onWritten) => this.request('transact', [this.database, ...operations], onSent, onWritten))
   }
 
   /**

@@ -80,8 +80,8 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     return this.isClosed
   }
 
-  /** Sends a request; `id` is what cancel() takes. */
-  request(method: string, params: unknown[], timeoutMs: number): {id: number; result: Promise<unknown>} {
+  /** Sends a request; `id` is what cancel() takes. onWritten runs once the whole request has left for the server. */
+  request(method: string, params: unknown[], timeoutMs: number, onWritten?: () => void): {id: number; result: Promise<unknown>} {
     const id = this.nextId++
     const result = new Promise<unknown>((resolve, reject) => {
       if (this.isClosed) {
@@ -96,7 +96,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
             }, timeoutMs)
           : undefined
       this.pending.set(id, {method, resolve, reject, timer})
-      this.send({method, params, id})
+      this.send({method, params, id}, onWritten)
     })
     return {id, result}
   }
@@ -147,7 +147,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     this.fail(error)
   }
 
-  private send(message: unknown): void {
+  private send(message: unknown, onWritten?: () => void): void {
     if (this.isClosed || this.socket.destroyed) return
     if (!this.corked) {
       // Requests made in one go leave in one write. On a TLS connection whose server refuses our
@@ -160,7 +160,13 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
         this.socket.uncork()
       })
     }
-    this.socket.write(JSON.stringify(message))
+    this.socket.write(
+      JSON.stringify(message),
+      onWritten &&
+        ((error) => {
+          if (!error) onWritten()
+        }),
+    )
   }
 
   private fail(error: OvsdbError): void {

@@ -14,8 +14,11 @@ interface OperationInfo {
   table?: string
 }
 
-/** Sends the operations as one transact request; calls onSent with the request id once it is on the wire. */
-export type TransactSender = (operations: readonly unknown[], onSent: (requestId: number) => void) => Promise<unknown>
+/**
+ * Sends the operations as one transact request; calls onSent with the request id once it is
+ * on its way, and onWritten, when given, once the whole request has left for the server.
+ */
+export type TransactSender = (operations: readonly unknown[], onSent: (requestId: number) => void, onWritten?: () => void) => Promise<unknown>
 
 function errorFor(result: {error: unknown; details?: unknown; 'io-error'?: unknown}, opIndex: number | undefined, op: string | undefined): TransactionError {
   const error = String(result.error)
@@ -164,12 +167,21 @@ export class Transaction {
     return this.add({op: 'abort'})
   }
 
-  async commit(): Promise<TransactionResult> {
+  /**
+   * Sends the transaction and resolves with the server's result. onWritten runs once the whole
+   * request has left, while the server commits it: a caller's work that does not need the
+   * result can run then without holding the request up.
+   */
+  async commit(onWritten?: () => void): Promise<TransactionResult> {
     if (this.committed) throw new OvsdbError('this transaction was already committed: build a new one')
     this.committed = true
-    const reply = await this.send(this.operationList, (id) => {
-      this.requestId = id
-    })
+    const reply = await this.send(
+      this.operationList,
+      (id) => {
+        this.requestId = id
+      },
+      onWritten,
+    )
     if (!Array.isArray(reply)) throw new OvsdbError(`transact: the server replied ${JSON.stringify(reply)}, not an array of results`)
     const results = reply as (Record<string, unknown> | null)[]
     const failed = results.findIndex((result) => result !== null && result.error !== undefined && result.error !== null)

@@ -193,8 +193,12 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.local.view()
   }
 
-  /** One pass: plan, and unless this is a dry run apply the plan in one guarded transaction. */
-  async pass(): Promise<PassResult> {
+  /**
+   * One pass: plan, and unless this is a dry run apply the plan in one guarded transaction.
+   * whileCommitting gets the plan being applied once its transaction has left for the server,
+   * for work on it that can overlap the commit.
+   */
+  async pass(whileCommitting?: (plan: Plan) => void): Promise<PassResult> {
     for (let attempt = 0; ; attempt++) {
       const view = this.view()
       const plan = planReconcile(view, this.options.providers, {replace: this.options.replace})
@@ -210,7 +214,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       // requests in order, so it stops following the bridge before it applies the commit.
       const pausing = this.options.watch ? undefined : this.local.pauseBridge()
       try {
-        await Promise.all([pausing, tx.commit()])
+        await Promise.all([pausing, tx.commit(whileCommitting && (() => whileCommitting(plan)))])
         notifyProviders(plan, this.options.providers)
         return {view, plan, applied: true, converged: !plan.entries.some(isUnsettled)}
       } catch (error) {
