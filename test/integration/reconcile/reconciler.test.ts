@@ -7,6 +7,7 @@ import {OvsdbClient, TransactionError} from '../../../src/ovsdb/index.js'
 import {createDummyProvider} from '../../../src/providers/dummy.js'
 import type {VifPlugProvider} from '../../../src/providers/types.js'
 import {addPlanToTransaction} from '../../../src/reconcile/apply.js'
+import type {Plan} from '../../../src/reconcile/plan.js'
 import {RECONCILE_LOCK, Reconciler, type ReconcilerOptions} from '../../../src/reconcile/reconciler.js'
 import {run} from '../../../src/sandbox/daemon.js'
 import {type OvsdbServer, startOvsdbServer, stopOvsdbServer} from '../../helpers/ovsdb-server.js'
@@ -118,9 +119,13 @@ describe('Reconciler, against a real local Open_vSwitch DB and Southbound DB', (
     await requestBindings('r1', 'r2')
     const reconciler = await open()
     expect(reconciler.lockHeld).toBe(true)
-    const first = await reconciler.pass()
+    const committing: Plan[] = []
+    const first = await reconciler.pass((plan) => committing.push(plan))
     expect(first).toMatchObject({applied: true, converged: true})
     expect(first.plan.actions.map((action) => [action.kind, action.lport])).toEqual([['create', 'r1'], ['create', 'r2']])
+    // Handed over once, while its transaction committed: the plan applied.
+    expect(committing).toHaveLength(1)
+    expect(committing[0]).toBe(first.plan)
     expect(await pluggedInterfaces()).toEqual(['r1', 'r2'])
 
     await changedUntil(reconciler, () => interfaceNames(reconciler).includes('r1') && interfaceNames(reconciler).includes('r2'))
@@ -132,7 +137,9 @@ describe('Reconciler, against a real local Open_vSwitch DB and Southbound DB', (
   it('as a dry run plans the same but takes no lock and writes nothing', async () => {
     await requestBindings('d1')
     const reconciler = await open({dryRun: true})
-    const result = await reconciler.pass()
+    const committing: Plan[] = []
+    const result = await reconciler.pass((plan) => committing.push(plan))
+    expect(committing).toEqual([])
     expect(reconciler.lockHeld).toBe(false)
     expect(result).toMatchObject({applied: false, converged: false})
     expect(result.plan.actions.map((action) => [action.kind, action.lport])).toEqual([['create', 'd1']])

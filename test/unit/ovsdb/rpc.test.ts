@@ -42,6 +42,24 @@ describe('RpcConnection', () => {
     expect(await slow).toBe('slow')
   })
 
+  it('says when a request has left whole for the server, before its reply', async () => {
+    let answer: (() => void) | undefined
+    const {rpc, received} = await connect((message, reply) => {
+      answer = () => reply(JSON.stringify({id: message.id, result: 'done', error: null}))
+    })
+    const events: string[] = []
+    // More than a socket's buffer takes at once: the request leaves in several writes.
+    const large = 'x'.repeat(4 * 1024 * 1024)
+    const {result} = rpc.request('transact', [large], 10_000, () => events.push('written'))
+    void result.then(() => events.push('replied'))
+    await expect.poll(() => answer).toBeDefined()
+    await expect.poll(() => events).toEqual(['written'])
+    expect((received.at(-1)?.params as string[])[0]).toHaveLength(large.length)
+    answer!()
+    expect(await result).toBe('done')
+    expect(events).toEqual(['written', 'replied'])
+  })
+
   it('turns an error reply into an RpcError with error and details', async () => {
     const {rpc} = await connect((message, reply) => reply(JSON.stringify({id: message.id, result: null, error: {error: 'unknown database', details: 'no db X'}})))
     const failure = await rpc.call('get_schema', ['X'], 1000).catch((error: unknown) => error)
