@@ -261,14 +261,17 @@ export class ClientMonitor extends EventEmitter<MonitorEvents> implements Monito
 
   private async requestWith(call: Call, method: MonitorMethod): Promise<{changes: RowChange[]; resumed: boolean}> {
     const requests = this.wireRequests(method)
+    // The first establish has no listener (OvsdbClient.monitor() hands the monitor out once it is
+    // complete): a change for each of its rows, tens of thousands, would be made for no one.
+    const record = {record: this.listenerCount('change') > 0}
     if (method === 'monitor_cond_since') {
       const since = this.conditionsInSync ? (this.lastTxnId ?? ZERO_UUID) : ZERO_UUID
       const [found, lastTxnId, updates] = (await call(method, [this.database, this.id, requests, since])) as [boolean, string, TableUpdates]
       this.lastTxnId = lastTxnId
       // found: the reply holds only what changed after `since`, which the replica already reflects.
-      return found ? {changes: this.replica.applyUpdate2(updates), resumed: true} : {changes: this.replica.replaceAll(updates, 2), resumed: false}
+      return found ? {changes: this.replica.applyUpdate2(updates), resumed: true} : {changes: this.replica.replaceAll(updates, 2, record), resumed: false}
     }
     const updates = (await call(method, [this.database, this.id, requests])) as TableUpdates
-    return {changes: this.replica.replaceAll(updates, method === 'monitor' ? 1 : 2), resumed: false}
+    return {changes: this.replica.replaceAll(updates, method === 'monitor' ? 1 : 2, record), resumed: false}
   }
 }

@@ -189,6 +189,8 @@ export class TableStore implements ReplicaTable {
   }
 
   private index(row: Row): void {
+    // Most tables have no index: no iterator for each of their rows.
+    if (this.indexes.size === 0) return
     for (const [column, index] of this.indexes) {
       for (const key of elementsOf(row[column])) {
         let uuids = index.get(key)
@@ -199,6 +201,7 @@ export class TableStore implements ReplicaTable {
   }
 
   private unindex(row: Row): void {
+    if (this.indexes.size === 0) return
     for (const [column, index] of this.indexes) {
       for (const key of elementsOf(row[column])) {
         const uuids = index.get(key)
@@ -277,9 +280,10 @@ export class ReplicaStore implements Replica {
 
   /**
    * Replaces the whole content with a snapshot (a monitor reply, first or after reconnecting) and
-   * returns the difference as changes: rows that vanished meanwhile are deletes.
+   * returns the difference as changes: rows that vanished meanwhile are deletes. Without `record`
+   * a first snapshot's rows are stored without a change each, for a caller no one listens to yet.
    */
-  replaceAll(snapshot: TableUpdates, format: 1 | 2): RowChange[] {
+  replaceAll(snapshot: TableUpdates, format: 1 | 2, {record}: {record: boolean} = {record: true}): RowChange[] {
     const changes: RowChange[] = []
     for (const table of this.tableMap.values()) {
       const rows = snapshot[table.name] ?? {}
@@ -291,7 +295,8 @@ export class ReplicaStore implements Replica {
         if (!wire) continue
         const row = table.completeRow(uuid, wire)
         if (!seen) {
-          this.store(changes, table, row, undefined)
+          if (record) this.store(changes, table, row, undefined)
+          else table.put(row)
           continue
         }
         seen.add(uuid)

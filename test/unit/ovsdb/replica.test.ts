@@ -118,6 +118,19 @@ describe('Replica.replaceAll (first snapshot and resync)', () => {
     expect(plain.table('Child').size).toBe(1)
   })
 
+  it('stores a first snapshot without change records when not recording, indexed all the same; a resync still reports', () => {
+    const replica = newReplica()
+    const snapshot = {Parent: {[P1]: {initial: {name: 'p1', favorite: ['uuid', C1]}}}, Child: {[C1]: {initial: {name: 'c1'}}}}
+    expect(replica.replaceAll(snapshot, 2, {record: false})).toEqual([])
+    expect(replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'p1', ...EMPTY, favorite: C1})
+    expect(replica.table('Parent').byIndex('favorite', C1).map((row) => row._uuid)).toEqual([P1])
+    expect(replica.table('Child').get(C1)).toEqual({_uuid: C1, name: 'c1'})
+    expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'renamed'}}}, Child: {}}, 2, {record: false}).map(({table, kind}) => [table, kind])).toEqual([
+      ['Parent', 'modify'],
+      ['Child', 'delete'],
+    ])
+  })
+
   it('does not report a set whose elements only came in another order', () => {
     const replica = newReplica()
     replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}})
