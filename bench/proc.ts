@@ -14,6 +14,12 @@ export async function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<n
   }
 }
 
+/** CPU seconds (user + sys) a live process has used so far (utime and stime, in 1/100 s). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** The pid of a sandbox daemon (say `hv2/ovn-controller`), from its pidfile. */
 export async function daemonPid(sandbox: Sandbox, daemon: string): Promise<number> {
   const pid = await readPid(sandbox.daemons.find((candidate) => candidate.name === daemon)!.pidfile)
