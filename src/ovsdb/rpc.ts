@@ -83,7 +83,18 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
   /** Sends a request; `id` is what cancel() takes. onWritten runs once the whole request has left for the server. */
   request(method: string, params: unknown[], timeoutMs: number, onWritten?: () => void): {id: number; result: Promise<unknown>} {
     const id = this.nextId++
-    const result = new Promise<unknown>((resolve, reject) => {
+    const result = this.reply(id, method, timeoutMs)
+    this.send({method, params, id}, onWritten)
+    return {id, result}
+  }
+
+  /**
+   * The reply to request `id`, failed after timeoutMs (0: never). Apart from request(): the
+   * timer's closure lives until the reply, and must not keep the request's params (a large
+   * transaction's operations) alive that long.
+   */
+  private reply(id: number, method: string, timeoutMs: number): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       if (this.isClosed) {
         reject(this.closedError())
         return
@@ -96,9 +107,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
             }, timeoutMs)
           : undefined
       this.pending.set(id, {method, resolve, reject, timer})
-      this.send({method, params, id}, onWritten)
     })
-    return {id, result}
   }
 
   call(method: string, params: unknown[], timeoutMs: number): Promise<unknown> {

@@ -82,7 +82,8 @@ export class TransactionResult {
  * DatumError points at the line that built the bad value.
  */
 export class Transaction {
-  private readonly operationList: Record<string, unknown>[] = []
+  /** Emptied once the request is on the wire: a large transaction's operations need not wait for the reply in memory. */
+  private operationList: Record<string, unknown>[] = []
   private readonly info: OperationInfo[] = []
   private readonly named = new Map<string, number>()
   private committed = false
@@ -94,7 +95,7 @@ export class Transaction {
     private readonly send: TransactSender,
   ) {}
 
-  /** The operations as they go on the wire. */
+  /** The operations as they go on the wire; empty once commit() has sent them. */
   get operations(): readonly Record<string, unknown>[] {
     return this.operationList
   }
@@ -179,6 +180,7 @@ export class Transaction {
       this.operationList,
       (id) => {
         this.requestId = id
+        this.operationList = []
       },
       onWritten,
     )

@@ -86,6 +86,20 @@ describe('Transaction builder', () => {
     await expect(tx.commit()).rejects.toThrow('already committed')
   })
 
+  it('lets go of its operations once they are sent, and still names a failing one by its index', async () => {
+    let onWire: readonly unknown[] | undefined
+    const tx = new Transaction(schema, async (operations, onSent) => {
+      onSent(7)
+      onWire = tx.operations
+      return [{}, {error: 'constraint violation', details: 'no'}]
+    })
+    tx.comment('a').delete('Child', [])
+    expect(tx.operations).toHaveLength(2)
+    await expect(tx.commit()).rejects.toMatchObject({opIndex: 1, op: 'delete'})
+    expect(onWire).toEqual([])
+    expect(tx.operations).toEqual([])
+  })
+
   it('throws typed errors naming the failing operation or the commit', async () => {
     const wait = transactionReplying([{}, {error: 'timed out', details: "wait timed out"}, null])
     wait.tx.comment('a').wait('Child', [], ['name'], '==', []).delete('Child', [])
