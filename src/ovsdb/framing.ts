@@ -1,3 +1,5 @@
+import {StringDecoder} from 'node:string_decoder'
+
 import {FramingError} from './errors.js'
 
 const OPEN_BRACE = 0x7b
@@ -37,13 +39,17 @@ export function describeForeignPeer(start: Buffer): string {
  * Splits a stream of concatenated JSON objects/arrays (JSON-RPC over a raw socket has no
  * delimiters) into parsed values. It scans bytes rather than characters: every byte of a
  * multi-byte UTF-8 sequence is >= 0x80, so it can never be mistaken for a bracket or quote.
- * A value's bytes are kept as they arrive and decoded once, whole, for JSON.parse: a monitor
- * reply of thousands of rows spans dozens of chunks, and is scanned once and copied once.
+ * A value that spans chunks (a monitor update of thousands of rows spans hundreds) is decoded
+ * chunk by chunk as it arrives and joined once whole, for JSON.parse: each chunk's memory is
+ * then free as soon as it is decoded, rather than all of them held until the value is whole
+ * and then copied once more into one buffer beside them.
  */
 export class JsonSplitter {
-  /** The chunks' bytes of the value in progress, before the current chunk. */
-  private pending: Buffer[] = []
+  /** The value in progress, before the current chunk, as decoded text. */
+  private pending: string[] = []
   private pendingBytes = 0
+  /** Holds a multi-byte character cut by a chunk's end until the next chunk completes it. */
+  private readonly decoder = new StringDecoder('utf8')
   /** The closing byte each open bracket expects, innermost last. */
   private readonly closers: number[] = []
   private inString = false
@@ -148,7 +154,7 @@ export class JsonSplitter {
   private append(chunk: Buffer, start: number, end: number): void {
     this.checkSize(this.pendingBytes + end - start)
     this.pendingBytes += end - start
-    this.pending.push(chunk.subarray(start, end))
+    this.pending.push(this.decoder.write(chunk.subarray(start, end)))
   }
 
   private checkSize(bytes: number): void {
@@ -165,9 +171,8 @@ export class JsonSplitter {
     } else {
       const bytes = this.pendingBytes + end - start
       this.checkSize(bytes)
-      this.pending.push(chunk.subarray(start, end))
-      // Decoded whole: a multi-byte character may span two chunks.
-      text = Buffer.concat(this.pending, bytes).toString('utf8')
+      this.pending.push(this.decoder.end(chunk.subarray(start, end)))
+      text = this.pending.join('')
       this.pending = []
       this.pendingBytes = 0
     }
