@@ -8,7 +8,7 @@
  * them.
  */
 import {execFile} from 'node:child_process'
-import {mkdtemp, readFile} from 'node:fs/promises'
+import {mkdtemp} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -16,7 +16,7 @@ import {fileURLToPath} from 'node:url'
 import {OvsdbClient} from '../../src/ovsdb/index.js'
 import {run} from '../../src/sandbox/daemon.js'
 import {type Sandbox, startSandbox, stopSandbox} from '../../src/sandbox/sandbox.js'
-import {daemonPid} from '../proc.js'
+import {cpuSeconds, daemonPid} from '../proc.js'
 import {buildBareOclifCli} from '../startup/bare-oclif.js'
 import {childrenCpuSeconds, median} from '../timing.js'
 import {measureStatusReads, type StatusReads} from './reads.js'
@@ -94,22 +94,17 @@ async function timeInTurns<K extends string>(timed: Record<K, Timed>, runs: numb
   })) as Record<K, Timing>
 }
 
-/** CPU seconds the daemon has used so far (Linux: utime and stime in /proc, in 1/100 s). */
-async function cpuSeconds(sandbox: Sandbox, daemon: string): Promise<number> {
-  const fields = (await readFile(`/proc/${await daemonPid(sandbox, daemon)}/stat`, 'utf8')).split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 /**
  * Waits until ovn-controller has set every binding up and has gone quiet; returns how long that
  * took, or undefined if it did not happen within SETTLE_TIMEOUT_MS.
  */
 async function settle(sandbox: Sandbox, controller: string, lports: number): Promise<number | undefined> {
   const started = performance.now()
-  let used = await cpuSeconds(sandbox, controller)
+  const pid = await daemonPid(sandbox, controller)
+  let used = await cpuSeconds(pid)
   while (performance.now() - started < SETTLE_TIMEOUT_MS) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
-    const now = await cpuSeconds(sandbox, controller)
+    const now = await cpuSeconds(pid)
     const share = (now - used) / (SETTLE_POLL_MS / 1000)
     used = now
     const up = (await run('ovn-sbctl', [`--db=${sandbox.sbDb}`, '--bare', '--columns=up', 'find', 'Port_Binding', 'up=true'])).split('\n').filter(Boolean).length
