@@ -5,7 +5,7 @@
  * anything but GET or HEAD of the two paths is refused at once.
  */
 import type {IncomingMessage, Server, ServerResponse} from 'node:http'
-import {isIPv6} from 'node:net'
+import {isIPv6, type Socket} from 'node:net'
 
 import {UnreachableError, UsageError} from '../lib/errors.js'
 import type {Health} from './watcher.js'
@@ -51,6 +51,7 @@ const PATHS = new Set(['/metrics', '/healthz'])
 export class MetricsServer {
   private constructor(
     private readonly server: Server,
+    private readonly refused: RefusedConnections,
     readonly address: ListenAddress,
   ) {}
 
@@ -76,19 +77,68 @@ export class MetricsServer {
     // A client that stops reading a response, or goes quiet between requests.
     server.timeout = 4 * limits.headersTimeoutMs
     server.on('timeout', (socket) => socket.destroy())
+    const refused = new RefusedConnections(limits.headersTimeoutMs)
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => refused.refuse(error, socket))
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new UnreachableError(`cannot serve metrics on ${formatListenAddress(address)}: ${bindProblem(error)}`)))
       server.listen({host: address.host, port: address.port, exclusive: true}, resolve)
     })
     const bound = server.address()
-    return new MetricsServer(server, typeof bound === 'object' && bound ? {host: address.host, port: bound.port} : address)
+    return new MetricsServer(server, refused, typeof bound === 'object' && bound ? {host: address.host, port: bound.port} : address)
   }
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
+      this.refused.closeAll()
     })
+  }
+}
+
+/**
+ * Answers a request that cannot be parsed, or whose headers are too big or too late, with its
+ * status, then closes the connection the way RFC 9112 section 9.6 asks: our side first, then
+ * reading and discarding what the client still sends until it closes too, or for at most
+ * `lingerMs`. Closing at once, as node:http does, leaves the client's unread bytes in our
+ * socket, and the reset the kernel then sends can destroy the response before the client
+ * reads it: a client still sending an oversized header would see no 431.
+ */
+class RefusedConnections {
+  private readonly lingering = new Set<Socket>()
+
+  constructor(private readonly lingerMs: number) {}
+
+  refuse(error: NodeJS.ErrnoException, socket: Socket): void {
+    // node:http reports each later chunk of a refused connection, and its deadlines, again.
+    if (this.lingering.has(socket)) return
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy()
+      return
+    }
+
+    this.lingering.add(socket)
+    const deadline = setTimeout(() => socket.destroy(), this.lingerMs)
+    socket.once('close', () => {
+      clearTimeout(deadline)
+      this.lingering.delete(socket)
+    })
+    socket.end(`HTTP/1.1 ${refusalStatus(error.code)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  }
+
+  closeAll(): void {
+    for (const socket of this.lingering) socket.destroy()
+  }
+}
+
+function refusalStatus(code: string | undefined): string {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return '431 Request Header Fields Too Large'
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return '408 Request Timeout'
+    default:
+      return '400 Bad Request'
   }
 }
 

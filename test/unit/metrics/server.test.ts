@@ -1,10 +1,10 @@
 import {request} from 'node:http'
-import {createServer} from 'node:net'
+import {connect, createServer} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {UsageError, UserError} from '../../../src/lib/errors.js'
 import {ExitCode} from '../../../src/lib/exit-codes.js'
-import {formatListenAddress, MetricsServer, parseListenAddress} from '../../../src/metrics/server.js'
+import {DEFAULT_LIMITS, formatListenAddress, MetricsServer, parseListenAddress} from '../../../src/metrics/server.js'
 import type {Health} from '../../../src/metrics/watcher.js'
 
 describe('parseListenAddress', () => {
@@ -33,8 +33,8 @@ describe('MetricsServer', () => {
   })
 
   let health: Health = {healthy: true, reason: 'ok: views complete, lock held'}
-  async function start(): Promise<MetricsServer> {
-    const server = await MetricsServer.start({host: '127.0.0.1', port: 0}, {metrics: async () => ({contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'up 1\n'}), health: () => health})
+  async function start(limits = DEFAULT_LIMITS): Promise<MetricsServer> {
+    const server = await MetricsServer.start({host: '127.0.0.1', port: 0}, {metrics: async () => ({contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'up 1\n'}), health: () => health}, limits)
     servers.push(server)
     return server
   }
@@ -61,6 +61,65 @@ describe('MetricsServer', () => {
     expect(await fetchFrom(server, '/healthz', 'DELETE')).toMatchObject({status: 405})
     expect(await fetchFrom(server, '/')).toMatchObject({status: 404})
     expect(await fetchFrom(server, '/metrics/x')).toMatchObject({status: 404})
+  })
+
+  /** A raw connection that keeps its side open when the server closes its own. */
+  function rawConnection(server: MetricsServer) {
+    const socket = connect({host: '127.0.0.1', port: server.address.port, allowHalfOpen: true})
+    let received = ''
+    let ended = false
+    let failure: NodeJS.ErrnoException | undefined
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk))
+    socket.on('end', () => (ended = true)).on('error', (error) => (failure = error))
+    const until = (what: RegExp) => new Promise<void>((resolve) => socket.on('data', () => what.test(received) && resolve()))
+    const closed = new Promise<{received: string; ended: boolean; failure?: NodeJS.ErrnoException}>((resolve) => socket.on('close', () => resolve({received, ended, failure})))
+    return {socket, until, closed}
+  }
+
+  /** A byte every 20 ms until the connection closes: how a client learns that the server has cut it off. */
+  async function trickleUntilClosed({socket, closed}: ReturnType<typeof rawConnection>) {
+    const trickle = setInterval(() => socket.write('x'), 20)
+    return closed.finally(() => clearInterval(trickle))
+  }
+
+  it('refuses an oversized header with 431 and reads the rest of it until the client closes, so that no reset destroys the answer', async () => {
+    const server = await start()
+    const client = rawConnection(server)
+    // More than the sockets' buffers hold: most of it is still on its way when the server answers.
+    client.socket.end(`GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(8 * 1024 * 1024)}\r\n\r\n`)
+    const {received, ended, failure} = await client.closed
+    expect(failure).toBeUndefined()
+    expect(ended).toBe(true)
+    expect(received).toBe('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+  })
+
+  it('refuses bytes that are no HTTP with 400, and headers too late with 408', async () => {
+    const server = await start({...DEFAULT_LIMITS, headersTimeoutMs: 200})
+    const garbage = rawConnection(server)
+    garbage.socket.end('\u0000\u0001 not HTTP\r\n\r\n')
+    expect((await garbage.closed).received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+    const slow = rawConnection(server)
+    slow.socket.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
+    await slow.until(/\r\n\r\n/)
+    slow.socket.end()
+    expect(await slow.closed).toMatchObject({received: expect.stringMatching(/^HTTP\/1\.1 408 Request Timeout\r\n/), ended: true, failure: undefined})
+  })
+
+  it('cuts off a refused client that goes on sending and never closes its side, and close() does not wait for one', async () => {
+    const lingering = await start({...DEFAULT_LIMITS, headersTimeoutMs: 300})
+    const trickling = rawConnection(lingering)
+    trickling.socket.write('\u0000 not HTTP\r\n\r\n')
+    await trickling.until(/\r\n\r\n/)
+    // Never idle, so only the linger's deadline can end it.
+    expect(await trickleUntilClosed(trickling)).toMatchObject({received: expect.stringMatching(/^HTTP\/1\.1 400 /), ended: true, failure: {code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/)}})
+
+    // A linger of a minute, far past this test's timeout: close() ends it at once.
+    const closing = await start({...DEFAULT_LIMITS, headersTimeoutMs: 60_000})
+    const refused = rawConnection(closing)
+    refused.socket.write('\u0000 not HTTP\r\n\r\n')
+    await refused.until(/\r\n\r\n/)
+    await closing.close()
+    expect(await trickleUntilClosed(refused)).toMatchObject({failure: {code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/)}})
   })
 
   it('fails with exit 4, naming the address, when the port is in use', async () => {
