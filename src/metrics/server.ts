@@ -51,7 +51,6 @@ const PATHS = new Set(['/metrics', '/healthz'])
 export class MetricsServer {
   private constructor(
     private readonly server: Server,
-    private readonly refused: RefusedConnections,
     readonly address: ListenAddress,
   ) {}
 
@@ -77,24 +76,26 @@ export class MetricsServer {
     // A client that stops reading a response, or goes quiet between requests.
     server.timeout = 4 * limits.headersTimeoutMs
     server.on('timeout', (socket) => socket.destroy())
-    const refused = new RefusedConnections(limits.headersTimeoutMs)
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => refused.refuse(error, socket))
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => refuse(error, socket, limits.headersTimeoutMs))
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new UnreachableError(`cannot serve metrics on ${formatListenAddress(address)}: ${bindProblem(error)}`)))
       server.listen({host: address.host, port: address.port, exclusive: true}, resolve)
     })
     const bound = server.address()
-    return new MetricsServer(server, refused, typeof bound === 'object' && bound ? {host: address.host, port: bound.port} : address)
+    return new MetricsServer(server, typeof bound === 'object' && bound ? {host: address.host, port: bound.port} : address)
   }
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
+      // Refused connections still lingering too.
       this.server.closeAllConnections()
-      this.refused.closeAll()
     })
   }
 }
+
+/** Connections refused and lingering: node:http reports each later chunk of one, and its deadlines, again. */
+const refused = new WeakSet<Socket>()
 
 /**
  * Answers a request that cannot be parsed, or whose headers are too big or too late, with its
@@ -104,31 +105,17 @@ export class MetricsServer {
  * socket, and the reset the kernel then sends can destroy the response before the client
  * reads it: a client still sending an oversized header would see no 431.
  */
-class RefusedConnections {
-  private readonly lingering = new Set<Socket>()
-
-  constructor(private readonly lingerMs: number) {}
-
-  refuse(error: NodeJS.ErrnoException, socket: Socket): void {
-    // node:http reports each later chunk of a refused connection, and its deadlines, again.
-    if (this.lingering.has(socket)) return
-    if (!socket.writable || error.code === 'ECONNRESET') {
-      socket.destroy()
-      return
-    }
-
-    this.lingering.add(socket)
-    const deadline = setTimeout(() => socket.destroy(), this.lingerMs)
-    socket.once('close', () => {
-      clearTimeout(deadline)
-      this.lingering.delete(socket)
-    })
-    socket.end(`HTTP/1.1 ${refusalStatus(error.code)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+function refuse(error: NodeJS.ErrnoException, socket: Socket, lingerMs: number): void {
+  if (refused.has(socket)) return
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy()
+    return
   }
 
-  closeAll(): void {
-    for (const socket of this.lingering) socket.destroy()
-  }
+  refused.add(socket)
+  const deadline = setTimeout(() => socket.destroy(), lingerMs)
+  socket.once('close', () => clearTimeout(deadline))
+  socket.end(`HTTP/1.1 ${refusalStatus(error.code)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
 function refusalStatus(code: string | undefined): string {
