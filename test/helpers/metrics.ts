@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {connect, type Socket} from 'node:net'
 
 import type {CliProcess} from './process.js'
 
@@ -54,4 +55,36 @@ export function promtool(args: readonly string[], input: string): Promise<{exitC
     child.on('close', (exitCode) => resolve({exitCode, output}))
     child.stdin.end(input)
   })
+}
+
+/** What a raw connection got before it closed: whether the server ended it, and the error (a reset) that closed it, if any. */
+export interface RawClosed {
+  received: string
+  ended: boolean
+  failure?: NodeJS.ErrnoException
+}
+
+export interface RawConnection {
+  socket: Socket
+  /** Resolves once what was received matches. */
+  until(what: RegExp): Promise<void>
+  closed: Promise<RawClosed>
+}
+
+/**
+ * A raw TCP connection to a metrics server on loopback, which first sends `send` when given.
+ * With allowHalfOpen it keeps its own side open when the server closes its own.
+ */
+export function rawConnection(port: number, {send, allowHalfOpen = false}: {send?: string | Buffer; allowHalfOpen?: boolean} = {}): RawConnection {
+  const socket = connect({host: '127.0.0.1', port, allowHalfOpen})
+  let received = ''
+  let ended = false
+  let failure: NodeJS.ErrnoException | undefined
+  socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk))
+  // A connection the server drops may be reset rather than closed: both are a close.
+  socket.on('end', () => (ended = true)).on('error', (error) => (failure = error))
+  if (send !== undefined) socket.write(send)
+  const until = (what: RegExp) => new Promise<void>((resolve) => socket.on('data', () => what.test(received) && resolve()))
+  const closed = new Promise<RawClosed>((resolve) => socket.on('close', () => resolve({received, ended, failure})))
+  return {socket, until, closed}
 }

@@ -1,10 +1,9 @@
-import {connect, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {run} from '../../../src/sandbox/daemon.js'
 import {killSandboxDaemon, restartSandboxDaemon} from '../../../src/sandbox/sandbox.js'
 import {runCli} from '../../helpers/cli.js'
-import {metricsPortOf, parseSamples, promtool, type Sample, sampleValue, scrape} from '../../helpers/metrics.js'
+import {metricsPortOf, parseSamples, promtool, rawConnection, type Sample, sampleValue, scrape} from '../../helpers/metrics.js'
 import {eventually, waitForPluggedInterfaces} from '../../helpers/ovs.js'
 import {OVN_VIF_CTL_FAMILIES} from '../../helpers/prometheus.js'
 import {CliProcess} from '../../helpers/process.js'
@@ -18,22 +17,6 @@ const FAMILIES = [
   'process_resident_memory_bytes',
   'nodejs_heap_size_used_bytes',
 ]
-
-/** What a raw client got before the server closed its connection. */
-interface Closed {
-  received: string
-}
-
-function rawClient(port: number, send?: string | Buffer): {socket: Socket; closed: Promise<Closed>} {
-  const socket = connect({host: '127.0.0.1', port})
-  let received = ''
-  socket.setEncoding('latin1')
-  socket.on('data', (chunk: string) => (received += chunk))
-  // A connection the server drops at once may be reset rather than closed: both are a close.
-  socket.on('error', () => {})
-  if (send !== undefined) socket.write(send)
-  return {socket, closed: new Promise((resolve) => socket.on('close', () => resolve({received})))}
-}
 
 describe('metrics of reconcile --watch and status -f prometheus, against real servers', () => {
   const sandbox = useSandbox({chassis: ['hv1']})
@@ -221,16 +204,16 @@ describe('metrics of reconcile --watch and status -f prometheus, against real se
     await waitForPluggedInterfaces(hv1().db, 'h', ['h1'])
 
     // Slowloris: headers begun and never finished.
-    const slow = rawClient(port, 'GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
+    const slow = rawConnection(port, {send: 'GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: '})
     // A 1 MB header, and bytes that are no HTTP at all: refused, and closed.
-    const big = rawClient(port, `GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(1024 * 1024)}\r\n\r\n`)
+    const big = rawConnection(port, {send: `GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(1024 * 1024)}\r\n\r\n`})
     const random = seededRandom(21)
-    const garbage = rawClient(port, Buffer.from(Array.from({length: 4096}, () => Math.floor(random() * 256))))
+    const garbage = rawConnection(port, {send: Buffer.from(Array.from({length: 4096}, () => Math.floor(random() * 256)))})
     expect((await big.closed).received).toMatch(/^HTTP\/1\.1 431 /)
     expect((await garbage.closed).received).toMatch(/^HTTP\/1\.1 400 /)
 
     // A thousand connections that say nothing, more than the server keeps: it drops the surplus.
-    const flood = Array.from({length: 1000}, () => rawClient(port))
+    const flood = Array.from({length: 1000}, () => rawConnection(port))
     // While they and the slowloris hang on, passes go on: a port requested now is plugged.
     await requestPort('h2')
     await waitForPluggedInterfaces(hv1().db, 'h', ['h1', 'h2'])

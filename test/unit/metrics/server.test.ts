@@ -1,11 +1,12 @@
 import {request} from 'node:http'
-import {connect, createServer} from 'node:net'
+import {createServer} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {UsageError, UserError} from '../../../src/lib/errors.js'
 import {ExitCode} from '../../../src/lib/exit-codes.js'
 import {DEFAULT_LIMITS, formatListenAddress, MetricsServer, parseListenAddress} from '../../../src/metrics/server.js'
 import type {Health} from '../../../src/metrics/watcher.js'
+import {type RawConnection, rawConnection} from '../../helpers/metrics.js'
 
 describe('parseListenAddress', () => {
   it('reads a bare port as loopback, HOST:PORT, and [IPv6]:PORT', () => {
@@ -64,27 +65,17 @@ describe('MetricsServer', () => {
   })
 
   /** A raw connection that keeps its side open when the server closes its own. */
-  function rawConnection(server: MetricsServer) {
-    const socket = connect({host: '127.0.0.1', port: server.address.port, allowHalfOpen: true})
-    let received = ''
-    let ended = false
-    let failure: NodeJS.ErrnoException | undefined
-    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk))
-    socket.on('end', () => (ended = true)).on('error', (error) => (failure = error))
-    const until = (what: RegExp) => new Promise<void>((resolve) => socket.on('data', () => what.test(received) && resolve()))
-    const closed = new Promise<{received: string; ended: boolean; failure?: NodeJS.ErrnoException}>((resolve) => socket.on('close', () => resolve({received, ended, failure})))
-    return {socket, until, closed}
-  }
+  const rawConnectionTo = (server: MetricsServer) => rawConnection(server.address.port, {allowHalfOpen: true})
 
   /** A byte every 20 ms until the connection closes: how a client learns that the server has cut it off. */
-  async function trickleUntilClosed({socket, closed}: ReturnType<typeof rawConnection>) {
+  async function trickleUntilClosed({socket, closed}: RawConnection) {
     const trickle = setInterval(() => socket.write('x'), 20)
     return closed.finally(() => clearInterval(trickle))
   }
 
   it('refuses an oversized header with 431 and reads the rest of it until the client closes, so that no reset destroys the answer', async () => {
     const server = await start()
-    const client = rawConnection(server)
+    const client = rawConnectionTo(server)
     // More than the sockets' buffers hold: most of it is still on its way when the server answers.
     client.socket.end(`GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(8 * 1024 * 1024)}\r\n\r\n`)
     const {received, ended, failure} = await client.closed
@@ -95,10 +86,10 @@ describe('MetricsServer', () => {
 
   it('refuses bytes that are no HTTP with 400, and headers too late with 408', async () => {
     const server = await start({...DEFAULT_LIMITS, headersTimeoutMs: 200})
-    const garbage = rawConnection(server)
+    const garbage = rawConnectionTo(server)
     garbage.socket.end('\u0000\u0001 not HTTP\r\n\r\n')
     expect((await garbage.closed).received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
-    const slow = rawConnection(server)
+    const slow = rawConnectionTo(server)
     slow.socket.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
     await slow.until(/\r\n\r\n/)
     slow.socket.end()
@@ -107,7 +98,7 @@ describe('MetricsServer', () => {
 
   it('cuts off a refused client that goes on sending and never closes its side, and close() does not wait for one', async () => {
     const lingering = await start({...DEFAULT_LIMITS, headersTimeoutMs: 300})
-    const trickling = rawConnection(lingering)
+    const trickling = rawConnectionTo(lingering)
     trickling.socket.write('\u0000 not HTTP\r\n\r\n')
     await trickling.until(/\r\n\r\n/)
     // Never idle, so only the linger's deadline can end it.
@@ -115,7 +106,7 @@ describe('MetricsServer', () => {
 
     // A linger of a minute, far past this test's timeout: close() ends it at once.
     const closing = await start({...DEFAULT_LIMITS, headersTimeoutMs: 60_000})
-    const refused = rawConnection(closing)
+    const refused = rawConnectionTo(closing)
     refused.socket.write('\u0000 not HTTP\r\n\r\n')
     await refused.until(/\r\n\r\n/)
     await closing.close()
