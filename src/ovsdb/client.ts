@@ -1,11 +1,11 @@
 import {EventEmitter} from 'node:events'
 
 import {ConnectionError, NotLeaderError, OvsdbError, RpcError, TimeoutError, TransactionError} from './errors.js'
-import {ClientMonitor, type Monitor, type MonitorOptions, type MonitorRequests} from './monitor.js'
+import {type Call, ClientMonitor, type Monitor, type MonitorOptions, type MonitorRequests} from './monitor.js'
 import {formatRemote, parseRemotes, type Remote} from './remote.js'
 import {type Row} from './datum.js'
 import {type Tables, type UntypedTables} from './replica.js'
-import {RpcConnection} from './rpc.js'
+import {type RequestOptions, RpcConnection} from './rpc.js'
 import {type DatabaseSchema, isStringArray, parseSchema} from './schema.js'
 import {checkLockName, Transaction, type TransactionResult} from './transaction.js'
 import {openSocket, type TlsFiles} from './transport.js'
@@ -192,19 +192,14 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   /**
    * Sends a request on the current session, waiting for one while reconnecting; timeoutMs
-   * covers the wait. onSent gets the request id (for cancel); onWritten runs once the whole
-   * request has left for the server.
+   * covers the wait.
    */
-  async request(method: string, params: unknown[], onSent?: (requestId: number) => void, onWritten?: () => void): Promise<unknown> {
-    const deadline = Date.now() + this.timeoutMs
-    const session = await this.currentSession(deadline, method)
-    const {id, result} = session.rpc.request(method, params, Math.max(1, deadline - Date.now()), onWritten)
-    onSent?.(id)
-    return result
+  request(method: string, params: unknown[]): Promise<unknown> {
+    return this.send(method, params)
   }
 
   transaction(): Transaction {
-    return new Transaction(this.schema, (operations, onSent, onWritten) => this.request('transact', [this.database, ...operations], onSent, onWritten))
+    return new Transaction(this.schema, (operations, onSent, onWritten) => this.send('transact', [this.database, ...operations], {onSent, onWritten}))
   }
 
   /**
@@ -235,7 +230,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   async monitor<T extends Tables<T> = UntypedTables>(requests: MonitorRequests<NoInfer<T>>, options?: MonitorOptions<NoInfer<T>>): Promise<Monitor<T>>
   async monitor(requests: MonitorRequests, options: MonitorOptions = {}): Promise<Monitor> {
     const id = `m${this.nextMonitorId++}`
-    const call = (method: string, params: unknown[]): Promise<unknown> => this.request(method, params)
+    const call: Call = (method, params, updates) => this.send(method, params, {updates})
     const monitor = new ClientMonitor(id, this.database, this.schema, requests, options, call, (m) => this.cancelMonitor(m))
     this.monitors.set(id, monitor)
     try {
@@ -245,6 +240,15 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       throw error
     }
     return monitor
+  }
+
+  /** request(), with the RPC session's options; onSent gets the request id (for cancel). */
+  private async send(method: string, params: unknown[], {onSent, ...options}: RequestOptions & {onSent?: (requestId: number) => void} = {}): Promise<unknown> {
+    const deadline = Date.now() + this.timeoutMs
+    const session = await this.currentSession(deadline, method)
+    const {id, result} = session.rpc.request(method, params, Math.max(1, deadline - Date.now()), options)
+    onSent?.(id)
+    return result
   }
 
   private async cancelMonitor(monitor: ClientMonitor): Promise<void> {
@@ -362,7 +366,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
       if (params[0] === SERVER_MONITOR_ID) serverMonitor?.handleNotification(method, params)
       else this.onNotification(rpc, method, params)
     })
-    const call = (method: string, params: unknown[]): Promise<unknown> => rpc.call(method, params, this.timeoutMs)
+    const call: Call = (method, params, updates) => rpc.call(method, params, this.timeoutMs, updates)
     // Sent at once, not one after the other: each round trip waits for a server that may be busy.
     const schemaReading = this.fetchedSchema ? undefined : call('get_schema', [this.database])
     // Awaited below, after the server check, whose failure explains more.
@@ -384,7 +388,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * Checks the remote serves the database as we need it (leader, connected to its cluster) and
    * keeps watching: when that stops being true the session is dropped and the client moves on.
    */
-  private async watchServer(rpc: RpcConnection, name: string, call: (method: string, params: unknown[]) => Promise<unknown>): Promise<ClientMonitor | undefined> {
+  private async watchServer(rpc: RpcConnection, name: string, call: Call): Promise<ClientMonitor | undefined> {
     const monitor = new ClientMonitor(
       SERVER_MONITOR_ID,
       '_Server',
@@ -445,7 +449,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
    * one that fails because the session dropped is left to the next session.
    */
   private async restore(session: Session): Promise<void> {
-    const call = (method: string, params: unknown[]): Promise<unknown> => session.rpc.call(method, params, this.timeoutMs)
+    const call: Call = (method, params, updates) => session.rpc.call(method, params, this.timeoutMs, updates)
     const attempt = async (step: () => Promise<void>, failure: (error: Error) => RestoreFailure): Promise<void> => {
       try {
         await step()

@@ -2,6 +2,7 @@ import {EventEmitter} from 'node:events'
 
 import {type Condition, encodeCondition, type Row, type RowBase, ZERO_UUID} from './datum.js'
 import {OvsdbError, RpcError} from './errors.js'
+import type {StreamedUpdates} from './framing.js'
 import {type ColumnName, type Replica, ReplicaStore, type RowChange, type TableName, type Tables, type TableUpdates, type UntypedTables} from './replica.js'
 import {type DatabaseSchema, getTable} from './schema.js'
 
@@ -30,8 +31,8 @@ export interface MonitorOptions<T extends Tables<T> = UntypedTables> {
 
 export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor'
 
-/** Sends a request on one particular connection. */
-export type Call = (method: string, params: unknown[]) => Promise<unknown>
+/** Sends a request on one particular connection; `updates`, to have the reply's <table-updates> streamed. */
+export type Call = (method: string, params: unknown[], updates?: StreamedUpdates) => Promise<unknown>
 
 export interface MonitorEvents<T extends Tables<T> = UntypedTables> {
   change: [change: RowChange<T>]
@@ -264,14 +265,22 @@ export class ClientMonitor extends EventEmitter<MonitorEvents> implements Monito
     // The first establish has no listener (OvsdbClient.monitor() hands the monitor out once it is
     // complete): a change for each of its rows, tens of thousands, would be made for no one.
     const record = {record: this.listenerCount('change') > 0}
+    const snapshot = this.replica.snapshot(method === 'monitor' ? 1 : 2)
+    const streamed = (depth: 2 | 3): StreamedUpdates => ({depth, row: (table, uuid, update) => snapshot.add(table, uuid, update)})
     if (method === 'monitor_cond_since') {
       const since = this.conditionsInSync ? (this.lastTxnId ?? ZERO_UUID) : ZERO_UUID
-      const [found, lastTxnId, updates] = (await call(method, [this.database, this.id, requests, since])) as [boolean, string, TableUpdates]
+      // The server never finds the zero UUID: that reply is a snapshot, whose rows can be decoded
+      // as they arrive. Any other may hold changes since, to be applied as such.
+      const [found, lastTxnId, updates] = (await call(method, [this.database, this.id, requests, since], since === ZERO_UUID ? streamed(3) : undefined)) as [boolean, string, TableUpdates]
       this.lastTxnId = lastTxnId
       // found: the reply holds only what changed after `since`, which the replica already reflects.
-      return found ? {changes: this.replica.applyUpdate2(updates), resumed: true} : {changes: this.replica.replaceAll(updates, 2, record), resumed: false}
+      if (found) return {changes: this.replica.applyUpdate2(updates), resumed: true}
+      snapshot.addAll(updates)
+      return {changes: this.replica.replaceAll(snapshot, record), resumed: false}
     }
-    const updates = (await call(method, [this.database, this.id, requests])) as TableUpdates
-    return {changes: this.replica.replaceAll(updates, method === 'monitor' ? 1 : 2, record), resumed: false}
+    const updates = (await call(method, [this.database, this.id, requests], streamed(2))) as TableUpdates
+    // Empty when streamed; whole when the reply was not written as streaming needs.
+    snapshot.addAll(updates)
+    return {changes: this.replica.replaceAll(snapshot, record), resumed: false}
   }
 }

@@ -278,34 +278,36 @@ export class ReplicaStore implements Replica {
     return changes
   }
 
+  /** An empty snapshot of this replica's tables, for a monitor reply's rows in `format` (1: monitor, 2: monitor_cond). */
+  snapshot(format: 1 | 2): Snapshot {
+    return new Snapshot(this.tableMap, format)
+  }
+
   /**
    * Replaces the whole content with a snapshot (a monitor reply, first or after reconnecting) and
    * returns the difference as changes: rows that vanished meanwhile are deletes. Without `record`
    * a first snapshot's rows are stored without a change each, for a caller no one listens to yet.
+   * Throws the error of a row the snapshot could not decode, before changing anything.
    */
-  replaceAll(snapshot: TableUpdates, format: 1 | 2, {record}: {record: boolean} = {record: true}): RowChange[] {
+  replaceAll(snapshot: Snapshot, {record}: {record: boolean} = {record: true}): RowChange[] {
+    const decoded = snapshot.rows()
     const changes: RowChange[] = []
     for (const table of this.tableMap.values()) {
-      const rows = snapshot[table.name] ?? {}
-      // A first snapshot, the usual case, has nothing to compare with or to drop: it skips the
-      // lookups and the set of seen rows a resync needs (bench/RESULTS.md).
-      const seen = table.size === 0 ? undefined : new Set<string>()
-      for (const uuid in rows) {
-        const wire = snapshotRow(rows[uuid], format)
-        if (!wire) continue
-        const row = table.completeRow(uuid, wire)
-        if (!seen) {
+      const rows = decoded.get(table) ?? new Map<string, Row>()
+      // A first snapshot, the usual case, has nothing to compare with or to drop.
+      if (table.size === 0) {
+        for (const row of rows.values()) {
           if (record) this.store(changes, table, row, undefined)
           else table.put(row)
-          continue
         }
-        seen.add(uuid)
-        const old = table.get(uuid)
+        continue
+      }
+      for (const row of rows.values()) {
+        const old = table.get(row._uuid)
         if (!old || !sameValue(old, row)) this.store(changes, table, row, old)
       }
-      if (!seen) continue
       for (const row of [...table.rows()]) {
-        if (!seen.has(row._uuid)) this.drop(changes, table, row._uuid)
+        if (!rows.has(row._uuid)) this.drop(changes, table, row._uuid)
       }
     }
     return changes
@@ -324,5 +326,52 @@ export class ReplicaStore implements Replica {
   private drop(changes: RowChange[], table: TableStore, uuid: string): void {
     const old = table.remove(uuid)
     if (old) changes.push({table: table.name, kind: 'delete', uuid, old})
+  }
+}
+
+/**
+ * The rows of a monitor reply that is a snapshot, decoded as they are added: one by one as the
+ * reply streams in, or all at once from a whole reply. Rows of tables the replica does not hold
+ * are left out.
+ */
+export class Snapshot {
+  private readonly decoded = new Map<TableStore, Map<string, Row>>()
+  private failure: unknown
+
+  constructor(
+    private readonly tables: ReadonlyMap<string, TableStore>,
+    private readonly format: 1 | 2,
+  ) {}
+
+  /**
+   * Adds one <row-update>. It does not throw, since it may run inside the framing of the reply:
+   * a row that cannot be decoded fails the snapshot, and replaceAll throws the error.
+   */
+  add(tableName: string, uuid: string, update: unknown): void {
+    if (this.failure !== undefined) return
+    const table = this.tables.get(tableName)
+    if (!table) return
+    try {
+      const wire = snapshotRow(update, this.format)
+      if (!wire) return
+      let rows = this.decoded.get(table)
+      if (!rows) this.decoded.set(table, (rows = new Map()))
+      rows.set(uuid, table.completeRow(uuid, wire))
+    } catch (error) {
+      this.failure = error
+    }
+  }
+
+  /** Adds every <row-update> of a <table-updates>. */
+  addAll(updates: TableUpdates): void {
+    for (const [tableName, rows] of Object.entries(updates)) {
+      for (const uuid in rows) this.add(tableName, uuid, rows[uuid])
+    }
+  }
+
+  /** The decoded rows by table; throws what failed a row. */
+  rows(): ReadonlyMap<TableStore, ReadonlyMap<string, Row>> {
+    if (this.failure !== undefined) throw this.failure
+    return this.decoded
   }
 }

@@ -2,7 +2,7 @@ import {EventEmitter} from 'node:events'
 import type {Socket} from 'node:net'
 
 import {ConnectionError, OvsdbError, RpcError, TimeoutError} from './errors.js'
-import {JsonSplitter} from './framing.js'
+import {JsonSplitter, type StreamedUpdates} from './framing.js'
 import {explainSocketError} from './transport.js'
 
 export interface RpcOptions {
@@ -13,8 +13,16 @@ export interface RpcOptions {
   probeIntervalMs?: number
 }
 
+export interface RequestOptions {
+  /** Runs once the whole request has left for the server. */
+  onWritten?: () => void
+  /** Streams the <table-updates> of the reply, if the server writes it as JsonSplitter needs. */
+  updates?: StreamedUpdates
+}
+
 interface Pending {
   method: string
+  updates: StreamedUpdates | undefined
   resolve: (result: unknown) => void
   reject: (error: Error) => void
   timer: NodeJS.Timeout | undefined
@@ -63,7 +71,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     private readonly options: RpcOptions,
   ) {
     super()
-    this.splitter = new JsonSplitter(options.maxMessageBytes)
+    this.splitter = new JsonSplitter(options.maxMessageBytes, (id) => this.pending.get(id)?.updates)
     this.probeIntervalMs = options.probeIntervalMs ?? 0
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (error) => this.fail(explainSocketError(options.remote, error)))
@@ -80,10 +88,10 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
     return this.isClosed
   }
 
-  /** Sends a request; `id` is what cancel() takes. onWritten runs once the whole request has left for the server. */
-  request(method: string, params: unknown[], timeoutMs: number, onWritten?: () => void): {id: number; result: Promise<unknown>} {
+  /** Sends a request; `id` is what cancel() takes. */
+  request(method: string, params: unknown[], timeoutMs: number, {onWritten, updates}: RequestOptions = {}): {id: number; result: Promise<unknown>} {
     const id = this.nextId++
-    const result = this.reply(id, method, timeoutMs)
+    const result = this.reply(id, method, timeoutMs, updates)
     this.send({method, params, id}, onWritten)
     return {id, result}
   }
@@ -93,7 +101,7 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
    * timer's closure lives until the reply, and must not keep the request's params (a large
    * transaction's operations) alive that long.
    */
-  private reply(id: number, method: string, timeoutMs: number): Promise<unknown> {
+  private reply(id: number, method: string, timeoutMs: number, updates: StreamedUpdates | undefined): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       if (this.isClosed) {
         reject(this.closedError())
@@ -106,12 +114,12 @@ export class RpcConnection extends EventEmitter<RpcEvents> {
               reject(new TimeoutError(`${method}: no reply from ${this.remote} within ${timeoutMs} ms`))
             }, timeoutMs)
           : undefined
-      this.pending.set(id, {method, resolve, reject, timer})
+      this.pending.set(id, {method, updates, resolve, reject, timer})
     })
   }
 
-  call(method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
-    return this.request(method, params, timeoutMs).result
+  call(method: string, params: unknown[], timeoutMs: number, updates?: StreamedUpdates): Promise<unknown> {
+    return this.request(method, params, timeoutMs, {updates}).result
   }
 
   /**

@@ -124,6 +124,91 @@ describe('JsonSplitter', () => {
     expect(() => new JsonSplitter(8).push(Buffer.from('{"a":"0123456789"}'))).toThrow('exceeds the 8-byte limit')
   })
 
+  describe('streaming the <table-updates> of a reply', () => {
+    type Row = [table: string, uuid: string, update: unknown]
+
+    /** A splitter that streams the replies to `depths` (id -> depth) into `rows`. */
+    function streaming(depths: ReadonlyMap<number, 2 | 3>, rows: Row[], maxMessageBytes?: number): JsonSplitter {
+      return new JsonSplitter(maxMessageBytes, (id) => {
+        const depth = depths.get(id)
+        return depth && {depth, row: (table, uuid, update) => rows.push([table, uuid, update])}
+      })
+    }
+
+    function randomUpdates(random: () => number): Record<string, Record<string, unknown>> {
+      const key = () => `${TRICKY_STRINGS[randomInt(random, TRICKY_STRINGS.length)]}${randomInt(random, 100)}`
+      const rowUpdate = () => (random() < 0.8 ? {initial: randomValue(random, 1)} : [randomValue(random, 2)])
+      return Object.fromEntries(Array.from({length: randomInt(random, 4)}, () => [key(), Object.fromEntries(Array.from({length: randomInt(random, 5)}, () => [key(), rowUpdate()]))]))
+    }
+
+    it('hands over every row and yields the reply with it emptied, for any chunk split, among other messages (300 seeds)', () => {
+      for (let seed = 1; seed <= 300; seed++) {
+        const random = seededRandom(seed)
+        const depths = new Map<number, 2 | 3>()
+        const sent: unknown[] = []
+        const expected: unknown[] = []
+        const expectedRows: Row[] = []
+        for (let id = 1; id <= 1 + randomInt(random, 6); id++) {
+          const updates = randomUpdates(random)
+          const kind = randomInt(random, 5)
+          if (kind === 0) {
+            depths.set(id, 2)
+            sent.push({id, result: updates, error: null})
+            expected.push({id, result: {}, error: null})
+          } else if (kind === 1) {
+            depths.set(id, 3)
+            sent.push({id, result: [false, 'txn', updates], error: null})
+            expected.push({id, result: [false, 'txn', {}], error: null})
+          } else if (kind === 2) {
+            // Asked for, but written otherwise: parsed whole, nothing streamed.
+            depths.set(id, 2)
+            const whole = random() < 0.5 ? {result: updates, id, error: null} : {id, result: null, error: {error: 'unknown method', details: [updates]}}
+            sent.push(whole)
+            expected.push(whole)
+          } else {
+            const other = kind === 3 ? {id, result: updates, error: null} : {id: null, method: 'update2', params: ['m', updates]}
+            sent.push(other)
+            expected.push(other)
+          }
+          if (kind < 2) expectedRows.push(...Object.entries(updates).flatMap(([table, rows]) => Object.entries(rows).map(([uuid, update]): Row => [table, uuid, update])))
+        }
+        const separators = ['', ' ', '\n']
+        const stream = Buffer.from(sent.map((m) => JSON.stringify(m, null, random() < 0.2 ? 1 : undefined) + separators[randomInt(random, separators.length)]).join(''))
+        const rows: Row[] = []
+        const splitter = streaming(depths, rows)
+        expect(feed(splitter, randomSplit(random, stream)), `seed ${seed}`).toEqual(expected)
+        expect(rows, `seed ${seed}`).toEqual(expectedRows)
+        expect(() => splitter.end()).not.toThrow()
+      }
+    })
+
+    it('streams nothing of a reply whose request did not ask', () => {
+      const rows: Row[] = []
+      const reply = {id: 7, result: {T: {u: {initial: {}}}}, error: null}
+      expect(streaming(new Map([[8, 2]]), rows).push(Buffer.from(JSON.stringify(reply)))).toEqual([reply])
+      expect(rows).toEqual([])
+    })
+
+    it.each([
+      ['a key without its colon', '{"T":{"u" {}}}'],
+      ['a row that is not an object or array', '{"T":{"u":1}}'],
+      ['a table that is an array', '{"T":[{}]}'],
+      ['a trailing comma', '{"T":{"u":{},}}'],
+      ['a missing comma', '{"T":{"u":{}} "V":{}}'],
+      ['a string in place of a table', '{"T":"x"}'],
+      ['invalid JSON inside a row', '{"T":{"u":{"initial":}}}'],
+    ])('rejects %s between or inside the rows', (_, updates) => {
+      const splitter = streaming(new Map([[1, 2]]), [])
+      expect(() => splitter.push(Buffer.from(`{"id":1,"result":${updates},"error":null}`))).toThrow(FramingError)
+    })
+
+    it('counts the streamed bytes against maxMessageBytes', () => {
+      const splitter = streaming(new Map([[1, 3]]), [], 64)
+      const reply = Buffer.from(JSON.stringify({id: 1, result: [false, 'txn', {T: {u1: {initial: {name: 'x'.repeat(40)}}, u2: {initial: {name: 'y'.repeat(40)}}}}], error: null}))
+      expect(() => feed(splitter, [reply.subarray(0, 50), reply.subarray(50)])).toThrow('exceeds the 64-byte limit')
+    })
+  })
+
   describe('a peer that is not a JSON-RPC server, from what it opens with', () => {
     const opening = (text: string | Buffer) => () => new JsonSplitter().push(typeof text === 'string' ? Buffer.from(text) : text)
 

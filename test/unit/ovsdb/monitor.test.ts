@@ -137,3 +137,73 @@ describe('restoring a session after a reconnect', () => {
     }
   })
 })
+
+describe('snapshots decoded as they stream in', () => {
+  const uuid = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`
+  /** Parent rows with a map, a set and an optional value each, some of their names not ASCII. */
+  const parents = (count: number) =>
+    Object.fromEntries(Array.from({length: count}, (_, n) => [uuid(n), {initial: {name: `p${n} ✓`, i: n, options: ['map', [['k', `v${n}`]]], numbers: ['set', [n, n + 1]], ...(n % 2 ? {color: 'red'} : {})}}]))
+
+  /** A server that answers monitor_cond_since with `snapshot(session)`, written by `write` as its reply. */
+  async function snapshotServer(snapshot: (session: number) => unknown, write: (id: unknown, result: unknown) => string) {
+    let sessions = 0
+    return startFakeServer((message, send) => {
+      const {id, method, params} = message as {id: unknown; method: string; params: unknown[]}
+      if (method === 'get_schema') send(reply(id, SCHEMA))
+      else if (params[0] === '_Server') send(errorReply(id, 'unknown database'))
+      else if (method === 'monitor_cond_since') send(write(id, [false, 'txn', snapshot(++sessions)]))
+      else send(errorReply(id, 'unknown method'))
+    })
+  }
+
+  it('builds the same replica from a reply written id first (streamed) as from one written otherwise (parsed whole)', async () => {
+    const replicas: [string, unknown[]][][] = []
+    const writers = [reply, (id: unknown, result: unknown) => JSON.stringify({result, error: null, id})]
+    for (const write of writers) {
+      const server = await snapshotServer(() => ({Parent: parents(2000), Child: {[uuid(9999)]: {initial: {name: 'c'}}}, Unmonitored: {[uuid(1)]: {initial: {}}}}), write)
+      const client = await OvsdbClient.connect(server.remote, {database: 'Test', probeIntervalMs: 0})
+      try {
+        const monitor = await client.monitor({Parent: {columns: ['name', 'i', 'options', 'numbers', 'color']}, Child: {columns: ['name', 'count']}})
+        replicas.push([...monitor.replica.tables()].map((table): [string, unknown[]] => [table.name, [...table.rows()]]))
+      } finally {
+        await client.close()
+        await server.close()
+      }
+    }
+    expect(replicas[0]).toEqual(replicas[1])
+    const tables = new Map(replicas[0])
+    const parentRows = tables.get('Parent')!
+    const childRows = tables.get('Child')
+    expect([...tables.keys()]).toEqual(['Parent', 'Child'])
+    expect(parentRows).toHaveLength(2000)
+    expect(parentRows[1]).toEqual({_uuid: uuid(1), name: 'p1 ✓', i: 1, options: {k: 'v1'}, numbers: [1, 2], color: 'red'})
+    expect(parentRows[2]).toEqual({_uuid: uuid(2), name: 'p2 ✓', i: 2, options: {k: 'v2'}, numbers: [2, 3], color: undefined})
+    expect(childRows).toEqual([{_uuid: uuid(9999), name: 'c', count: 0}])
+  })
+
+  it('leaves the replica as it was when a resync holds a row it cannot decode, and says why', async () => {
+    // A map whose pair is null: decoding it fails after the rows before it were decoded.
+    const broken = {...parents(500), [uuid(500)]: {initial: {name: 'bad', options: ['map', [null]]}}, ...{[uuid(501)]: {initial: {name: 'after'}}}}
+    const server = await snapshotServer((session) => ({Parent: session === 1 ? parents(3) : broken}), reply)
+    const client = await OvsdbClient.connect(server.remote, {database: 'Test', probeIntervalMs: 0, reconnect: {minBackoffMs: 10, maxBackoffMs: 20}})
+    try {
+      const monitor = await client.monitor({Parent: {columns: ['name', 'options']}})
+      const failures: RestoreFailure[] = []
+      const failed = new Promise<void>((resolve) =>
+        client.on('restoreFailed', (failure) => {
+          failures.push(failure)
+          resolve()
+        }),
+      )
+      server.dropConnections()
+      await failed
+      expect(failures).toMatchObject([{step: 'monitor', monitor}])
+      expect(failures[0]!.error).toBeInstanceOf(TypeError)
+      expect([...monitor.replica.table('Parent').rows()].map((row) => row.name)).toEqual(['p0 ✓', 'p1 ✓', 'p2 ✓'])
+      expect(monitor.isComplete).toBe(false)
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
+})

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {ReplicaStore} from '../../../src/ovsdb/replica.js'
+import {ReplicaStore, type RowChange, type TableUpdates} from '../../../src/ovsdb/replica.js'
 import {loadSchema, TEST_SCHEMA_FILE} from './fixtures.js'
 
 const schema = loadSchema(TEST_SCHEMA_FILE)
@@ -104,28 +104,35 @@ describe('Replica with update (monitor) and update3 bodies', () => {
   })
 })
 
+/** A whole reply's rows as a snapshot, replacing the replica's. */
+function replaceAll(replica: ReplicaStore, updates: TableUpdates, format: 1 | 2, options?: {record: boolean}): RowChange[] {
+  const snapshot = replica.snapshot(format)
+  snapshot.addAll(updates)
+  return replica.replaceAll(snapshot, options)
+}
+
 describe('Replica.replaceAll (first snapshot and resync)', () => {
   it('takes a first snapshot whole, in either format: every row an insert, defaults filled, indexed', () => {
     const replica = newReplica()
-    const changes = replica.replaceAll({Parent: {[P1]: {initial: {name: 'p1', favorite: ['uuid', C1]}}, [P2]: {insert: {name: 'p2'}}}, Child: {}}, 2)
+    const changes = replaceAll(replica, {Parent: {[P1]: {initial: {name: 'p1', favorite: ['uuid', C1]}}, [P2]: {insert: {name: 'p2'}}}, Child: {}}, 2)
     expect(changes).toEqual([
       {table: 'Parent', kind: 'insert', uuid: P1, new: {_uuid: P1, name: 'p1', ...EMPTY, favorite: C1}},
       {table: 'Parent', kind: 'insert', uuid: P2, new: {_uuid: P2, name: 'p2', ...EMPTY}},
     ])
     expect(replica.table('Parent').byIndex('favorite', C1).map((row) => row._uuid)).toEqual([P1])
     const plain = newReplica()
-    expect(plain.replaceAll({Child: {[C1]: {new: {name: 'c1'}}, [C2]: {old: {name: 'gone'}}}}, 1)).toEqual([{table: 'Child', kind: 'insert', uuid: C1, new: {_uuid: C1, name: 'c1'}}])
+    expect(replaceAll(plain, {Child: {[C1]: {new: {name: 'c1'}}, [C2]: {old: {name: 'gone'}}}}, 1)).toEqual([{table: 'Child', kind: 'insert', uuid: C1, new: {_uuid: C1, name: 'c1'}}])
     expect(plain.table('Child').size).toBe(1)
   })
 
   it('stores a first snapshot without change records when not recording, indexed all the same; a resync still reports', () => {
     const replica = newReplica()
     const snapshot = {Parent: {[P1]: {initial: {name: 'p1', favorite: ['uuid', C1]}}}, Child: {[C1]: {initial: {name: 'c1'}}}}
-    expect(replica.replaceAll(snapshot, 2, {record: false})).toEqual([])
+    expect(replaceAll(replica, snapshot, 2, {record: false})).toEqual([])
     expect(replica.table('Parent').get(P1)).toEqual({_uuid: P1, name: 'p1', ...EMPTY, favorite: C1})
     expect(replica.table('Parent').byIndex('favorite', C1).map((row) => row._uuid)).toEqual([P1])
     expect(replica.table('Child').get(C1)).toEqual({_uuid: C1, name: 'c1'})
-    expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'renamed'}}}, Child: {}}, 2, {record: false}).map(({table, kind}) => [table, kind])).toEqual([
+    expect(replaceAll(replica, {Parent: {[P1]: {initial: {name: 'renamed'}}}, Child: {}}, 2, {record: false}).map(({table, kind}) => [table, kind])).toEqual([
       ['Parent', 'modify'],
       ['Child', 'delete'],
     ])
@@ -138,20 +145,20 @@ describe('Replica.replaceAll (first snapshot and resync)', () => {
     replica.applyUpdate2({Parent: {[P1]: {modify: {numbers: 1}}}})
     replica.applyUpdate2({Parent: {[P1]: {modify: {numbers: 1}}}})
     expect(replica.table('Parent').get(P1)!.numbers).toEqual([2, 1])
-    expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}}, 2)).toEqual([])
-    expect(replica.replaceAll({Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 3]]}}}}, 2)).toHaveLength(1)
+    expect(replaceAll(replica, {Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 2]]}}}}, 2)).toEqual([])
+    expect(replaceAll(replica, {Parent: {[P1]: {initial: {name: 'p', numbers: ['set', [1, 3]]}}}}, 2)).toHaveLength(1)
   })
 
   it('reports only the difference, with vanished rows as deletes', () => {
     const replica = newReplica()
     replica.applyUpdate2({Parent: {[P1]: {initial: {name: 'same'}}, [P2]: {initial: {name: 'vanishes'}}}, Child: {[C1]: {initial: {name: 'old'}}}})
-    const changes = replica.replaceAll({Parent: {[P1]: {initial: {name: 'same'}}}, Child: {[C1]: {initial: {name: 'new'}}, [C2]: {initial: {name: 'c2'}}}}, 2)
+    const changes = replaceAll(replica, {Parent: {[P1]: {initial: {name: 'same'}}}, Child: {[C1]: {initial: {name: 'new'}}, [C2]: {initial: {name: 'c2'}}}}, 2)
     expect(changes.map(({table, kind, uuid}) => [table, kind, uuid])).toEqual([
       ['Parent', 'delete', P2],
       ['Child', 'modify', C1],
       ['Child', 'insert', C2],
     ])
-    expect(replica.replaceAll({Parent: {[P1]: {new: {name: 'same'}}}, Child: {}}, 1).map(({kind, uuid}) => [kind, uuid])).toEqual([
+    expect(replaceAll(replica, {Parent: {[P1]: {new: {name: 'same'}}}, Child: {}}, 1).map(({kind, uuid}) => [kind, uuid])).toEqual([
       ['delete', C1],
       ['delete', C2],
     ])

@@ -50,7 +50,7 @@ describe('RpcConnection', () => {
     const events: string[] = []
     // More than a socket's buffer takes at once: the request leaves in several writes.
     const large = 'x'.repeat(4 * 1024 * 1024)
-    const {result} = rpc.request('transact', [large], 10_000, () => events.push('written'))
+    const {result} = rpc.request('transact', [large], 10_000, {onWritten: () => events.push('written')})
     void result.then(() => events.push('replied'))
     await expect.poll(() => answer).toBeDefined()
     await expect.poll(() => events).toEqual(['written'])
