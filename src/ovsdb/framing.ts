@@ -91,6 +91,11 @@ function invalidUpdates(what: string): FramingError {
   return new FramingError(`invalid JSON from the server: ${what} in a <table-updates>`)
 }
 
+/** A bracket or punctuation byte where the grammar of a <table-updates> has no place for it. */
+function outOfPlace(byte: number): FramingError {
+  return invalidUpdates(`a '${String.fromCharCode(byte)}' out of place`)
+}
+
 /**
  * Splits a stream of concatenated JSON objects/arrays (JSON-RPC over a raw socket has no
  * delimiters) into parsed values. It scans bytes rather than characters: every byte of a
@@ -214,10 +219,10 @@ export class JsonSplitter {
             stream.rowStart = i
           }
         } else if (byte === COLON) {
-          if (stream.expect !== 'colon') throw invalidUpdates("a ':' out of place")
+          if (stream.expect !== 'colon') throw outOfPlace(byte)
           stream.expect = 'value'
         } else if (byte === COMMA) {
-          if (stream.expect !== 'comma-or-end') throw invalidUpdates("a ',' out of place")
+          if (stream.expect !== 'comma-or-end') throw outOfPlace(byte)
           stream.expect = 'key'
         } else if (byte !== OPEN_BRACE && byte !== CLOSE_BRACE && byte !== OPEN_BRACKET && byte !== CLOSE_BRACKET && !isWhitespace(byte)) {
           throw invalidUpdates(`byte 0x${byte.toString(16).padStart(2, '0')} where a table or a row must be`)
@@ -278,7 +283,7 @@ export class JsonSplitter {
       this.keep(chunk, keepFrom, at + 1)
       return -1
     }
-    if (stream.expect !== 'value') throw invalidUpdates(`a '${String.fromCharCode(chunk[at]!)}' out of place`)
+    if (stream.expect !== 'value') throw outOfPlace(chunk[at]!)
     if (level === depth + 1) {
       if (chunk[at] !== OPEN_BRACE) throw invalidUpdates(`a table's rows in a '['`)
       stream.expect = 'key-or-end'
@@ -300,7 +305,7 @@ export class JsonSplitter {
       stream.inRow = false
       stream.expect = 'comma-or-end'
     } else if (level <= depth + 1) {
-      if (stream.expect !== 'key-or-end' && stream.expect !== 'comma-or-end') throw invalidUpdates(`a '${String.fromCharCode(chunk[at]!)}' out of place`)
+      if (stream.expect !== 'key-or-end' && stream.expect !== 'comma-or-end') throw outOfPlace(chunk[at]!)
       stream.expect = 'comma-or-end'
       if (level === depth + 1) this.handOver(stream, chunk)
       if (level === depth) {
